@@ -1,0 +1,46 @@
+import { type ObservedOp, parseStoredOp } from './op';
+
+/** A line over this many bytes is skipped on replay, whatever it holds. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+/** A line replay skipped, and why. */
+export interface SkippedLine {
+  line: number;
+  reason: string;
+}
+
+/** One op per line, each line ending in a newline. */
+export function encodeSegment(ops: readonly ObservedOp[]): string {
+  return ops.map((op) => `${JSON.stringify(op)}\n`).join('');
+}
+
+/**
+ * Decodes a segment, corruption-tolerant: a line that is not JSON, not a
+ * valid op, or too long is skipped and reported (1-based line numbers);
+ * every other line applies. Blank lines are ignored.
+ */
+export function decodeSegment(text: string): { ops: ObservedOp[]; skipped: SkippedLine[] } {
+  const ops: ObservedOp[] = [];
+  const skipped: SkippedLine[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = (lines[i] as string).trim();
+    if (raw === '') continue;
+    const line = i + 1;
+    if (raw.length > MAX_LINE_BYTES) {
+      skipped.push({ line, reason: `line longer than ${MAX_LINE_BYTES} bytes` });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      skipped.push({ line, reason: 'not valid JSON' });
+      continue;
+    }
+    const op = parseStoredOp(value);
+    if (op === undefined) skipped.push({ line, reason: 'not a valid op' });
+    else ops.push(op);
+  }
+  return { ops, skipped };
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The segment key layout, relative to the configured prefix:
+ * `ops/YYYY/MM/DD/HH/YYYYMMDDTHHmmssSSSZ-<unique>.jsonl`, stamped with the
+ * server's receive time (UTC), so lexical key order is time order across
+ * hour partitions.
+ */
+export const OPS_ROOT = 'ops/';
+
+const HOUR_MS = 3_600_000;
+const KEY_PATTERN =
+  /^ops\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-z]+\.jsonl$/;
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** `YYYYMMDDTHHmmssSSSZ` for a UTC instant. */
+export function stamp(at: Date): string {
+  return (
+    `${pad(at.getUTCFullYear(), 4)}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}` +
+    `T${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}` +
+    `${pad(at.getUTCMilliseconds(), 3)}Z`
+  );
+}
+
+/** The hour partition an instant falls in: `ops/YYYY/MM/DD/HH/`. */
+export function hourPartition(at: Date): string {
+  return (
+    `${OPS_ROOT}${pad(at.getUTCFullYear(), 4)}/${pad(at.getUTCMonth() + 1)}/` +
+    `${pad(at.getUTCDate())}/${pad(at.getUTCHours())}/`
+  );
+}
+
+/** The key of a segment received at `at`. */
+export function segmentKey(at: Date, unique: string): string {
+  return `${hourPartition(at)}${stamp(at)}-${unique}.jsonl`;
+}
+
+/**
+ * A listing bound: every key stamped at or after `ms` sorts after it, every
+ * key stamped earlier sorts before it. Used as S3 `StartAfter`.
+ */
+export function keyFloor(ms: number): string {
+  const at = new Date(ms);
+  return `${hourPartition(at)}${stamp(at)}`;
+}
+
+/** The receive time encoded in a segment key, or undefined for a key of another shape. */
+export function keyTime(key: string): number | undefined {
+  const m = KEY_PATTERN.exec(key);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, ms] = m.map(Number) as number[];
+  return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0, ms ?? 0);
+}
+
+/** True when the key has the segment layout. */
+export function isSegmentKey(key: string): boolean {
+  return KEY_PATTERN.test(key);
+}
+
+/** The hour partitions from the one holding `fromMs` back through `hours` earlier ones, newest first. */
+export function hourPartitionsBack(fromMs: number, hours: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i <= hours; i++) out.push(hourPartition(new Date(fromMs - i * HOUR_MS)));
+  return out;
+}
+
+/**
+ * Unique suffixes for one container: a random container id, then a sequence
+ * number, so keys written in the same millisecond by one container keep
+ * their order and never clash with another container's.
+ */
+export function uniqueSuffixes(containerId = randomBytes(5).toString('hex')): () => string {
+  let seq = 0;
+  return () => `${containerId}${(seq++).toString(36).padStart(6, '0')}`;
+}

@@ -1,0 +1,236 @@
+import { collect, mapLimit } from './concurrency';
+import { hourPartitionsBack, keyFloor, OPS_ROOT } from './keys';
+import { log } from './log';
+import type { ObservedOp } from './op';
+import { Ring, type Stats } from './ring';
+import type { SegmentStore } from './segment-store';
+
+/** How the ring is kept; see the README's "The ring" section. */
+export interface ObserverOptions {
+  /** Ring capacity (ops). */
+  cap: number;
+  /** How far behind the last listing a refresh looks again, for writes that finished late. */
+  skewMs: number;
+  /** How many hour partitions a cold start walks back before it lists everything. */
+  coldStartHours: number;
+  /** Segments fetched at once. */
+  readConcurrency?: number;
+  /** Hour partitions listed at once, after the newest one. */
+  listConcurrency?: number;
+  /** The clock (ms since the epoch). */
+  now?: () => number;
+}
+
+/** A segment and its ops, as read from the store. */
+interface Segment {
+  key: string;
+  ops: ObservedOp[];
+}
+
+/** What a container knows once its ring is loaded. */
+class RingState {
+  readonly ring: Ring;
+  /** Keys applied to the ring that a later listing may still return. */
+  private readonly applied = new Set<string>();
+  /** Keys below this were pruned from `applied`: whether they were applied is no longer known. */
+  private pruneFloor = '';
+
+  constructor(
+    cap: number,
+    /** When the last complete listing began: everything written before it, less the skew window, is known. */
+    public watermark: number,
+  ) {
+    this.ring = new Ring(cap);
+  }
+
+  has(key: string): boolean {
+    return this.applied.has(key);
+  }
+
+  /** Applies a segment once, in log order; false when it was already applied (or may have been). */
+  apply(key: string, ops: readonly ObservedOp[]): boolean {
+    if (this.applied.has(key)) return false;
+    if (key < this.pruneFloor) {
+      log.warn('segment finished later than the skew window allows; left to the next cold start', {
+        key,
+      });
+      return false;
+    }
+    this.applied.add(key);
+    ops.forEach((op, line) => {
+      this.ring.insert({ key, line, op });
+    });
+    return true;
+  }
+
+  /** Forgets applied keys below `floor`: listings never return them again. */
+  prune(floor: string): void {
+    if (floor <= this.pruneFloor) return;
+    this.pruneFloor = floor;
+    for (const key of this.applied) if (key < floor) this.applied.delete(key);
+  }
+}
+
+/**
+ * The warm-container state of the service: records ops (persist, then
+ * apply) and answers stats over a ring that is rebuilt from the store on a
+ * cold start and refreshed from it before each answer.
+ */
+export class Observer {
+  private state?: RingState;
+  private loading?: Promise<RingState>;
+  private refreshing?: Promise<void>;
+  private refreshQueued?: Promise<void>;
+  private readonly now: () => number;
+  private readonly readConcurrency: number;
+  private readonly listConcurrency: number;
+
+  constructor(
+    private readonly store: SegmentStore,
+    private readonly options: ObserverOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.readConcurrency = options.readConcurrency ?? 16;
+    this.listConcurrency = options.listConcurrency ?? 8;
+  }
+
+  /** Whether this container has its ring in memory, and how full it is. */
+  status(): { loaded: boolean; ring_size: number; ring_cap: number } {
+    return {
+      loaded: this.state !== undefined,
+      ring_size: this.state?.ring.size ?? 0,
+      ring_cap: this.options.cap,
+    };
+  }
+
+  /**
+   * Persists the ops as one segment, then applies them to the ring if this
+   * container has loaded it. A failed write throws and changes nothing.
+   */
+  async record(ops: readonly ObservedOp[], receivedAt: Date): Promise<string> {
+    const key = await this.store.append(ops, receivedAt);
+    this.state?.apply(key, ops);
+    return key;
+  }
+
+  /** Stats over the ring, after loading it (first call) or refreshing it from the store. */
+  async stats(): Promise<Stats> {
+    if (this.state) {
+      await this.refresh();
+      return this.state.ring.stats();
+    }
+    return (await this.load()).ring.stats();
+  }
+
+  /** The ring state, rebuilt once per container; a failed rebuild is retried by the next call. */
+  load(): Promise<RingState> {
+    this.loading ??= this.coldStart().then(
+      (state) => {
+        this.state = state;
+        return state;
+      },
+      (err: unknown) => {
+        this.loading = undefined;
+        throw err;
+      },
+    );
+    return this.loading;
+  }
+
+  /**
+   * Applies segments written since the watermark, less the skew window, that
+   * this container has not applied yet. Calls made while one runs share the
+   * next run, so each caller sees every write that finished before it asked.
+   */
+  refresh(): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = this.refreshOnce().finally(() => {
+        this.refreshing = undefined;
+      });
+      return this.refreshing;
+    }
+    this.refreshQueued ??= this.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        this.refreshQueued = undefined;
+        return this.refresh();
+      });
+    return this.refreshQueued;
+  }
+
+  private async refreshOnce(): Promise<void> {
+    const state = await this.load();
+    const listedAt = this.now();
+    const startAfter = keyFloor(state.watermark - this.options.skewMs);
+    const keys = (await collect(this.store.list(OPS_ROOT, startAfter))).filter(
+      (k) => !state.has(k),
+    );
+    const segments = await mapLimit(keys, this.readConcurrency, async (key) => ({
+      key,
+      ops: await this.store.read(key),
+    }));
+    for (const s of segments) state.apply(s.key, s.ops);
+    state.watermark = Math.max(state.watermark, listedAt);
+    // A later refresh starts at watermark - skew; keep one more window of keys as a margin.
+    state.prune(keyFloor(state.watermark - 2 * this.options.skewMs));
+  }
+
+  private async coldStart(): Promise<RingState> {
+    const startedAt = this.now();
+    const state = new RingState(this.options.cap, startedAt);
+    const segments = await this.newestSegments(startedAt);
+    segments.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const s of segments) state.apply(s.key, s.ops);
+    log.info('ring rebuilt', {
+      segments: segments.length,
+      ops: state.ring.size,
+      ms: this.now() - startedAt,
+    });
+    return state;
+  }
+
+  /**
+   * The newest segments holding at least `cap` ops (or all there are):
+   * hour partitions newest first, out to the horizon, then one complete
+   * listing of what lies before it.
+   */
+  private async newestSegments(at: number): Promise<Segment[]> {
+    const { cap, skewMs, coldStartHours } = this.options;
+    // Start from the partition a container whose clock runs ahead could be writing to.
+    const partitions = hourPartitionsBack(at + skewMs, coldStartHours + Math.ceil(skewMs / 3.6e6));
+    const found: Segment[] = [];
+    let held = 0;
+    const readNewestFirst = async (keysNewestFirst: string[]) => {
+      const got = await mapLimit(
+        keysNewestFirst,
+        this.readConcurrency,
+        async (key) => {
+          const ops = await this.store.read(key);
+          held += ops.length;
+          return { key, ops };
+        },
+        () => held >= cap,
+      );
+      for (const s of got) if (s) found.push(s);
+    };
+
+    for (let i = 0; i < partitions.length && held < cap; ) {
+      const width = i === 0 ? 1 : this.listConcurrency;
+      const batch = partitions.slice(i, i + width);
+      i += width;
+      const listed = await mapLimit(batch, width, (p) => collect(this.store.list(p)));
+      await readNewestFirst(listed.flatMap((keys) => [...keys].reverse()));
+    }
+    if (held < cap) {
+      const horizon = partitions.at(-1) ?? OPS_ROOT;
+      const older: string[] = [];
+      for await (const page of this.store.list(OPS_ROOT)) {
+        for (const key of page) if (key < horizon) older.push(key);
+        // Only the newest `cap` keys can matter: every segment holds at least one op.
+        if (older.length > 2 * cap) older.splice(0, older.length - cap);
+      }
+      await readNewestFirst(older.slice(-cap).reverse());
+    }
+    return found;
+  }
+}

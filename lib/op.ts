@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/** The sources named by the taxonomy; any other lowercase identifier is accepted too. */
+export const KNOWN_SOURCES = ['mcp', 'scenario', 'langfuse', 'overseer_correction'] as const;
+
+/** The source an op without one counts as. */
+export const DEFAULT_SOURCE = 'mcp';
+
+/** The largest op accepted, measured as its serialized JSON in bytes. */
+export const MAX_OP_BYTES = 64 * 1024;
+
+const SOURCE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+const boundedString = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .max(max, { error: `must be at most ${max} characters` })
+    .nullish();
+
+const OP_FIELDS = {
+  endpoint: z
+    .string({ error: 'is required and must be a string' })
+    .max(512, { error: 'must be at most 512 characters' })
+    .refine((s) => s.trim().length > 0, { error: 'must not be empty' }),
+  success: z.boolean({ error: 'must be a boolean' }).nullish(),
+  timestamp: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp' }).nullish(),
+  source: z
+    .string({ error: 'must be a string' })
+    .regex(SOURCE_PATTERN, {
+      error: 'must be a lowercase identifier matching [a-z][a-z0-9_.-]{0,63}',
+    })
+    .nullish(),
+  id: z
+    .string({ error: 'must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(128, { error: 'must be at most 128 characters' })
+    .nullish(),
+  duration_ms: z
+    .number({ error: 'must be a number' })
+    .nonnegative({ error: 'must be >= 0' })
+    .nullish(),
+  staffer_id: boundedString(256),
+  event_kind: boundedString(256),
+  role: boundedString(256),
+  error: boundedString(16 * 1024),
+  input_summary: boundedString(16 * 1024),
+  output_summary: boundedString(16 * 1024),
+};
+
+/**
+ * One observed op as clients send it and as it is stored. Unknown fields are
+ * kept as sent; `null` in an optional field means absent.
+ */
+export const ObservedOpSchema = z.looseObject(OP_FIELDS).transform(dropKnownNulls);
+
+type KnownFields = z.output<z.ZodObject<typeof OP_FIELDS>>;
+
+/** An op after defaults: success, timestamp and source are always present. */
+export type ObservedOp = { [K in keyof KnownFields]?: Exclude<KnownFields[K], null> } & {
+  endpoint: string;
+  success: boolean;
+  timestamp: string;
+  source: string;
+  [field: string]: unknown;
+};
+
+/** A field that failed validation and why. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export type ParseOpResult =
+  | { ok: true; op: ObservedOp }
+  | { ok: false; issues: FieldIssue[] }
+  | { ok: false; tooLarge: true; bytes: number };
+
+/**
+ * Validates one op and applies the defaults (success false, timestamp now,
+ * source mcp). Pure: `now` is the server's receive time.
+ */
+export function parseOp(input: unknown, now: Date): ParseOpResult {
+  const parsed = ObservedOpSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map(toFieldIssue) };
+  }
+  const op: ObservedOp = {
+    ...parsed.data,
+    success: parsed.data.success ?? false,
+    timestamp: parsed.data.timestamp ?? now.toISOString(),
+    source: parsed.data.source ?? DEFAULT_SOURCE,
+  };
+  const bytes = Buffer.byteLength(JSON.stringify(op));
+  if (bytes > MAX_OP_BYTES) return { ok: false, tooLarge: true, bytes };
+  return { ok: true, op };
+}
+
+/** Reads back an op that was stored earlier; undefined when the value is not a valid op. */
+export function parseStoredOp(input: unknown): ObservedOp | undefined {
+  const parsed = ObservedOpSchema.safeParse(input);
+  if (!parsed.success) return undefined;
+  const { success, timestamp, source } = parsed.data;
+  if (typeof timestamp !== 'string') return undefined;
+  return {
+    ...parsed.data,
+    success: success ?? false,
+    timestamp,
+    source: source ?? DEFAULT_SOURCE,
+  };
+}
+
+/** One line per issue: `endpoint: must not be empty`. */
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+}
+
+function toFieldIssue(issue: z.core.$ZodIssue): FieldIssue {
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)';
+  const message =
+    issue.code === 'invalid_type' && issue.path.length === 0
+      ? 'must be a JSON object'
+      : issue.message;
+  return { field, message };
+}
+
+const OPTIONAL_FIELDS = new Set(Object.keys(OP_FIELDS).filter((k) => k !== 'endpoint'));
+
+// A null in a known optional field means "absent"; unknown fields stay exactly as sent.
+function dropKnownNulls(value: KnownFields & Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== null || !OPTIONAL_FIELDS.has(k)) out[k] = v;
+  }
+  return out as { [K in keyof KnownFields]?: Exclude<KnownFields[K], null> } & {
+    endpoint: string;
+    [field: string]: unknown;
+  };
+}
