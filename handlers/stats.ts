@@ -5,5 +5,6 @@ import { config, getObserver, takeColdStart } from '../lib/runtime';
 export const handler = httpHandler(async (event) => {
   takeColdStart();
   authorize(event, config.apiToken);
-  return json(200, await getObserver().stats());
+  const { stats, stale } = await getObserver().stats();
+  return json(200, stats, stale ? { 'x-observer-stale': 'true' } : {});
 });

@@ -1,9 +1,9 @@
 import { collect, mapLimit } from './concurrency';
 import { hourPartitionsBack, keyFloor, OPS_ROOT } from './keys';
-import { log } from './log';
+import { describeError, log } from './log';
 import type { ObservedOp } from './op';
 import { Ring, type Stats } from './ring';
-import type { SegmentStore } from './segment-store';
+import { type SegmentStore, StoreUnavailableError } from './segment-store';
 
 /** How the ring is kept; see the README's "The ring" section. */
 export interface ObserverOptions {
@@ -113,13 +113,22 @@ export class Observer {
     return key;
   }
 
-  /** Stats over the ring, after loading it (first call) or refreshing it from the store. */
-  async stats(): Promise<Stats> {
-    if (this.state) {
+  /**
+   * Stats over the ring, after loading it (first call) or refreshing it from
+   * the store. When a refresh cannot reach the store, the cached ring answers
+   * and `stale` says so; a cold start that cannot reach it throws.
+   */
+  async stats(): Promise<{ stats: Stats; stale: boolean }> {
+    const state = this.state;
+    if (!state) return { stats: (await this.load()).ring.stats(), stale: false };
+    try {
       await this.refresh();
-      return this.state.ring.stats();
+    } catch (err: unknown) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      log.warn('refresh failed; answering from the cached ring', describeError(err));
+      return { stats: state.ring.stats(), stale: true };
     }
-    return (await this.load()).ring.stats();
+    return { stats: state.ring.stats(), stale: false };
   }
 
   /** The ring state, rebuilt once per container; a failed rebuild is retried by the next call. */

@@ -80,16 +80,18 @@ export class S3SegmentStore implements SegmentStore {
   async *list(prefix: string, startAfter?: string): AsyncIterable<string[]> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.prefix + prefix,
-          ...(token
-            ? { ContinuationToken: token }
-            : startAfter
-              ? { StartAfter: this.prefix + startAfter }
-              : {}),
-        }),
+      const page = await unavailableOnError('listing segments failed', () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ...(token
+              ? { ContinuationToken: token }
+              : startAfter
+                ? { StartAfter: this.prefix + startAfter }
+                : {}),
+          }),
+        ),
       );
       const keys = (page.Contents ?? [])
         .map((o) => (o.Key ?? '').slice(this.prefix.length))
@@ -100,10 +102,19 @@ export class S3SegmentStore implements SegmentStore {
   }
 
   async read(key: string): Promise<ObservedOp[]> {
-    const res = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
-    );
-    const text = (await res.Body?.transformToString('utf-8')) ?? '';
+    const text = await unavailableOnError(`reading segment ${key} failed`, async () => {
+      try {
+        const res = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+        );
+        return (await res.Body?.transformToString('utf-8')) ?? '';
+      } catch (err: unknown) {
+        // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
+        if (errorName(err) !== 'NoSuchKey') throw err;
+        log.warn('listed segment is gone; skipped', { key });
+        return '';
+      }
+    });
     return replaySegment(key, text);
   }
 
@@ -120,13 +131,27 @@ export class S3SegmentStore implements SegmentStore {
   }
 }
 
+async function unavailableOnError<T>(message: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err: unknown) {
+    throw new StoreUnavailableError(message, { cause: err });
+  }
+}
+
+function errorName(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? (err as { name?: string }).name : undefined;
+}
+
 function isKeyClash(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
+  const name = errorName(err);
+  const status =
+    typeof err === 'object' && err !== null
+      ? (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      : undefined;
   return (
-    e.name === 'PreconditionFailed' ||
-    e.name === 'ConditionalRequestConflict' ||
+    name === 'PreconditionFailed' ||
+    name === 'ConditionalRequestConflict' ||
     status === 412 ||
     status === 409
   );

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 
 /** A running local S3 server. */
@@ -34,5 +36,48 @@ export async function startLocalS3(options: {
     close: async () => {
       await server.close();
     },
+  };
+}
+
+/**
+ * Starts the local S3 server in a child process (its own event loop and the
+ * OpenSSL legacy provider its paging needs) and resolves once it listens.
+ */
+export async function spawnLocalS3(options: {
+  directory: string;
+  bucket: string;
+  port?: number;
+}): Promise<LocalS3> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--openssl-legacy-provider',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./s3-server.ts', import.meta.url)),
+      options.directory,
+      options.bucket,
+      String(options.port ?? 0),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolveEndpoint((JSON.parse(line) as { endpoint: string }).endpoint);
+    });
+    child.on('exit', (code) => reject(new Error(`local S3 server exited early (code ${code})`)));
+  });
+  return {
+    endpoint,
+    port: Number(new URL(endpoint).port),
+    close: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
   };
 }

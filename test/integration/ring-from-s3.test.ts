@@ -1,0 +1,179 @@
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { mapLimit } from '../../lib/concurrency';
+import { segmentKey } from '../../lib/keys';
+import { S3SegmentStore } from '../../lib/segment-store';
+import { clearCounts, freshContainer } from '../support/container';
+import { bodyOf, getStats, postOp } from '../support/events';
+import { putText, rawClient, uniquePrefix } from '../support/s3';
+
+const s3 = rawClient();
+afterAll(() => s3.destroy());
+
+/** A writer that is not a container under test: another Lambda, or a broken one. */
+function otherWriter(prefix: string) {
+  return new S3SegmentStore(s3, inject('s3Bucket'), prefix);
+}
+
+const op = (i: number, extra: Record<string, unknown> = {}) => ({
+  endpoint: `tools/call/${i}`,
+  success: i % 3 !== 0,
+  source: i % 2 === 0 ? 'mcp' : 'scenario',
+  timestamp: new Date(Date.UTC(2026, 10, 24, 12, 0, 0, i)).toISOString(),
+  ...extra,
+});
+
+describe('cold start from S3', () => {
+  it('keeps the newest 2000 of 2010 ops', async () => {
+    const prefix = uniquePrefix('ring-2010');
+    const writer = await freshContainer({ OBSERVER_PREFIX: prefix });
+    const acked = await mapLimit(
+      Array.from({ length: 2010 }, (_, i) => i),
+      32,
+      async (i) => {
+        const res = await writer.event(postOp(op(i)));
+        return { status: res.statusCode, key: String(bodyOf(res).key), op: op(i) };
+      },
+    );
+    expect(acked.filter((a) => a.status === 201)).toHaveLength(2010);
+    // The ring holds the newest 2000 by key order.
+    const kept = [...acked].sort((x, y) => (x.key < y.key ? -1 : 1)).slice(-2000);
+    const expectedScenarios = kept.filter((k) => k.op.source === 'scenario').slice(-10);
+
+    const cold = await freshContainer({ OBSERVER_PREFIX: prefix });
+    const stats = bodyOf(await cold.stats(getStats()));
+
+    expect(stats).toEqual({
+      total: 2000,
+      successes: kept.filter((k) => k.op.success).length,
+      failures: kept.filter((k) => !k.op.success).length,
+      by_source: {
+        mcp: kept.filter((k) => k.op.source === 'mcp').length,
+        scenario: kept.filter((k) => k.op.source === 'scenario').length,
+      },
+      recent_scenario_ops: expectedScenarios.map((k) => ({ ts: k.op.timestamp, ok: k.op.success })),
+    });
+    // Reads stop once the ring is full; the ones already in flight (at most 16) finish.
+    expect(cold.requests.GetObjectCommand).toBeGreaterThanOrEqual(2000);
+    expect(cold.requests.GetObjectCommand).toBeLessThanOrEqual(2000 + 16);
+  });
+
+  it('finds segments in older hour partitions and beyond the horizon, in key order', async () => {
+    const prefix = uniquePrefix('ring-old');
+    const writer = otherWriter(prefix);
+    const hour = 3_600_000;
+    const now = Date.now();
+    await writer.append([{ ...op(1), endpoint: 'ten-days-ago' }], new Date(now - 240 * hour));
+    await writer.append([{ ...op(2), endpoint: 'three-hours-ago' }], new Date(now - 3 * hour));
+    await writer.append([{ ...op(3), endpoint: 'now', source: 'scenario' }], new Date(now));
+
+    const cold = await freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_COLD_START_HOURS: '48' });
+    const stats = bodyOf(await cold.stats(getStats()));
+
+    expect(stats.total).toBe(3);
+    const ring = [...(await cold.runtime.getObserver().load()).ring].map((e) => e.op.endpoint);
+    expect(ring).toEqual(['ten-days-ago', 'three-hours-ago', 'now']);
+  });
+
+  it('skips malformed, invalid and truncated lines and applies exactly the valid ops', async () => {
+    const prefix = uniquePrefix('ring-corrupt');
+    const at = new Date();
+    const valid = (n: number) => JSON.stringify({ ...op(n), timestamp: at.toISOString() });
+    await putText(
+      s3,
+      `${prefix}${segmentKey(at, 'mixed0')}`,
+      [
+        valid(1),
+        'not json at all',
+        JSON.stringify({ success: true }),
+        valid(2),
+        '{"endpoint": "cut',
+      ].join('\n'),
+    );
+    await putText(s3, `${prefix}${segmentKey(at, 'trunc0')}`, valid(4).slice(0, 20));
+    await putText(s3, `${prefix}${segmentKey(at, 'good00')}`, `${valid(5)}\n`);
+    const warn = vi.spyOn(console, 'warn');
+
+    const cold = await freshContainer({ OBSERVER_PREFIX: prefix });
+    const stats = bodyOf(await cold.stats(getStats()));
+
+    expect(stats.total).toBe(3);
+    const warnings = warn.mock.calls.map((c) => String(c[0]));
+    expect(warnings.filter((w) => w.includes('replay skipped a line'))).toHaveLength(4);
+    expect(warnings.some((w) => w.includes('mixed0') && w.includes('"line":2'))).toBe(true);
+    expect(warnings.some((w) => w.includes('mixed0') && w.includes('"line":3'))).toBe(true);
+    expect(warnings.some((w) => w.includes('trunc0') && w.includes('"line":1'))).toBe(true);
+    warn.mockRestore();
+  });
+});
+
+describe('warm containers', () => {
+  it('two containers writing alternately report the same stats after a refresh', async () => {
+    const prefix = uniquePrefix('two');
+    const a = await freshContainer({ OBSERVER_PREFIX: prefix });
+    const b = await freshContainer({ OBSERVER_PREFIX: prefix });
+    // Both load their (empty) rings first, so every later op reaches them warm.
+    await a.stats(getStats());
+    await b.stats(getStats());
+    for (let i = 0; i < 20; i++) {
+      const res = await (i % 2 === 0 ? a : b).event(postOp(op(i)));
+      expect(res.statusCode).toBe(201);
+    }
+
+    const fromA = bodyOf(await a.stats(getStats()));
+    const fromB = bodyOf(await b.stats(getStats()));
+
+    expect(fromA.total).toBe(20);
+    expect(fromB).toEqual(fromA);
+  });
+
+  it('picks up a late-finishing write whose key is older than the watermark', async () => {
+    const prefix = uniquePrefix('late');
+    const reader = await freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_SKEW_MS: '30000' });
+    await reader.event(postOp(op(1)));
+    expect(bodyOf(await reader.stats(getStats())).total).toBe(1);
+    // Another container received this op 5 s ago; its PUT only finishes now.
+    await otherWriter(prefix).append([op(2)], new Date(Date.now() - 5_000));
+
+    const stats = bodyOf(await reader.stats(getStats()));
+
+    expect(stats.total).toBe(2);
+  });
+
+  it('never applies its own write twice when a refresh also lists it', async () => {
+    const prefix = uniquePrefix('own');
+    const c = await freshContainer({ OBSERVER_PREFIX: prefix });
+    await c.stats(getStats());
+    await c.event(postOp(op(1)));
+    await c.event(postOp(op(2)));
+
+    const first = bodyOf(await c.stats(getStats()));
+    const second = bodyOf(await c.stats(getStats()));
+
+    expect(first.total).toBe(2);
+    expect(second.total).toBe(2);
+  });
+});
+
+describe('S3 requests per call', () => {
+  it('a POST costs exactly one PutObject', async () => {
+    const c = await freshContainer({ OBSERVER_PREFIX: uniquePrefix('cost-post') });
+
+    const res = await c.event(postOp(op(1)));
+
+    expect(res.statusCode).toBe(201);
+    expect(c.requests).toEqual({ PutObjectCommand: 1 });
+  });
+
+  it('a warm stats call with nothing new costs one list call and no GetObject', async () => {
+    const prefix = uniquePrefix('cost-stats');
+    const c = await freshContainer({ OBSERVER_PREFIX: prefix });
+    for (let i = 0; i < 5; i++) await c.event(postOp(op(i)));
+    await c.stats(getStats());
+    clearCounts(c.requests);
+
+    const res = await c.stats(getStats());
+
+    expect(bodyOf(res).total).toBe(5);
+    expect(c.requests).toEqual({ ListObjectsV2Command: 1 });
+  });
+});

@@ -1,0 +1,8 @@
+import { inject } from 'vitest';
+
+// Every test file starts as a container configured for the test S3 server.
+process.env.S3_ENDPOINT = inject('s3Endpoint');
+process.env.OBSERVER_BUCKET = inject('s3Bucket');
+process.env.OBSERVER_PREFIX = `unit-${process.pid}/`;
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+delete process.env.OBSERVER_API_TOKEN;

@@ -1,0 +1,39 @@
+import { vi } from 'vitest';
+import type { HttpEvent, HttpResult } from '../../lib/http';
+import { countRequests } from './s3';
+
+type Handler = (event: HttpEvent) => Promise<HttpResult>;
+
+/** One Lambda container: fresh module state, its own S3 client, its request counts. */
+export interface Container {
+  event: Handler;
+  stats: Handler;
+  health: Handler;
+  runtime: typeof import('../../lib/runtime');
+  requests: Record<string, number>;
+}
+
+/**
+ * Starts a new container as Lambda would: the environment is read again and
+ * every module (ring, client, memoized rebuild) starts empty.
+ */
+export async function freshContainer(env: Record<string, string | undefined>): Promise<Container> {
+  vi.resetModules();
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  const runtime = await import('../../lib/runtime');
+  const requests = countRequests(runtime.s3());
+  const [event, stats, health] = await Promise.all([
+    import('../../handlers/event'),
+    import('../../handlers/stats'),
+    import('../../handlers/health'),
+  ]);
+  return { event: event.handler, stats: stats.handler, health: health.handler, runtime, requests };
+}
+
+/** Resets the counts in place (the middleware keeps the same object). */
+export function clearCounts(counts: Record<string, number>): void {
+  for (const k of Object.keys(counts)) delete counts[k];
+}

@@ -1,0 +1,33 @@
+import { encodeSegment } from '../../lib/jsonl';
+import { segmentKey, uniqueSuffixes } from '../../lib/keys';
+import type { ObservedOp } from '../../lib/op';
+import { replaySegment, type SegmentStore } from '../../lib/segment-store';
+
+/** The segment store in memory, with the S3 store's key layout and replay rules. */
+export class MemorySegmentStore implements SegmentStore {
+  readonly objects = new Map<string, string>();
+  readonly calls = { append: 0, list: 0, read: 0 };
+  private readonly nextUnique = uniqueSuffixes();
+
+  async append(ops: readonly ObservedOp[], at: Date): Promise<string> {
+    this.calls.append++;
+    const key = segmentKey(at, this.nextUnique());
+    this.objects.set(key, encodeSegment(ops));
+    return key;
+  }
+
+  /** Puts raw text under a key, as a foreign or broken writer would. */
+  putRaw(key: string, text: string): void {
+    this.objects.set(key, text);
+  }
+
+  async *list(prefix: string, startAfter = ''): AsyncIterable<string[]> {
+    this.calls.list++;
+    yield [...this.objects.keys()].filter((k) => k.startsWith(prefix) && k > startAfter).sort();
+  }
+
+  async read(key: string): Promise<ObservedOp[]> {
+    this.calls.read++;
+    return replaySegment(key, this.objects.get(key) ?? '');
+  }
+}

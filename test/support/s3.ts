@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { inject } from 'vitest';
+import { createS3Client } from '../../lib/s3-client';
+
+/** A plain client for the test S3 server, to arrange and inspect what is stored. */
+export function rawClient(): S3Client {
+  return createS3Client({
+    s3Endpoint: inject('s3Endpoint'),
+    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    region: 'us-east-1',
+  });
+}
+
+/** A prefix no other test uses, so tests share one bucket without seeing each other. */
+export function uniquePrefix(name: string): string {
+  return `${name}-${randomUUID().slice(0, 8)}/`;
+}
+
+/** Every key under a prefix (all pages). */
+export async function listKeys(client: S3Client, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: inject('s3Bucket'),
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+/** Writes raw bytes under a key. */
+export async function putText(client: S3Client, key: string, body: string | Buffer): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: inject('s3Bucket'), Key: key, Body: body }));
+}
+
+/** Reads an object as text. */
+export async function getText(client: S3Client, key: string): Promise<string> {
+  const res = await client.send(new GetObjectCommand({ Bucket: inject('s3Bucket'), Key: key }));
+  return (await res.Body?.transformToString('utf-8')) ?? '';
+}
+
+/** S3 calls a client makes, by command name, counting every HTTP attempt. */
+export function countRequests(client: S3Client): Record<string, number> {
+  const counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown');
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'countRequests' },
+  );
+  return counts;
+}
