@@ -29,7 +29,10 @@ export const ConfigSchema = z
         .refine((p) => !p.startsWith('/'), { error: 'OBSERVER_PREFIX must not start with /' }),
     ),
     S3_ENDPOINT: optional(
-      z.url({ error: 'S3_ENDPOINT must be a URL such as http://127.0.0.1:4569' }),
+      z.url({
+        protocol: /^https?$/,
+        error: 'S3_ENDPOINT must be an http(s) URL such as http://127.0.0.1:4569',
+      }),
     ),
     S3_ACCESS_KEY_ID: optional(z.string()),
     S3_SECRET_ACCESS_KEY: optional(z.string()),

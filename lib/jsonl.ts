@@ -27,7 +27,7 @@ export function decodeSegment(text: string): { ops: ObservedOp[]; skipped: Skipp
     const raw = (lines[i] as string).trim();
     if (raw === '') continue;
     const line = i + 1;
-    if (raw.length > MAX_LINE_BYTES) {
+    if (Buffer.byteLength(raw, 'utf-8') > MAX_LINE_BYTES) {
       skipped.push({ line, reason: `line longer than ${MAX_LINE_BYTES} bytes` });
       continue;
     }

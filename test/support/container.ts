@@ -19,18 +19,30 @@ export interface Container {
  */
 export async function freshContainer(env: Record<string, string | undefined>): Promise<Container> {
   vi.resetModules();
+  const saved = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  const runtime = await import('../../lib/runtime');
-  const requests = countRequests(runtime.s3());
-  const [event, stats, health] = await Promise.all([
-    import('../../handlers/event'),
-    import('../../handlers/stats'),
-    import('../../handlers/health'),
-  ]);
-  return { event: event.handler, stats: stats.handler, health: health.handler, runtime, requests };
+  try {
+    const runtime = await import('../../lib/runtime');
+    const requests = countRequests(runtime.s3());
+    const [event, stats, health] = await Promise.all([
+      import('../../handlers/event'),
+      import('../../handlers/stats'),
+      import('../../handlers/health'),
+    ]);
+    return {
+      event: event.handler,
+      stats: stats.handler,
+      health: health.handler,
+      runtime,
+      requests,
+    };
+  } finally {
+    // The container has read its configuration; the next one starts from the file's defaults.
+    process.env = saved;
+  }
 }
 
 /** Resets the counts in place (the middleware keeps the same object). */

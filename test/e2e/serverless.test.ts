@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { httpEvent } from '../support/events';
+import { listKeys, rawClient, uniquePrefix } from '../support/s3';
+import { invokeLocal, type Offline, startOffline } from '../support/serverless';
+
+// The real local stack: serverless-offline (API Gateway HTTP API emulation)
+// and `serverless invoke local`, over the test S3 server. One file, run in
+// order, because both build into the same .esbuild/ folder.
+
+const s3 = rawClient();
+const prefix = uniquePrefix('e2e');
+const env = {
+  S3_ENDPOINT: inject('s3Endpoint'),
+  OBSERVER_BUCKET: inject('s3Bucket'),
+  OBSERVER_PREFIX: prefix,
+  OBSERVER_API_TOKEN: '',
+};
+
+const post = (url: string, body: string, contentType = 'application/json') =>
+  fetch(`${url}/observer/event`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
+
+describe('over HTTP through serverless-offline', () => {
+  let api: Offline;
+
+  beforeAll(async () => {
+    api = await startOffline(env);
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('GET /observer/health answers 200 ok', async () => {
+    const res = await fetch(`${api.url}/observer/health`);
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({ status: 'ok', ring_cap: 2000 });
+  });
+
+  it('POST /observer/event answers 201 and the op is in S3', async () => {
+    const res = await post(api.url, JSON.stringify({ endpoint: 'tools/call', success: true }));
+
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { ok: boolean; key: string };
+    expect(body.ok).toBe(true);
+    expect(await listKeys(s3, prefix)).toEqual([`${prefix}${body.key}`]);
+  });
+
+  it('GET /observer/stats aggregates what was posted', async () => {
+    await post(
+      api.url,
+      JSON.stringify({ endpoint: 'fill', source: 'scenario', staffer_id: 'w-17', role: 'welder' }),
+    );
+
+    const res = await fetch(`${api.url}/observer/stats`);
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      total: 2,
+      successes: 1,
+      failures: 1,
+      by_source: { mcp: 1, scenario: 1 },
+      recent_scenario_ops: [{ ts: expect.any(String), ok: false, staffer: 'w-17', role: 'welder' }],
+    });
+  });
+
+  it('answers 400 naming the field for an invalid op', async () => {
+    const res = await post(api.url, JSON.stringify({ endpoint: '' }));
+
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: expect.stringMatching(/^invalid op: endpoint/),
+    });
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const res = await post(api.url, 'endpoint=x');
+
+    expect(res.status).toBe(400);
+  });
+
+  it('answers 413 for an op over 64 KiB', async () => {
+    const res = await post(api.url, JSON.stringify({ endpoint: 'x', blob: 'a'.repeat(70_000) }));
+
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: expect.stringMatching(/limit is 65536/) });
+  });
+
+  it('answers 415 for a form-encoded body', async () => {
+    const res = await post(api.url, 'endpoint=x', 'application/x-www-form-urlencoded');
+
+    expect(res.status).toBe(415);
+  });
+
+  it('answers 404 with a JSON error for an unknown route', async () => {
+    const res = await fetch(`${api.url}/observer/nope`);
+
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'no route for GET /observer/nope' });
+  });
+
+  it('answers 405 for a known path with the wrong method', async () => {
+    const res = await fetch(`${api.url}/observer/event`);
+
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+
+  it('stored exactly the two accepted ops', async () => {
+    expect(await listKeys(s3, prefix)).toHaveLength(2);
+  });
+});
+
+describe('serverless invoke local', () => {
+  it('runs health with an API Gateway v2 event', async () => {
+    const res = await invokeLocal('health', httpEvent({ path: '/observer/health' }), env);
+
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(String(res.body))).toMatchObject({ status: 'ok' });
+  });
+
+  it('runs event with an API Gateway v2 event and stores the op', async () => {
+    const res = await invokeLocal(
+      'event',
+      httpEvent({
+        method: 'POST',
+        path: '/observer/event',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ endpoint: 'invoke-local', success: true }),
+      }),
+      env,
+    );
+
+    expect(res.statusCode).toBe(201);
+    expect(await listKeys(s3, prefix)).toHaveLength(3);
+  });
+
+  it('runs stats with an API Gateway v2 event, rebuilt from S3', async () => {
+    const res = await invokeLocal('stats', httpEvent({ path: '/observer/stats' }), env);
+
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(String(res.body))).toMatchObject({ total: 3, successes: 2, failures: 1 });
+  });
+
+  it('runs notFound for an unmatched route', async () => {
+    const res = await invokeLocal('notFound', httpEvent({ path: '/x' }), env);
+
+    expect(res.statusCode).toBe(404);
+  });
+});
