@@ -4,6 +4,7 @@ import { HttpError, httpHandler } from '../lib/http';
 const ROUTES: Record<string, string> = {
   '/observer/health': 'GET',
   '/observer/stats': 'GET',
+  '/observer/stats/history': 'GET',
   '/observer/event': 'POST',
 };
 

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { HttpError } from './http';
 import { describeIssues, MAX_OP_BYTES, type ObservedOp, parseOp } from './op';
+import { MAX_HISTORY_HOURS } from './snapshot';
 
 /** The op a request body carries, with defaults applied, or a 400/413 naming what is wrong. */
 export function opFromBody(body: unknown, receivedAt: Date): ObservedOp {
@@ -14,4 +16,21 @@ export function opFromBody(body: unknown, receivedAt: Date): ObservedOp {
   throw new HttpError(400, `invalid op: ${describeIssues(result.issues)}`, {
     fields: result.issues,
   });
+}
+
+const HoursSchema = z.coerce
+  .number({ error: 'hours must be a whole number' })
+  .int({ error: 'hours must be a whole number' })
+  .min(1, { error: 'hours must be at least 1' })
+  .max(MAX_HISTORY_HOURS, { error: `hours must be at most ${MAX_HISTORY_HOURS}` })
+  .default(24);
+
+/** The `hours` query parameter of the history route: 1–168, default 24, or a 400. */
+export function historyHours(query: Record<string, string | undefined> | undefined): number {
+  const raw = query?.hours;
+  const parsed = HoursSchema.safeParse(raw === undefined || raw === '' ? undefined : raw);
+  if (!parsed.success) {
+    throw new HttpError(400, `invalid query: ${parsed.error.issues[0]?.message ?? 'bad hours'}`);
+  }
+  return parsed.data;
 }

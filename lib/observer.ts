@@ -2,8 +2,20 @@ import { collect, mapLimit } from './concurrency';
 import { hourPartitionsBack, keyFloor, OPS_ROOT } from './keys';
 import { describeError, log } from './log';
 import type { ObservedOp } from './op';
-import { Ring, type Stats } from './ring';
+import { Ring, type RingEntry, type Stats } from './ring';
 import { type SegmentStore, StoreUnavailableError } from './segment-store';
+import {
+  CHECKPOINT_KEY,
+  decodeCheckpoint,
+  decodeHour,
+  encodeCheckpoint,
+  encodeHour,
+  LATEST_STATS_KEY,
+  type StatsSnapshot,
+  statsHourKey,
+  statsMinuteKey,
+  statsSnapshot,
+} from './snapshot';
 
 /** How the ring is kept; see the README's "The ring" section. */
 export interface ObserverOptions {
@@ -61,6 +73,20 @@ class RingState {
       this.ring.insert({ key, line, op });
     });
     return true;
+  }
+
+  /** True when a segment under this key could not enter the ring: it is full and the key older than all it holds. */
+  tooOld(key: string): boolean {
+    const oldest = this.ring.oldest();
+    return this.ring.size >= this.ring.cap && oldest !== undefined && key < oldest.key;
+  }
+
+  /** Seeds an empty state with a checkpoint's entries, oldest first. */
+  seed(entries: readonly RingEntry[]): void {
+    for (const e of entries) {
+      this.applied.add(e.key);
+      this.ring.insert(e);
+    }
   }
 
   /** Forgets applied keys below `floor`: listings never return them again. */
@@ -168,11 +194,18 @@ export class Observer {
   }
 
   private async refreshOnce(): Promise<void> {
-    const state = await this.load();
+    await this.catchUp(await this.load());
+  }
+
+  /**
+   * Lists the segments written since the state's watermark, less the skew
+   * window, and applies those not applied yet, in key order.
+   */
+  private async catchUp(state: RingState): Promise<number> {
     const listedAt = this.now();
     const startAfter = keyFloor(state.watermark - this.options.skewMs);
     const keys = (await collect(this.store.list(OPS_ROOT, startAfter))).filter(
-      (k) => !state.has(k),
+      (k) => !state.has(k) && !state.tooOld(k),
     );
     const segments = await mapLimit(keys, this.readConcurrency, async (key) => ({
       key,
@@ -182,20 +215,102 @@ export class Observer {
     state.watermark = Math.max(state.watermark, listedAt);
     // A later refresh starts at watermark - skew; keep one more window of keys as a margin.
     state.prune(keyFloor(state.watermark - 2 * this.options.skewMs));
+    return segments.length;
   }
 
   private async coldStart(): Promise<RingState> {
     const startedAt = this.now();
+    const fromCheckpoint = await this.fromCheckpoint();
+    if (fromCheckpoint) {
+      const tail = await this.catchUp(fromCheckpoint);
+      log.info('ring rebuilt from checkpoint', {
+        checkpoint_ops: fromCheckpoint.ring.size - tail,
+        tail_segments: tail,
+        ops: fromCheckpoint.ring.size,
+        ms: this.now() - startedAt,
+      });
+      return fromCheckpoint;
+    }
     const state = new RingState(this.options.cap, startedAt);
     const segments = await this.newestSegments(startedAt);
     segments.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const s of segments) state.apply(s.key, s.ops);
-    log.info('ring rebuilt', {
+    log.info('ring rebuilt by listing', {
       segments: segments.length,
       ops: state.ring.size,
       ms: this.now() - startedAt,
     });
     return state;
+  }
+
+  /** The state a valid checkpoint describes, or undefined (with a warning) to rebuild by listing. */
+  private async fromCheckpoint(): Promise<RingState | undefined> {
+    let text: string | undefined;
+    try {
+      text = await this.store.getDocument(CHECKPOINT_KEY);
+    } catch (err: unknown) {
+      log.warn('checkpoint unreadable; rebuilding by listing', describeError(err));
+      return undefined;
+    }
+    if (text === undefined) return undefined;
+    const checkpoint = decodeCheckpoint(text);
+    if ('error' in checkpoint) {
+      log.warn('checkpoint refused; rebuilding by listing', { reason: checkpoint.error });
+      return undefined;
+    }
+    // A full checkpoint of a smaller ring lacks older ops this ring should hold.
+    if (checkpoint.cap < this.options.cap && checkpoint.entries.length >= checkpoint.cap) {
+      log.warn('checkpoint holds fewer ops than the ring needs; rebuilding by listing', {
+        checkpoint_cap: checkpoint.cap,
+        cap: this.options.cap,
+      });
+      return undefined;
+    }
+    const state = new RingState(this.options.cap, checkpoint.listedAt);
+    state.seed(checkpoint.entries);
+    return state;
+  }
+
+  /**
+   * Refreshes the ring, then writes the minute's stats snapshot, the latest
+   * snapshot, the hour's history and the ring checkpoint. Each write is one
+   * whole object, and the checkpoint is written last and only from a
+   * refreshed ring, so a crash at any point leaves the previous checkpoint
+   * (or a complete new one) and never one that claims ops it does not hold.
+   */
+  async snapshot(): Promise<StatsSnapshot> {
+    const state = await this.load();
+    await this.refresh();
+    const at = new Date(this.now());
+    const ring = state.ring;
+    const snap = statsSnapshot(ring.stats(), ring.oldest(), ring.newest(), at);
+    const doc = JSON.stringify(snap);
+    await this.store.putDocument(statsMinuteKey(at), doc);
+    await this.store.putDocument(LATEST_STATS_KEY, doc);
+    const hourKey = statsHourKey(at);
+    await this.store.putDocument(
+      hourKey,
+      encodeHour(decodeHour(await this.store.getDocument(hourKey)), snap),
+    );
+    await this.store.putDocument(
+      CHECKPOINT_KEY,
+      encodeCheckpoint([...ring], this.options.cap, state.watermark, at),
+    );
+    return snap;
+  }
+
+  /** The stats snapshots of the last `hours` hours, oldest first. */
+  async history(hours: number): Promise<StatsSnapshot[]> {
+    const now = this.now();
+    // hours + 1 partitions: the oldest one is only partly inside the window.
+    const keys = Array.from({ length: hours + 1 }, (_, i) =>
+      statsHourKey(new Date(now - i * 3.6e6)),
+    );
+    const perHour = await mapLimit(keys.reverse(), this.readConcurrency, async (key) =>
+      decodeHour(await this.store.getDocument(key)),
+    );
+    const since = new Date(now - hours * 3.6e6).toISOString();
+    return perHour.flat().filter((s) => s.generated_at >= since);
   }
 
   /**

@@ -58,6 +58,11 @@ export class Ring {
     return this.entries.length;
   }
 
+  /** The oldest entry, if any. */
+  oldest(): RingEntry | undefined {
+    return this.entries.first();
+  }
+
   /** The newest entry, if any. */
   newest(): RingEntry | undefined {
     return this.entries.last();

@@ -22,6 +22,10 @@ export interface SegmentStore {
   list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
   /** The ops of one segment; malformed or invalid lines are skipped with a warning. */
   read(key: string): Promise<ObservedOp[]>;
+  /** A document (checkpoint, stats snapshot) as text; undefined when there is none. */
+  getDocument(key: string): Promise<string | undefined>;
+  /** Writes a document whole, replacing the previous one in one step (or not at all). */
+  putDocument(key: string, body: string): Promise<void>;
 }
 
 /** Storage could not take or give the data; nothing was recorded, the client may retry. */
@@ -102,20 +106,37 @@ export class S3SegmentStore implements SegmentStore {
   }
 
   async read(key: string): Promise<ObservedOp[]> {
-    const text = await unavailableOnError(`reading segment ${key} failed`, async () => {
+    const text = await this.getDocument(key);
+    // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
+    if (text === undefined) log.warn('listed segment is gone; skipped', { key });
+    return replaySegment(key, text ?? '');
+  }
+
+  async getDocument(key: string): Promise<string | undefined> {
+    return unavailableOnError(`reading ${key} failed`, async () => {
       try {
         const res = await this.client.send(
           new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
         );
         return (await res.Body?.transformToString('utf-8')) ?? '';
       } catch (err: unknown) {
-        // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
-        if (errorName(err) !== 'NoSuchKey') throw err;
-        log.warn('listed segment is gone; skipped', { key });
-        return '';
+        if (errorName(err) === 'NoSuchKey') return undefined;
+        throw err;
       }
     });
-    return replaySegment(key, text);
+  }
+
+  async putDocument(key: string, body: string): Promise<void> {
+    await unavailableOnError(`writing ${key} failed`, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + key,
+          Body: body,
+          ContentType: 'application/json',
+        }),
+      ),
+    );
   }
 
   private async holds(key: string, body: string): Promise<boolean> {

@@ -114,6 +114,33 @@ describe('over HTTP through serverless-offline', () => {
   it('stored exactly the two accepted ops', async () => {
     expect(await listKeys(s3, prefix)).toHaveLength(2);
   });
+
+  it('runs the scheduled snapshot through the offline invoke port', async () => {
+    const res = await fetch(
+      `${api.lambdaUrl}/2015-03-31/functions/observer-local-snapshot/invocations`,
+      { method: 'POST', body: '{}' },
+    );
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ops: 2 });
+    const keys = await listKeys(s3, `${prefix}stats/`);
+    expect(keys).toContain(`${prefix}stats/latest.json`);
+  });
+
+  it('GET /observer/stats/history returns the snapshot just written', async () => {
+    const res = await fetch(`${api.url}/observer/stats/history?hours=1`);
+
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hours: number; snapshots: { total: number }[] };
+    expect(body.hours).toBe(1);
+    expect(body.snapshots.map((s) => s.total)).toEqual([2]);
+  });
+
+  it('GET /observer/stats/history answers 400 for a bad hours', async () => {
+    const res = await fetch(`${api.url}/observer/stats/history?hours=500`);
+
+    expect(res.status).toBe(400);
+  });
 });
 
 describe('serverless invoke local', () => {
@@ -137,7 +164,7 @@ describe('serverless invoke local', () => {
     );
 
     expect(res.statusCode).toBe(201);
-    expect(await listKeys(s3, prefix)).toHaveLength(3);
+    expect(await listKeys(s3, `${prefix}ops/`)).toHaveLength(3);
   });
 
   it('runs stats with an API Gateway v2 event, rebuilt from S3', async () => {
@@ -145,6 +172,26 @@ describe('serverless invoke local', () => {
 
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(String(res.body))).toMatchObject({ total: 3, successes: 2, failures: 1 });
+  });
+
+  it('runs the scheduled snapshot with an EventBridge event', async () => {
+    const res = await invokeLocal(
+      'snapshot',
+      {
+        version: '0',
+        id: 'e2e',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: ['arn:aws:events:us-east-1:123456789012:rule/observer-local-snapshot'],
+        detail: {},
+      },
+      env,
+    );
+
+    expect(res).toMatchObject({ ops: 3 });
   });
 
   it('runs notFound for an unmatched route', async () => {

@@ -1,5 +1,5 @@
 import { encodeSegment } from '../../lib/jsonl';
-import { segmentKey, uniqueSuffixes } from '../../lib/keys';
+import { isSegmentKey, segmentKey, uniqueSuffixes } from '../../lib/keys';
 import type { ObservedOp } from '../../lib/op';
 import { replaySegment, type SegmentStore } from '../../lib/segment-store';
 
@@ -23,7 +23,17 @@ export class MemorySegmentStore implements SegmentStore {
 
   async *list(prefix: string, startAfter = ''): AsyncIterable<string[]> {
     this.calls.list++;
-    yield [...this.objects.keys()].filter((k) => k.startsWith(prefix) && k > startAfter).sort();
+    yield [...this.objects.keys()]
+      .filter((k) => k.startsWith(prefix) && k > startAfter && isSegmentKey(k))
+      .sort();
+  }
+
+  async getDocument(key: string): Promise<string | undefined> {
+    return this.objects.get(key);
+  }
+
+  async putDocument(key: string, body: string): Promise<void> {
+    this.objects.set(key, body);
   }
 
   async read(key: string): Promise<ObservedOp[]> {

@@ -1,0 +1,208 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { Observer } from '../../lib/observer';
+import type { ObservedOp } from '../../lib/op';
+import { S3SegmentStore, type SegmentStore } from '../../lib/segment-store';
+import { CHECKPOINT_KEY } from '../../lib/snapshot';
+import { freshContainer } from '../support/container';
+import { bodyOf, getStats, httpEvent } from '../support/events';
+import { getText, listKeys, putText, rawClient, uniquePrefix } from '../support/s3';
+
+const s3 = rawClient();
+afterAll(() => s3.destroy());
+
+const CAP = 50;
+const op = (i: number): ObservedOp => ({
+  endpoint: `e${i}`,
+  success: i % 4 !== 0,
+  source: ['mcp', 'scenario', 'langfuse'][i % 3] as string,
+  timestamp: new Date(Date.UTC(2026, 10, 24, 12, 0, 0, i)).toISOString(),
+  staffer_id: `w-${i}`,
+});
+
+/** A bucket prefix with `n` single-op segments written by another container. */
+async function seed(prefix: string, from: number, n: number): Promise<void> {
+  const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
+  for (let i = from; i < from + n; i++) await store.append([op(i)], new Date());
+}
+
+function observer(store: SegmentStore, now?: () => number): Observer {
+  return new Observer(store, {
+    cap: CAP,
+    skewMs: 30_000,
+    coldStartHours: 168,
+    ...(now ? { now } : {}),
+  });
+}
+
+const container = (prefix: string) =>
+  freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_RING_CAP: String(CAP) });
+
+describe('the snapshot function', () => {
+  it('writes the minute, the latest snapshot, the hour history and the checkpoint', async () => {
+    const prefix = uniquePrefix('snap');
+    await seed(prefix, 0, 5);
+    const c = await container(prefix);
+    const { handler: snapshot } = await import('../../handlers/snapshot');
+
+    const result = await snapshot();
+
+    expect(result.ops).toBe(5);
+    const keys = await listKeys(s3, prefix);
+    const rest = keys.filter((k) => !k.includes('/ops/')).map((k) => k.slice(prefix.length));
+    expect(rest).toHaveLength(4);
+    expect(rest).toContain(CHECKPOINT_KEY);
+    expect(rest).toContain('stats/latest.json');
+    expect(rest.some((k) => /^stats\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\.json$/.test(k))).toBe(true);
+    expect(rest.some((k) => /^stats\/hourly\/\d{4}\/\d{2}\/\d{2}\/\d{2}\.json$/.test(k))).toBe(
+      true,
+    );
+    const latest = JSON.parse(await getText(s3, `${prefix}stats/latest.json`));
+    expect(latest).toMatchObject({
+      total: 5,
+      successes: 3,
+      failures: 2,
+      generated_at: result.generated_at,
+      window: { ops: 5, from: expect.any(String), to: expect.any(String) },
+    });
+    expect(bodyOf(await c.stats(getStats()))).toEqual(
+      Object.fromEntries(
+        Object.entries(latest).filter(([k]) => k !== 'generated_at' && k !== 'window'),
+      ),
+    );
+  });
+});
+
+describe('a cold start from the checkpoint', () => {
+  it('gives exactly the stats of a cold start by listing, in 3 requests plus one GET per tail segment', async () => {
+    const prefix = uniquePrefix('ckpt');
+    await seed(prefix, 0, 80);
+    await container(prefix);
+    await (await import('../../handlers/snapshot')).handler();
+    await seed(prefix, 80, 12);
+
+    const fromCheckpoint = await container(prefix);
+    const checkpointStats = bodyOf(await fromCheckpoint.stats(getStats()));
+    const requests = { ...fromCheckpoint.requests };
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: inject('s3Bucket'), Key: `${prefix}${CHECKPOINT_KEY}` }),
+    );
+    const byListing = await container(prefix);
+    const listingStats = bodyOf(await byListing.stats(getStats()));
+
+    expect(checkpointStats.total).toBe(CAP);
+    expect(checkpointStats).toEqual(listingStats);
+    expect(requests.GetObjectCommand).toBe(1 + 12);
+    expect(requests.ListObjectsV2Command).toBe(1);
+    expect(Object.keys(requests).sort()).toEqual(['GetObjectCommand', 'ListObjectsV2Command']);
+  });
+
+  it('falls back to listing, with a warning, when the checkpoint is corrupt', async () => {
+    const prefix = uniquePrefix('ckpt-bad');
+    await seed(prefix, 0, 7);
+    await putText(s3, `${prefix}${CHECKPOINT_KEY}`, '{"version":1,"entries":[{"key":');
+    const warn = vi.spyOn(console, 'warn');
+
+    const c = await container(prefix);
+    const stats = bodyOf(await c.stats(getStats()));
+
+    expect(stats.total).toBe(7);
+    expect(warn.mock.calls.some((call) => String(call[0]).includes('checkpoint refused'))).toBe(
+      true,
+    );
+    warn.mockRestore();
+  });
+
+  it('refuses a checkpoint that claims more ops than it holds', async () => {
+    const prefix = uniquePrefix('ckpt-claims');
+    await seed(prefix, 0, 3);
+    await container(prefix);
+    await (await import('../../handlers/snapshot')).handler();
+    const doc = JSON.parse(await getText(s3, `${prefix}${CHECKPOINT_KEY}`));
+    await putText(s3, `${prefix}${CHECKPOINT_KEY}`, JSON.stringify({ ...doc, op_count: 4 }));
+
+    const cold = await container(prefix);
+
+    expect(bodyOf(await cold.stats(getStats())).total).toBe(3);
+  });
+});
+
+describe('a crash in the snapshot writer', () => {
+  /** The real store, failing the n-th document write (and every write after it). */
+  function crashingAt(n: number, prefix: string): SegmentStore {
+    const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
+    let writes = 0;
+    return {
+      append: (ops, at) => store.append(ops, at),
+      list: (p, after) => store.list(p, after),
+      read: (key) => store.read(key),
+      getDocument: (key) => store.getDocument(key),
+      putDocument: async (key, body) => {
+        if (++writes >= n) throw new Error(`crash before write ${n} (${key})`);
+        await store.putDocument(key, body);
+      },
+    };
+  }
+
+  it.each([1, 2, 3, 4])('before write %i leaves a state a cold start reads right', async (n) => {
+    const prefix = uniquePrefix(`crash${n}`);
+    await seed(prefix, 0, 60);
+    // An earlier, good checkpoint that the crashing run must not spoil.
+    await observer(new S3SegmentStore(s3, inject('s3Bucket'), prefix)).snapshot();
+    await seed(prefix, 60, 15);
+
+    await expect(observer(crashingAt(n, prefix)).snapshot()).rejects.toThrow(/crash/);
+    const cold = observer(new S3SegmentStore(s3, inject('s3Bucket'), prefix));
+    const { stats } = await cold.stats();
+
+    const kept = Array.from({ length: 75 }, (_, i) => op(i)).slice(-CAP);
+    expect(stats.total).toBe(CAP);
+    expect(stats.successes).toBe(kept.filter((o) => o.success).length);
+    expect(stats.by_source).toEqual({
+      mcp: kept.filter((o) => o.source === 'mcp').length,
+      scenario: kept.filter((o) => o.source === 'scenario').length,
+      langfuse: kept.filter((o) => o.source === 'langfuse').length,
+    });
+  });
+});
+
+describe('GET /observer/stats/history', () => {
+  it('returns the snapshots written, oldest first, across an hour boundary', async () => {
+    const prefix = uniquePrefix('hist');
+    await seed(prefix, 0, 3);
+    const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
+    const start = Date.now() - 3 * 3_600_000;
+    let now = start;
+    const o = observer(store, () => now);
+    const written: string[] = [];
+    for (const step of [0, 60_000, 3_600_000, 60_000]) {
+      now += step;
+      written.push((await o.snapshot()).generated_at);
+    }
+    await container(prefix);
+    const { handler: history } = await import('../../handlers/history');
+
+    const res = await history(
+      httpEvent({ path: '/observer/stats/history', query: { hours: '24' } }),
+    );
+
+    expect(res.statusCode).toBe(200);
+    const body = bodyOf(res) as {
+      hours: number;
+      snapshots: { generated_at: string; total: number }[];
+    };
+    expect(body.hours).toBe(24);
+    expect(body.snapshots.map((s) => s.generated_at)).toEqual(written);
+    expect(body.snapshots.every((s) => s.total === 3)).toBe(true);
+  });
+
+  it.each(['0', '169', 'abc', '1.5'])('answers 400 for hours=%s', async (hours) => {
+    await container(uniquePrefix('hist-bad'));
+    const { handler: history } = await import('../../handlers/history');
+
+    const res = await history(httpEvent({ path: '/observer/stats/history', query: { hours } }));
+
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatch(/hours/);
+  });
+});
