@@ -55,7 +55,7 @@ export const ConfigSchema = z
     },
     ringCap: env.OBSERVER_RING_CAP ?? DEFAULT_RING_CAP,
     apiToken: env.OBSERVER_API_TOKEN,
-    skewMs: env.OBSERVER_SKEW_MS ?? 30_000,
+    skewMs: env.OBSERVER_SKEW_MS ?? 15_000,
     coldStartHours: env.OBSERVER_COLD_START_HOURS ?? 168,
     region: env.AWS_REGION ?? 'us-east-1',
   }));

@@ -75,10 +75,16 @@ class RingState {
     return true;
   }
 
-  /** True when a segment under this key could not enter the ring: it is full and the key older than all it holds. */
-  tooOld(key: string): boolean {
+  /**
+   * Where a listing needs to start: at `floor`, or at the oldest key of a
+   * full ring if that is later, since an older segment could not enter it.
+   * This bounds a refresh to one ring's worth of keys however busy the
+   * skew window is.
+   */
+  listFrom(floor: string): string {
     const oldest = this.ring.oldest();
-    return this.ring.size >= this.ring.cap && oldest !== undefined && key < oldest.key;
+    if (this.ring.size < this.ring.cap || oldest === undefined) return floor;
+    return oldest.key > floor ? oldest.key : floor;
   }
 
   /** Seeds an empty state with a checkpoint's entries, oldest first. */
@@ -203,9 +209,9 @@ export class Observer {
    */
   private async catchUp(state: RingState): Promise<number> {
     const listedAt = this.now();
-    const startAfter = keyFloor(state.watermark - this.options.skewMs);
+    const startAfter = state.listFrom(keyFloor(state.watermark - this.options.skewMs));
     const keys = (await collect(this.store.list(OPS_ROOT, startAfter))).filter(
-      (k) => !state.has(k) && !state.tooOld(k),
+      (k) => !state.has(k),
     );
     const segments = await mapLimit(keys, this.readConcurrency, async (key) => ({
       key,

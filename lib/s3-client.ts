@@ -1,11 +1,15 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config';
 
-/** Seconds the SDK waits for a connection and for a reply before it gives up on an attempt. */
+/** Milliseconds the SDK waits for a connection and for a reply before it gives up on an attempt. */
 export const S3_CONNECT_TIMEOUT_MS = 2_000;
-export const S3_REQUEST_TIMEOUT_MS = 5_000;
-/** SDK attempts per S3 call (the first and two retries). */
-export const S3_MAX_ATTEMPTS = 3;
+export const S3_REQUEST_TIMEOUT_MS = 3_000;
+/**
+ * SDK attempts per S3 call (the first and one retry). Together with the
+ * timeouts this keeps a write's worst case (~10 s) inside the event
+ * function's timeout and the refresh skew window (15 s by default).
+ */
+export const S3_MAX_ATTEMPTS = 2;
 
 /**
  * The S3 client for the configured endpoint: AWS by default; a local or

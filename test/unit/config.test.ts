@@ -22,7 +22,7 @@ describe('loadConfig: defaults', () => {
       bucket: BUCKET,
       prefix: '',
       ringCap: 2000,
-      skewMs: 30_000,
+      skewMs: 15_000,
       apiToken: undefined,
       s3Endpoint: undefined,
     });
@@ -42,7 +42,7 @@ describe('loadConfig: defaults', () => {
     expect(config).toMatchObject({
       prefix: '',
       ringCap: 2000,
-      skewMs: 30_000,
+      skewMs: 15_000,
       apiToken: undefined,
       s3Endpoint: undefined,
     });

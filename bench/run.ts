@@ -1,0 +1,415 @@
+// `npm run bench`: measures the service against the physical limit of its
+// storage, a local S3 server in its own process, and writes bench/results.json.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mapLimit } from '../lib/concurrency';
+import type { HttpEvent, HttpResult } from '../lib/http';
+import { segmentKey } from '../lib/keys';
+import { Observer } from '../lib/observer';
+import { type ObservedOp, parseOp } from '../lib/op';
+import { Ring } from '../lib/ring';
+import { createS3Client } from '../lib/s3-client';
+import { S3SegmentStore, type SegmentStore } from '../lib/segment-store';
+import { spawnLocalS3 } from '../scripts/local-s3';
+import { countRequests } from '../scripts/s3-requests';
+
+const BUCKET = 'observer-bench';
+const CONCURRENCY = 16;
+const INGEST_OPS = Number(process.env.BENCH_INGEST_OPS ?? 3000);
+const HISTORY_OPS = Number(process.env.BENCH_HISTORY_OPS ?? 20_000);
+const TAIL_SEGMENTS = 300;
+const WARM_CALLS = 300;
+const HOUR = 3_600_000;
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const quiet = () => {
+  // Keep the figures readable: the service logs one JSON line per rebuild.
+  console.info = () => {};
+};
+
+/** A typical op, as agent loops send them. */
+function typicalOp(i: number): Record<string, unknown> {
+  return {
+    endpoint: `tools/call/${['search', 'read_file', 'write_file', 'run_tests'][i % 4]}`,
+    success: i % 7 !== 0,
+    source: i % 3 === 0 ? 'scenario' : 'mcp',
+    staffer_id: `w-${i % 50}`,
+    event_kind: 'tool_call',
+    role: ['welder', 'fitter', 'planner'][i % 3],
+    duration_ms: 40 + (i % 200),
+    input_summary: `query for item ${i}: find the relevant section and summarize it`,
+    output_summary: `ok: 3 results, first at line ${i % 400}`,
+  };
+}
+
+function postEvent(body: string): HttpEvent {
+  return {
+    version: '2.0',
+    routeKey: 'POST /observer/event',
+    rawPath: '/observer/event',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    requestContext: {
+      accountId: 'bench',
+      apiId: 'bench',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: 'POST',
+        path: '/observer/event',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: 'bench',
+      routeKey: 'POST /observer/event',
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+    isBase64Encoded: false,
+    body,
+  };
+}
+
+const getStatsEvent: HttpEvent = {
+  ...postEvent(''),
+  routeKey: 'GET /observer/stats',
+  rawPath: '/observer/stats',
+  body: undefined,
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
+/** Handler vs raw PutObject of the same bytes, same concurrency, alternating rounds. */
+async function ingest(
+  handler: (e: HttpEvent) => Promise<HttpResult>,
+  raw: S3Client,
+): Promise<Record<string, number>> {
+  const bodies = Array.from({ length: INGEST_OPS }, (_, i) => JSON.stringify(typicalOp(i)));
+  const rounds = 6;
+  const per = Math.floor(INGEST_OPS / rounds);
+  let handlerMs = 0;
+  let rawMs = 0;
+  let failures = 0;
+  const runRaw = (slice: string[], r: number) =>
+    timed(() =>
+      mapLimit(slice, CONCURRENCY, async (body, i) => {
+        await raw.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: `raw/${segmentKey(new Date(), `r${r}x${i}`)}`,
+            Body: `${body}\n`,
+            ContentType: 'application/x-ndjson',
+            IfNoneMatch: '*',
+          }),
+        );
+      }),
+    );
+  const runHandler = (slice: string[]) =>
+    timed(() =>
+      mapLimit(slice, CONCURRENCY, async (body) => {
+        const res = await handler(postEvent(body));
+        if (res.statusCode !== 201) failures++;
+      }),
+    );
+  for (let r = 0; r < rounds; r++) {
+    const slice = bodies.slice(r * per, (r + 1) * per);
+    // Alternate which goes first, so warm-up and drift fall on both alike.
+    if (r % 2 === 0) {
+      rawMs += (await runRaw(slice, r)).ms;
+      handlerMs += (await runHandler(slice)).ms;
+    } else {
+      handlerMs += (await runHandler(slice)).ms;
+      rawMs += (await runRaw(slice, r)).ms;
+    }
+  }
+  if (failures > 0) throw new Error(`${failures} ingest requests were not acknowledged`);
+  const ops = per * rounds;
+  const handlerRate = ops / (handlerMs / 1000);
+  const rawRate = ops / (rawMs / 1000);
+  return {
+    concurrency: CONCURRENCY,
+    handler_ops_per_s: round(handlerRate, 1),
+    raw_put_ops_per_s: round(rawRate, 1),
+    ratio: round(handlerRate / rawRate, 3),
+  };
+}
+
+function observerOver(store: SegmentStore, now?: () => number): Observer {
+  return new Observer(store, {
+    cap: 2000,
+    skewMs: 30_000,
+    coldStartHours: 168,
+    ...(now ? { now } : {}),
+  });
+}
+
+/** ≥ 20,000 historical ops over the last hours, a checkpoint, then 300 tail segments. */
+async function coldStart(endpoint: string): Promise<Record<string, number>> {
+  const client = createS3Client({
+    s3Endpoint: endpoint,
+    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    region: 'us-east-1',
+  });
+  const prefix = 'cold/';
+  const store = new S3SegmentStore(client, BUCKET, prefix);
+  const end = Date.now() - 120_000;
+  const start = end - 10 * HOUR;
+  const stored = (i: number): ObservedOp => {
+    const parsed = parseOp(typicalOp(i), new Date(start + i));
+    if (!parsed.ok) throw new Error('bad op');
+    return parsed.op;
+  };
+  process.stdout.write(`seeding ${HISTORY_OPS} historical ops over 10 hours ...\n`);
+  await mapLimit(
+    Array.from({ length: HISTORY_OPS }, (_, i) => i),
+    32,
+    (i) => store.append([stored(i)], new Date(start + ((end - start) * i) / HISTORY_OPS)),
+  );
+  await observerOver(store, () => end).snapshot();
+  await mapLimit(
+    Array.from({ length: TAIL_SEGMENTS }, (_, i) => i),
+    32,
+    (i) => store.append([stored(HISTORY_OPS + i)], new Date(end + 1000 + i * 100)),
+  );
+
+  const measure = async (useCheckpoint: boolean) => {
+    const counting = createS3Client({
+      s3Endpoint: endpoint,
+      s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      region: 'us-east-1',
+    });
+    const requests = countRequests(counting);
+    const s = new S3SegmentStore(counting, BUCKET, prefix);
+    const view: SegmentStore = useCheckpoint
+      ? s
+      : {
+          append: (o, at) => s.append(o, at),
+          list: (p, after) => s.list(p, after),
+          read: (k) => s.read(k),
+          getDocument: async () => undefined,
+          putDocument: (k, b) => s.putDocument(k, b),
+        };
+    const { ms, value } = await timed(() => observerOver(view).stats());
+    if (value.stats.total !== 2000) throw new Error(`cold start held ${value.stats.total} ops`);
+    counting.destroy();
+    return { ms, requests: Object.values(requests).reduce((a, b) => a + b, 0) };
+  };
+  const without = await measure(false);
+  const withCp = await measure(true);
+  client.destroy();
+  return {
+    history_ops: HISTORY_OPS,
+    tail_segments: TAIL_SEGMENTS,
+    with_checkpoint_ms: round(withCp.ms, 1),
+    with_checkpoint_requests: withCp.requests,
+    without_checkpoint_ms: round(without.ms, 1),
+    without_checkpoint_requests: without.requests,
+  };
+}
+
+/** The stats handler, warm, full ring, nothing new. */
+async function warmStats(
+  handler: (e: HttpEvent) => Promise<HttpResult>,
+  requests: Record<string, number>,
+): Promise<Record<string, number>> {
+  await handler(getStatsEvent);
+  await handler(getStatsEvent);
+  for (const k of Object.keys(requests)) delete requests[k];
+  const times: number[] = [];
+  for (let i = 0; i < WARM_CALLS; i++) {
+    const { ms, value } = await timed(() => handler(getStatsEvent));
+    if (value.statusCode !== 200) throw new Error(`stats answered ${value.statusCode}`);
+    times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  const total = Object.values(requests).reduce((a, b) => a + b, 0);
+  return {
+    p50_ms: round(percentile(times, 50), 3),
+    p99_ms: round(percentile(times, 99), 3),
+    s3_requests_per_call: round(total / WARM_CALLS, 3),
+  };
+}
+
+/** Stats CPU with a full ring ÷ with 10 ops (no I/O: the counters alone). */
+function statsCpuRatio(): number {
+  const ringOf = (n: number) => {
+    const ring = new Ring(2000);
+    for (let i = 0; i < n; i++) {
+      const parsed = parseOp(typicalOp(i), new Date(1_700_000_000_000 + i));
+      if (!parsed.ok) throw new Error('bad op');
+      ring.insert({
+        key: segmentKey(new Date(1_700_000_000_000 + i), `k${i}`),
+        line: 0,
+        op: parsed.op,
+      });
+    }
+    return ring;
+  };
+  const time = (ring: Ring) => {
+    const iterations = 20_000;
+    for (let i = 0; i < 2000; i++) ring.stats();
+    const t0 = performance.now();
+    for (let i = 0; i < iterations; i++) ring.stats();
+    return (performance.now() - t0) / iterations;
+  };
+  const full = ringOf(2000);
+  const small = ringOf(10);
+  // Interleave to cancel drift; take the median of five rounds.
+  const ratios = Array.from({ length: 5 }, () => time(full) / time(small)).sort((a, b) => a - b);
+  return round(ratios[2] ?? 0, 3);
+}
+
+/** Heap held by a full ring of typical ops. */
+function ringHeapBytes(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc (npm run bench does)');
+  const ops = Array.from({ length: 2000 }, (_, i) => JSON.stringify(typicalOp(i)));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const ring = new Ring(2000);
+  for (let i = 0; i < 2000; i++) {
+    const parsed = parseOp(JSON.parse(ops[i] as string), new Date(1_700_000_000_000 + i));
+    if (!parsed.ok) throw new Error('bad op');
+    ring.insert({
+      key: segmentKey(new Date(1_700_000_000_000 + i), `c0ffee${i}`),
+      line: 0,
+      op: parsed.op,
+    });
+  }
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (ring.size !== 2000) throw new Error('ring not full');
+  return after - before;
+}
+
+/** Each function's packaged zip, from `serverless package`. */
+function bundleBytes(): Record<string, number> {
+  execFileSync(resolve('node_modules/.bin/serverless'), ['package'], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' },
+    stdio: 'ignore',
+  });
+  const size = (fn: string) => statSync(resolve('.serverless', `${fn}.zip`)).size;
+  return {
+    event: size('event'),
+    stats: size('stats'),
+    health: size('health'),
+    snapshot: size('snapshot'),
+  };
+}
+
+async function main(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'observer-bench-'));
+  const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
+  try {
+    process.env.S3_ENDPOINT = s3.endpoint;
+    process.env.OBSERVER_BUCKET = BUCKET;
+    process.env.OBSERVER_PREFIX = 'ingest/';
+    quiet();
+    const runtime = await import('../lib/runtime');
+    const { handler: event } = await import('../handlers/event');
+    const { handler: stats } = await import('../handlers/stats');
+    const requests = countRequests(runtime.s3());
+    const raw = createS3Client(runtime.config);
+
+    process.stdout.write(
+      `ingest: ${INGEST_OPS} ops, handler vs raw PutObject at ${CONCURRENCY} in flight ...\n`,
+    );
+    const ingestResult = await ingest(event, raw);
+    const cold = await coldStart(s3.endpoint);
+    process.stdout.write('warm stats ...\n');
+    const warm = await warmStats(stats, requests);
+    const results = {
+      ingest: ingestResult,
+      cold_start: cold,
+      warm_stats: warm,
+      stats_cpu_ratio: statsCpuRatio(),
+      bundle_bytes: bundleBytes(),
+      ring_heap_bytes: ringHeapBytes(),
+    };
+    writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    printTable(results);
+    raw.destroy();
+  } finally {
+    await s3.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+function printTable(r: {
+  ingest: Record<string, number>;
+  cold_start: Record<string, number>;
+  warm_stats: Record<string, number>;
+  stats_cpu_ratio: number;
+  bundle_bytes: Record<string, number>;
+  ring_heap_bytes: number;
+}): void {
+  const MiB = 1024 * 1024;
+  const rows: [string, string, string, boolean][] = [
+    ['ingest handler ops/s', String(r.ingest.handler_ops_per_s), '', true],
+    ['ingest raw PutObject ops/s', String(r.ingest.raw_put_ops_per_s), '', true],
+    [
+      'ingest ratio (handler ÷ raw)',
+      String(r.ingest.ratio),
+      '≥ 0.90',
+      (r.ingest.ratio ?? 0) >= 0.9,
+    ],
+    [
+      'cold start with checkpoint',
+      `${r.cold_start.with_checkpoint_ms} ms, ${r.cold_start.with_checkpoint_requests} requests`,
+      `≤ ${3 + TAIL_SEGMENTS} requests`,
+      (r.cold_start.with_checkpoint_requests ?? Infinity) <= 3 + TAIL_SEGMENTS,
+    ],
+    [
+      'cold start by listing',
+      `${r.cold_start.without_checkpoint_ms} ms, ${r.cold_start.without_checkpoint_requests} requests`,
+      '',
+      true,
+    ],
+    ['warm stats p50 / p99', `${r.warm_stats.p50_ms} / ${r.warm_stats.p99_ms} ms`, '', true],
+    [
+      'warm stats S3 requests per call',
+      String(r.warm_stats.s3_requests_per_call),
+      '≤ 1',
+      (r.warm_stats.s3_requests_per_call ?? Infinity) <= 1,
+    ],
+    ['stats CPU, full ring ÷ 10 ops', String(r.stats_cpu_ratio), '≤ 2', r.stats_cpu_ratio <= 2],
+    ...Object.entries(r.bundle_bytes).map(([fn, b]): [string, string, string, boolean] => [
+      `bundle ${fn}`,
+      `${(b / 1024).toFixed(1)} KiB`,
+      '≤ 1 MiB',
+      b <= MiB,
+    ]),
+    [
+      'ring heap (2000 typical ops)',
+      `${(r.ring_heap_bytes / MiB).toFixed(2)} MiB`,
+      '≤ 4 MiB',
+      r.ring_heap_bytes <= 4 * MiB,
+    ],
+  ];
+  const w = Math.max(...rows.map((x) => x[0].length));
+  process.stdout.write('\n');
+  for (const [name, value, target, ok] of rows) {
+    process.stdout.write(
+      `${name.padEnd(w)}  ${value.padEnd(28)}  ${target.padEnd(12)}  ${target ? (ok ? 'ok' : 'MISSED') : ''}\n`,
+    );
+  }
+  process.stdout.write('\nwritten: bench/results.json\n');
+}
+
+await main();
