@@ -6,6 +6,7 @@ const ROUTES: Record<string, string> = {
   '/observer/stats': 'GET',
   '/observer/stats/history': 'GET',
   '/observer/event': 'POST',
+  '/observer/events': 'POST',
 };
 
 /** Every request no route matched: 405 for a known path, 404 otherwise. */

@@ -1,4 +1,5 @@
 import { collect, mapLimit } from './concurrency';
+import { IdMemory } from './id-memory';
 import { hourPartitionsBack, keyFloor, OPS_ROOT } from './keys';
 import { describeError, log } from './log';
 import type { ObservedOp } from './op';
@@ -33,6 +34,17 @@ export interface ObserverOptions {
   now?: () => number;
 }
 
+/** What `record` did: the key written (if any op was new) and which ops were duplicates. */
+export interface RecordResult {
+  key: string | undefined;
+  duplicate: boolean[];
+}
+
+/** How many op ids a container remembers: the ring's worth five times over, at least 10,000. */
+export function idMemoryCapacity(cap: number): number {
+  return Math.max(5 * cap, 10_000);
+}
+
 /** A segment and its ops, as read from the store. */
 interface Segment {
   key: string;
@@ -42,6 +54,8 @@ interface Segment {
 /** What a container knows once its ring is loaded. */
 class RingState {
   readonly ring: Ring;
+  /** Ids of ops applied lately: a later copy of one of them is not counted again. */
+  readonly ids: IdMemory;
   /** Keys applied to the ring that a later listing may still return. */
   private readonly applied = new Set<string>();
   /** Keys below this were pruned from `applied`: whether they were applied is no longer known. */
@@ -53,13 +67,18 @@ class RingState {
     public watermark: number,
   ) {
     this.ring = new Ring(cap);
+    this.ids = new IdMemory(idMemoryCapacity(cap));
   }
 
   has(key: string): boolean {
     return this.applied.has(key);
   }
 
-  /** Applies a segment once, in log order; false when it was already applied (or may have been). */
+  /**
+   * Applies a segment once, in log order; false when it was already applied
+   * (or may have been). An op whose id was applied before is skipped: the
+   * first copy in log order counts, a retried copy does not.
+   */
   apply(key: string, ops: readonly ObservedOp[]): boolean {
     if (this.applied.has(key)) return false;
     if (key < this.pruneFloor) {
@@ -70,6 +89,10 @@ class RingState {
     }
     this.applied.add(key);
     ops.forEach((op, line) => {
+      if (op.id !== undefined) {
+        if (this.ids.has(op.id)) return;
+        this.ids.add(op.id);
+      }
       this.ring.insert({ key, line, op });
     });
     return true;
@@ -87,10 +110,12 @@ class RingState {
     return oldest.key > floor ? oldest.key : floor;
   }
 
-  /** Seeds an empty state with a checkpoint's entries, oldest first. */
-  seed(entries: readonly RingEntry[]): void {
+  /** Seeds an empty state with a checkpoint's remembered ids and entries, oldest first. */
+  seed(entries: readonly RingEntry[], recentIds: readonly string[]): void {
+    for (const id of recentIds) this.ids.add(id);
     for (const e of entries) {
       this.applied.add(e.key);
+      if (e.op.id !== undefined) this.ids.add(e.op.id);
       this.ring.insert(e);
     }
   }
@@ -113,6 +138,8 @@ export class Observer {
   private loading?: Promise<RingState>;
   private refreshing?: Promise<void>;
   private refreshQueued?: Promise<void>;
+  /** Ids this container wrote, so a retry it sees again is not written twice. */
+  private readonly recorded: IdMemory;
   private readonly now: () => number;
   private readonly readConcurrency: number;
   private readonly listConcurrency: number;
@@ -124,6 +151,7 @@ export class Observer {
     this.now = options.now ?? Date.now;
     this.readConcurrency = options.readConcurrency ?? 16;
     this.listConcurrency = options.listConcurrency ?? 8;
+    this.recorded = new IdMemory(idMemoryCapacity(options.cap));
   }
 
   /** Whether this container has its ring in memory, and how full it is. */
@@ -136,13 +164,39 @@ export class Observer {
   }
 
   /**
-   * Persists the ops as one segment, then applies them to the ring if this
-   * container has loaded it. A failed write throws and changes nothing.
+   * Persists the ops as one segment (one write, whatever their number), then
+   * applies them to the ring if this container has loaded it. An op whose id
+   * is already recorded — known to this container, repeated earlier in the
+   * same call, or claimed in the store by a segment that exists — is a
+   * duplicate: acknowledged, not written again. A failed write throws and
+   * changes nothing.
    */
-  async record(ops: readonly ObservedOp[], receivedAt: Date): Promise<string> {
-    const key = await this.store.append(ops, receivedAt);
-    this.state?.apply(key, ops);
-    return key;
+  async record(ops: readonly ObservedOp[], receivedAt: Date): Promise<RecordResult> {
+    const duplicate = ops.map((op) => op.id !== undefined && this.knows(op.id));
+    const key = this.store.nextKey(receivedAt);
+    const claimed = new Set<string>();
+    await mapLimit(ops, this.readConcurrency, async (op, i) => {
+      const id = op.id;
+      if (id === undefined || duplicate[i]) return;
+      if (claimed.has(id)) {
+        duplicate[i] = true;
+        return;
+      }
+      claimed.add(id);
+      if (!(await this.store.claimId(id, key))) duplicate[i] = true;
+    });
+    const fresh = ops.filter((_, i) => !duplicate[i]);
+    let written: string | undefined;
+    if (fresh.length > 0) {
+      written = await this.store.append(fresh, receivedAt, key);
+      for (const op of fresh) if (op.id !== undefined) this.recorded.add(op.id);
+      this.state?.apply(written, fresh);
+    }
+    return { key: written, duplicate };
+  }
+
+  private knows(id: string): boolean {
+    return this.recorded.has(id) || this.state?.ids.has(id) === true;
   }
 
   /**
@@ -273,7 +327,7 @@ export class Observer {
       return undefined;
     }
     const state = new RingState(this.options.cap, checkpoint.listedAt);
-    state.seed(checkpoint.entries);
+    state.seed(checkpoint.entries, checkpoint.recentIds);
     return state;
   }
 
@@ -300,7 +354,7 @@ export class Observer {
     );
     await this.store.putDocument(
       CHECKPOINT_KEY,
-      encodeCheckpoint([...ring], this.options.cap, state.watermark, at),
+      encodeCheckpoint([...ring], this.options.cap, state.watermark, at, state.ids.values()),
     );
     return snap;
   }

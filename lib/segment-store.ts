@@ -16,8 +16,19 @@ import type { ObservedOp } from './op';
  * `ops/`, addressed by keys relative to the configured prefix.
  */
 export interface SegmentStore {
-  /** Writes the ops as one new segment received at `at` and returns its key. Never overwrites. */
-  append(ops: readonly ObservedOp[], at: Date): Promise<string>;
+  /** A fresh key for a segment received at `at`. */
+  nextKey(at: Date): string;
+  /**
+   * Writes the ops as one new segment received at `at`, under `key` when
+   * given (else a fresh one), and returns its key. Never overwrites: a clash
+   * is retried under a fresh key.
+   */
+  append(ops: readonly ObservedOp[], at: Date, key?: string): Promise<string>;
+  /**
+   * Claims an op id for the segment `key` is about to hold. False when the id
+   * is already claimed by a segment that exists: the op is a duplicate.
+   */
+  claimId(id: string, key: string): Promise<boolean>;
   /** Pages of segment keys under `prefix`, after `startAfter`, in ascending order. */
   list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
   /** The ops of one segment; malformed or invalid lines are skipped with a warning. */
@@ -53,10 +64,14 @@ export class S3SegmentStore implements SegmentStore {
     private readonly nextUnique: () => string = uniqueSuffixes(),
   ) {}
 
-  async append(ops: readonly ObservedOp[], at: Date): Promise<string> {
+  nextKey(at: Date): string {
+    return segmentKey(at, this.nextUnique());
+  }
+
+  async append(ops: readonly ObservedOp[], at: Date, firstKey?: string): Promise<string> {
     const body = encodeSegment(ops);
     for (let attempt = 1; attempt <= KEY_ATTEMPTS; attempt++) {
-      const key = segmentKey(at, this.nextUnique());
+      const key = attempt === 1 && firstKey !== undefined ? firstKey : this.nextKey(at);
       try {
         await this.client.send(
           new PutObjectCommand({
@@ -79,6 +94,33 @@ export class S3SegmentStore implements SegmentStore {
       }
     }
     throw new StoreUnavailableError(`no free segment key after ${KEY_ATTEMPTS} attempts`);
+  }
+
+  async claimId(id: string, key: string): Promise<boolean> {
+    const marker = idMarkerKey(id);
+    const body = JSON.stringify({ id, key });
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + marker,
+          Body: body,
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+        }),
+      );
+      return true;
+    } catch (err: unknown) {
+      if (!isKeyClash(err)) {
+        throw new StoreUnavailableError('the op id could not be recorded', { cause: err });
+      }
+    }
+    // Claimed before: a duplicate when the segment the claim names was written.
+    const earlier = parseMarker(await this.getDocument(marker));
+    if (earlier !== undefined && (await this.exists(earlier))) return false;
+    // That write failed (or never happened): this write takes the claim over.
+    await this.putDocument(marker, body);
+    return true;
   }
 
   async *list(prefix: string, startAfter?: string): AsyncIterable<string[]> {
@@ -139,6 +181,19 @@ export class S3SegmentStore implements SegmentStore {
     );
   }
 
+  private async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+      );
+      return true;
+    } catch (err: unknown) {
+      const name = errorName(err);
+      if (name === 'NotFound' || name === 'NoSuchKey') return false;
+      throw new StoreUnavailableError(`checking ${key} failed`, { cause: err });
+    }
+  }
+
   private async holds(key: string, body: string): Promise<boolean> {
     try {
       const head = await this.client.send(
@@ -149,6 +204,22 @@ export class S3SegmentStore implements SegmentStore {
     } catch {
       return false;
     }
+  }
+}
+
+/** `ids/<sha256 of the id>.json`: the marker that claims an op id for one segment. */
+export function idMarkerKey(id: string): string {
+  return `ids/${createHash('sha256').update(id).digest('hex')}.json`;
+}
+
+function parseMarker(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    const key = (value as { key?: unknown } | null)?.key;
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -84,6 +84,8 @@ const CheckpointSchema = z.object({
   /** The newest segment key in the ring. */
   last_key: z.string().nullable(),
   op_count: z.number().int().nonnegative(),
+  /** Op ids applied lately, oldest first, so retries stay de-duplicated across cold starts. */
+  recent_ids: z.array(z.string()).default([]),
   entries: z.array(
     z.object({
       key: z.string().refine(isSegmentKey, { error: 'not a segment key' }),
@@ -98,6 +100,7 @@ export interface Checkpoint {
   cap: number;
   listedAt: number;
   entries: RingEntry[];
+  recentIds: string[];
 }
 
 /** Serializes the ring's entries (oldest first) as a checkpoint. */
@@ -106,6 +109,7 @@ export function encodeCheckpoint(
   cap: number,
   listedAt: number,
   writtenAt: Date,
+  recentIds: readonly string[] = [],
 ): string {
   return JSON.stringify({
     version: 1,
@@ -114,6 +118,7 @@ export function encodeCheckpoint(
     listed_at: listedAt,
     last_key: entries.at(-1)?.key ?? null,
     op_count: entries.length,
+    recent_ids: recentIds,
     entries: entries.map((e) => ({ key: e.key, line: e.line, op: e.op })),
   });
 }
@@ -138,7 +143,7 @@ export function decodeCheckpoint(text: string): Checkpoint | { error: string } {
     if (op === undefined) return { error: `entry ${i} is not a valid op` };
     entries.push({ key: e.key, line: e.line, op });
   }
-  return { cap: doc.cap, listedAt: doc.listed_at, entries };
+  return { cap: doc.cap, listedAt: doc.listed_at, entries, recentIds: doc.recent_ids };
 }
 
 function safeJson(text: string): unknown {

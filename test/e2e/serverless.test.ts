@@ -115,6 +115,22 @@ describe('over HTTP through serverless-offline', () => {
     expect(await listKeys(s3, prefix)).toHaveLength(2);
   });
 
+  it('POST /observer/events answers 207 for a mixed batch and writes one segment', async () => {
+    const res = await fetch(`${api.url}/observer/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ endpoint: 'b1', id: 'e2e-1' }, { endpoint: '' }, { endpoint: 'b2' }]),
+    });
+
+    expect(res.status).toBe(207);
+    const body = (await res.json()) as { accepted: { index: number }[]; rejected: { index: number }[] };
+    expect(body.accepted.map((a) => a.index)).toEqual([0, 2]);
+    expect(body.rejected.map((r) => r.index)).toEqual([1]);
+    expect(await listKeys(s3, `${prefix}ops/`)).toHaveLength(3);
+    const stats = await (await fetch(`${api.url}/observer/stats`)).json();
+    expect(stats).toMatchObject({ total: 4 });
+  });
+
   it('runs the scheduled snapshot through the offline invoke port', async () => {
     const res = await fetch(
       `${api.lambdaUrl}/2015-03-31/functions/observer-local-snapshot/invocations`,
@@ -122,7 +138,7 @@ describe('over HTTP through serverless-offline', () => {
     );
 
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ops: 2 });
+    expect(await res.json()).toMatchObject({ ops: 4 });
     const keys = await listKeys(s3, `${prefix}stats/`);
     expect(keys).toContain(`${prefix}stats/latest.json`);
   });
@@ -133,7 +149,7 @@ describe('over HTTP through serverless-offline', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { hours: number; snapshots: { total: number }[] };
     expect(body.hours).toBe(1);
-    expect(body.snapshots.map((s) => s.total)).toEqual([2]);
+    expect(body.snapshots.map((s) => s.total)).toEqual([4]);
   });
 
   it('GET /observer/stats/history answers 400 for a bad hours', async () => {
@@ -164,14 +180,14 @@ describe('serverless invoke local', () => {
     );
 
     expect(res.statusCode).toBe(201);
-    expect(await listKeys(s3, `${prefix}ops/`)).toHaveLength(3);
+    expect(await listKeys(s3, `${prefix}ops/`)).toHaveLength(4);
   });
 
   it('runs stats with an API Gateway v2 event, rebuilt from S3', async () => {
     const res = await invokeLocal('stats', httpEvent({ path: '/observer/stats' }), env);
 
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(String(res.body))).toMatchObject({ total: 3, successes: 2, failures: 1 });
+    expect(JSON.parse(String(res.body))).toMatchObject({ total: 5, successes: 2, failures: 3 });
   });
 
   it('runs the scheduled snapshot with an EventBridge event', async () => {
@@ -191,7 +207,7 @@ describe('serverless invoke local', () => {
       env,
     );
 
-    expect(res).toMatchObject({ ops: 3 });
+    expect(res).toMatchObject({ ops: 5 });
   });
 
   it('runs notFound for an unmatched route', async () => {

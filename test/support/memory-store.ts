@@ -9,11 +9,24 @@ export class MemorySegmentStore implements SegmentStore {
   readonly calls = { append: 0, list: 0, read: 0 };
   private readonly nextUnique = uniqueSuffixes();
 
-  async append(ops: readonly ObservedOp[], at: Date): Promise<string> {
+  nextKey(at: Date): string {
+    return segmentKey(at, this.nextUnique());
+  }
+
+  async append(ops: readonly ObservedOp[], at: Date, key = this.nextKey(at)): Promise<string> {
     this.calls.append++;
-    const key = segmentKey(at, this.nextUnique());
     this.objects.set(key, encodeSegment(ops));
     return key;
+  }
+
+  /** Id markers, as S3 holds them when conditional writes work. */
+  readonly markers = new Map<string, string>();
+
+  async claimId(id: string, key: string): Promise<boolean> {
+    const earlier = this.markers.get(id);
+    if (earlier !== undefined && this.objects.has(earlier)) return false;
+    this.markers.set(id, key);
+    return true;
   }
 
   /** Puts raw text under a key, as a foreign or broken writer would. */

@@ -36,9 +36,11 @@ describe('checkpoint documents', () => {
   it('round-trip the entries, their keys and lines, and the listing time', () => {
     const entries = [entry(1), entry(2), entry(3)];
 
-    const back = decodeCheckpoint(encodeCheckpoint(entries, 2000, at.getTime(), at));
+    const back = decodeCheckpoint(
+      encodeCheckpoint(entries, 2000, at.getTime(), at, ['r-1', 'r-2']),
+    );
 
-    expect(back).toEqual({ cap: 2000, listedAt: at.getTime(), entries });
+    expect(back).toEqual({ cap: 2000, listedAt: at.getTime(), entries, recentIds: ['r-1', 'r-2'] });
   });
 
   it('refuses a document that is not JSON', () => {
