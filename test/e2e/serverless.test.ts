@@ -123,7 +123,10 @@ describe('over HTTP through serverless-offline', () => {
     });
 
     expect(res.status).toBe(207);
-    const body = (await res.json()) as { accepted: { index: number }[]; rejected: { index: number }[] };
+    const body = (await res.json()) as {
+      accepted: { index: number }[];
+      rejected: { index: number }[];
+    };
     expect(body.accepted.map((a) => a.index)).toEqual([0, 2]);
     expect(body.rejected.map((r) => r.index)).toEqual([1]);
     expect(await listKeys(s3, `${prefix}ops/`)).toHaveLength(3);

@@ -45,6 +45,17 @@ export async function startOffline(env: Record<string, string>): Promise<Offline
     ],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  // Never outlive the test process, whatever happens to it.
+  const killGroup = () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killGroup);
   let out = '';
   await new Promise<void>((ready, fail) => {
     const onData = (chunk: Buffer) => {
@@ -77,7 +88,7 @@ export async function invokeLocal(
   const { stdout } = await run(
     SLS,
     ['invoke', 'local', '--stage', 'local', '-f', fn, '--data', JSON.stringify(event)],
-    { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
+    { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },
   );
   // The result is the last top-level JSON object printed (log lines come before it).
   const start = stdout.lastIndexOf('\n{\n');
@@ -90,6 +101,7 @@ export async function invokeLocal(
 /** `serverless package` into .serverless/. */
 export async function packageService(env: Record<string, string> = {}): Promise<void> {
   await run(SLS, ['package'], {
+    timeout: 120_000,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...env },
   });
 }
