@@ -3,6 +3,7 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
+import { TokenUnavailableError } from './api-token';
 import { describeError, log } from './log';
 import { StoreUnavailableError } from './segment-store';
 
@@ -63,6 +64,14 @@ export function toResponse(err: unknown): HttpResult {
       { 'retry-after': '1' },
     );
   }
+  if (err instanceof TokenUnavailableError) {
+    log.error('API token unavailable; refusing the request', describeError(err));
+    return json(
+      503,
+      { error: 'authentication is unavailable; retry later' },
+      { 'retry-after': '1' },
+    );
+  }
   log.error('unhandled error', describeError(err));
   return json(500, { error: 'internal error' });
 }
@@ -115,7 +124,8 @@ export function readJsonBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unkno
 
 /**
  * When a token is configured, requires `Authorization: Bearer <token>`
- * (compared in constant time) and answers 401 otherwise.
+ * (compared in constant time) and answers 401 otherwise. Every route that
+ * takes or gives ops calls this with `runtime.apiToken()`; only health is open.
  */
 export function authorize(event: HttpEvent, token: string | undefined): void {
   if (token === undefined) return;
