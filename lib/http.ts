@@ -57,11 +57,17 @@ export function toResponse(err: unknown): HttpResult {
     return json(err.status, { error: err.message, ...err.details }, err.headers);
   }
   if (err instanceof StoreUnavailableError) {
-    log.error('storage unavailable', describeError(err));
+    log.error('storage unavailable', { ...describeError(err), outcome: err.outcome });
+    const error =
+      err.outcome === 'unknown'
+        ? 'storage did not confirm the write; the op may or may not have been recorded, retry later'
+        : 'storage is unavailable; nothing was recorded, retry later';
     return json(
       503,
-      { error: 'storage is unavailable; nothing was recorded, retry later' },
-      { 'retry-after': '1' },
+      { error, recorded: err.outcome === 'unknown' ? 'unknown' : false },
+      {
+        'retry-after': '1',
+      },
     );
   }
   if (err instanceof TokenUnavailableError) {

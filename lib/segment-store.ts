@@ -24,13 +24,46 @@ export interface SegmentStore {
   read(key: string): Promise<ObservedOp[]>;
 }
 
-/** Storage could not take or give the data; nothing was recorded, the client may retry. */
+/**
+ * Storage could not take or give the data; the client may retry. For a
+ * write, `outcome` says whether it is certain that nothing was recorded.
+ */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+  readonly outcome: 'not-recorded' | 'unknown';
+
+  constructor(message: string, options: ErrorOptions & { outcome?: 'unknown' } = {}) {
+    super(message, options);
+    this.outcome = options.outcome ?? 'not-recorded';
+  }
 }
 
 /** How many fresh keys a write tries when the key it picked already exists. */
 const KEY_ATTEMPTS = 3;
+
+/** How many times a write whose outcome is unknown tries to settle its key. */
+const SETTLE_ATTEMPTS = 3;
+
+/** Metadata that marks an object as a void: a key given up on, holding no ops. */
+export const VOID_METADATA = { 'observer-void': '1' };
+
+/** Time limits of one append: a write (with the SDK's retries), then settling its key. */
+export interface WriteBudget {
+  writeMs: number;
+  settleMs: number;
+}
+
+/**
+ * Within the event function's 10 s: the write and its retries get 6 s, and
+ * settling a key whose write failed without an answer gets 2.5 s more.
+ */
+export const DEFAULT_WRITE_BUDGET: WriteBudget = { writeMs: 6_000, settleMs: 2_500 };
+
+/** What one conditional PutObject came to. */
+type PutResult =
+  | { kind: 'written' }
+  | { kind: 'clash' }
+  | { kind: 'failed'; err: unknown; maybeWritten: boolean };
 
 /** Logs and drops what replay could not use; returns the ops that apply. */
 export function replaySegment(key: string, text: string): ObservedOp[] {
@@ -47,31 +80,54 @@ export class S3SegmentStore implements SegmentStore {
     private readonly bucket: string,
     private readonly prefix = '',
     private readonly nextUnique: () => string = uniqueSuffixes(),
+    private readonly budget: WriteBudget = DEFAULT_WRITE_BUDGET,
   ) {}
 
+  /**
+   * Writes the segment under a fresh key, conditionally (never overwriting).
+   * Returns only once the segment is in S3 under the key returned. When a
+   * write fails in a way that may still have written it (a timeout, a lost
+   * reply, a 5xx), the key is settled: a conditional void is written to it.
+   * If the void lands, the segment never can (its own write would meet the
+   * void), so nothing was recorded; if the key is taken, it holds either our
+   * bytes (written after all) or someone else's. Only when S3 answers
+   * neither does the error say the outcome is unknown.
+   */
   async append(ops: readonly ObservedOp[], at: Date): Promise<string> {
     const body = encodeSegment(ops);
+    const writeDeadline = AbortSignal.timeout(this.budget.writeMs);
     for (let attempt = 1; attempt <= KEY_ATTEMPTS; attempt++) {
       const key = segmentKey(at, this.nextUnique());
-      try {
-        await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.prefix + key,
-            Body: body,
-            ContentType: 'application/x-ndjson',
-            IfNoneMatch: '*',
-          }),
-        );
-        return key;
-      } catch (err: unknown) {
-        if (!isKeyClash(err)) {
-          throw new StoreUnavailableError('the segment could not be written', { cause: err });
+      const put = await this.put(key, body, {}, writeDeadline);
+      if (put.kind === 'written') return key;
+      if (put.kind === 'failed' && !put.maybeWritten) {
+        throw new StoreUnavailableError('the segment could not be written', { cause: put.err });
+      }
+      if (put.kind === 'clash') {
+        // Our own earlier attempt (an SDK retry met it), or, unheard of with unique keys, another's.
+        const owner = await this.owner(key, body);
+        if (owner === 'ours') return key;
+        if (owner === 'other') {
+          log.warn('segment key clash, retrying with a new key', { key, attempt });
+          continue;
         }
-        // The key exists: either our own write whose reply was lost and whose
-        // SDK retry met its result, or (unheard of with unique keys) another.
-        if (await this.holds(key, body)) return key;
-        log.warn('segment key clash, retrying with a new key', { key, attempt });
+      }
+      const settled = await this.settle(key, body);
+      if (settled === 'ours') {
+        log.warn('segment write failed but landed; acknowledged', { key });
+        return key;
+      }
+      if (settled === 'unknown') {
+        log.error('segment write outcome unknown: S3 did not answer a write or its void', { key });
+        throw new StoreUnavailableError(`the outcome of writing segment ${key} is unknown`, {
+          cause: put.kind === 'failed' ? put.err : undefined,
+          outcome: 'unknown',
+        });
+      }
+      if (put.kind === 'failed') {
+        throw new StoreUnavailableError('the segment could not be written; its key was voided', {
+          cause: put.err,
+        });
       }
     }
     throw new StoreUnavailableError(`no free segment key after ${KEY_ATTEMPTS} attempts`);
@@ -107,28 +163,117 @@ export class S3SegmentStore implements SegmentStore {
         const res = await this.client.send(
           new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
         );
+        if (isVoid(res.Metadata)) return undefined;
         return (await res.Body?.transformToString('utf-8')) ?? '';
       } catch (err: unknown) {
         // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
         if (errorName(err) !== 'NoSuchKey') throw err;
         log.warn('listed segment is gone; skipped', { key });
-        return '';
+        return undefined;
       }
     });
-    return replaySegment(key, text);
+    return text === undefined ? [] : replaySegment(key, text);
   }
 
-  private async holds(key: string, body: string): Promise<boolean> {
+  /** One conditional PutObject, and whether a failed one may still have written. */
+  private async put(
+    key: string,
+    body: string,
+    metadata: Record<string, string>,
+    deadline: AbortSignal,
+  ): Promise<PutResult> {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.prefix + key,
+      Body: body,
+      ContentType: 'application/x-ndjson',
+      Metadata: metadata,
+      IfNoneMatch: '*',
+    });
+    const attempts = watchAttempts(command);
+    try {
+      await this.client.send(command, { abortSignal: deadline });
+      return { kind: 'written' };
+    } catch (err: unknown) {
+      if (isKeyClash(err)) return { kind: 'clash' };
+      return { kind: 'failed', err, maybeWritten: attempts.maybeWrote() };
+    }
+  }
+
+  /**
+   * Makes sure a key whose write may or may not have landed ends up either
+   * holding our bytes or never able to: writes a void to it, conditionally.
+   */
+  private async settle(key: string, body: string): Promise<'ours' | 'void' | 'unknown'> {
+    const deadline = AbortSignal.timeout(this.budget.settleMs);
+    for (let attempt = 1; attempt <= SETTLE_ATTEMPTS && !deadline.aborted; attempt++) {
+      const put = await this.put(key, '', VOID_METADATA, deadline);
+      if (put.kind === 'written') return 'void';
+      if (put.kind === 'clash') {
+        const owner = await this.owner(key, body);
+        if (owner === 'ours') return 'ours';
+        // A void (ours, from an attempt whose reply was lost) or another's object.
+        if (owner === 'other') return 'void';
+      }
+    }
+    return 'unknown';
+  }
+
+  /** Whose object a key holds: our exact bytes, other bytes, none, or unknown (S3 did not say). */
+  private async owner(key: string, body: string): Promise<'ours' | 'other' | 'absent' | 'unknown'> {
     try {
       const head = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
       );
+      // Single-part PUTs to an SSE-S3 bucket have the MD5 of their bytes as ETag.
       const md5 = createHash('md5').update(body).digest('hex');
-      return head.ETag?.replaceAll('"', '') === md5;
-    } catch {
-      return false;
+      return head.ETag?.replaceAll('"', '') === md5 ? 'ours' : 'other';
+    } catch (err: unknown) {
+      return statusOf(err) === 404 || errorName(err) === 'NotFound' ? 'absent' : 'unknown';
     }
   }
+}
+
+/**
+ * Watches each HTTP attempt of one command (below the SDK's retries) to tell
+ * whether a failed write may have been written: false only when every
+ * attempt was refused before it reached S3 or was answered with an error
+ * that means S3 did not write it.
+ */
+function watchAttempts(command: PutObjectCommand): { maybeWrote: () => boolean } {
+  let attempts = 0;
+  let refused = 0;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      attempts++;
+      try {
+        return await next(args);
+      } catch (err: unknown) {
+        if (neverWrote(err)) refused++;
+        throw err;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'observerWatchAttempts' },
+  );
+  // No attempt seen (a client that does not run middleware): assume the worst.
+  return { maybeWrote: () => attempts === 0 || refused < attempts };
+}
+
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function neverWrote(err: unknown): boolean {
+  const code =
+    typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && NOT_CONNECTED.has(code)) return true;
+  const status = statusOf(err);
+  // S3 answered: a 4xx (but a request timeout) or a 503 Slow Down is a refusal; a 500 may not be.
+  return (
+    status !== undefined && ((status >= 400 && status < 500 && status !== 408) || status === 503)
+  );
+}
+
+function isVoid(metadata: Record<string, string> | undefined): boolean {
+  return metadata?.['observer-void'] !== undefined;
 }
 
 async function unavailableOnError<T>(message: string, fn: () => Promise<T>): Promise<T> {
@@ -143,12 +288,15 @@ function errorName(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as { name?: string }).name : undefined;
 }
 
+function statusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null
+    ? (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+    : undefined;
+}
+
 function isKeyClash(err: unknown): boolean {
   const name = errorName(err);
-  const status =
-    typeof err === 'object' && err !== null
-      ? (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-      : undefined;
+  const status = statusOf(err);
   return (
     name === 'PreconditionFailed' ||
     name === 'ConditionalRequestConflict' ||
