@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { decodeSegment, encodeSegment } from './jsonl';
+import { decodeSegment, encodeSegment, MAX_SEGMENT_BYTES } from './jsonl';
 import { isSegmentKey, segmentKey, uniqueSuffixes } from './keys';
 import { log } from './log';
 import type { ObservedOp } from './op';
@@ -70,6 +70,9 @@ export function replaySegment(key: string, text: string): ObservedOp[] {
   const { ops, skipped } = decodeSegment(text);
   for (const s of skipped)
     log.warn('replay skipped a line', { key, line: s.line, reason: s.reason });
+  if (ops.length === 0 && skipped.length === 0) {
+    log.warn('replay skipped a segment', { key, reason: 'the segment holds no lines' });
+  }
   return ops;
 }
 
@@ -164,6 +167,15 @@ export class S3SegmentStore implements SegmentStore {
           new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
         );
         if (isVoid(res.Metadata)) return undefined;
+        const bytes = res.ContentLength ?? 0;
+        if (bytes > MAX_SEGMENT_BYTES) {
+          (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          log.warn('replay skipped a segment', {
+            key,
+            reason: `the segment is ${bytes} bytes; the limit is ${MAX_SEGMENT_BYTES}`,
+          });
+          return undefined;
+        }
         return (await res.Body?.transformToString('utf-8')) ?? '';
       } catch (err: unknown) {
         // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
