@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_WRITE_BUDGET } from '../../lib/segment-store';
+import { checkS3, type LoadResult, sendLoad, serverErrors } from '../../scripts/load-run';
 import { httpEvent } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 import { invokeLocal, type Offline, packageService, startOffline } from '../support/serverless';
@@ -116,6 +117,50 @@ describe('over HTTP through serverless-offline', () => {
   it('stored exactly the two accepted ops', async () => {
     expect(await listKeys(s3, prefix)).toHaveLength(2);
   });
+});
+
+describe('load through serverless-offline: 2,000 events from 32 clients', () => {
+  const EVENTS = 2_000;
+  const loadPrefix = uniquePrefix('load');
+  const token = 'a-load-test-token-0123456789';
+  let api: Offline;
+  let run: LoadResult;
+
+  beforeAll(async () => {
+    api = await startOffline({
+      ...env,
+      OBSERVER_PREFIX: loadPrefix,
+      OBSERVER_RING_CAP: String(EVENTS),
+      OBSERVER_API_TOKEN: token,
+    });
+    run = await sendLoad({ url: api.url, events: EVENTS, concurrency: 32, maxMs: 90_000, token });
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('acknowledges every event with 201, with no 5xx and no request unanswered', () => {
+    expect(run.sent).toBe(EVENTS);
+    expect(run.statuses).toEqual({ 201: EVENTS });
+    expect(serverErrors(run)).toBe(0);
+    expect(run.noAnswer).toBe(0);
+  });
+
+  it('has exactly the acknowledged ops in S3, each under the key its ack named', async () => {
+    const check = await checkS3(s3, inject('s3Bucket'), loadPrefix, run.acked);
+
+    expect(check).toEqual({ found: EVENTS, missing: [], unacknowledged: [], mismatched: [] });
+  }, 60_000);
+
+  it('counts every acknowledged op in stats', async () => {
+    const res = await fetch(`${api.url}/observer/stats`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { total: number }).total).toBe(EVENTS);
+  }, 60_000);
 });
 
 describe('serverless invoke local', () => {
