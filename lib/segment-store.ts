@@ -198,6 +198,8 @@ export class S3SegmentStore implements SegmentStore {
       Bucket: this.bucket,
       Key: this.prefix + key,
       Body: body,
+      // Stated even for an empty void, which the SDK otherwise takes for a stream of unknown length.
+      ContentLength: Buffer.byteLength(body),
       ContentType: 'application/x-ndjson',
       Metadata: metadata,
       IfNoneMatch: '*',
