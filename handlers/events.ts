@@ -1,11 +1,10 @@
 import { batchAnswer, opsFromBatchBody } from '../lib/api';
-import { authorize, httpHandler, json, readJsonBody } from '../lib/http';
-import { config, getObserver, takeColdStart } from '../lib/runtime';
+import { httpHandler, json, readJsonBody } from '../lib/http';
+import { admit, getObserver } from '../lib/runtime';
 
 /** POST /observer/events: up to 500 ops, written as one segment; 201, or 207 with per-op results. */
 export const handler = httpHandler(async (event) => {
-  takeColdStart();
-  authorize(event, config.apiToken);
+  await admit(event);
   const receivedAt = new Date();
   const { valid, rejected } = opsFromBatchBody(readJsonBody(event), receivedAt);
   const result = await getObserver().record(

@@ -1,10 +1,9 @@
-import { authorize, httpHandler, json } from '../lib/http';
-import { config, getObserver, takeColdStart } from '../lib/runtime';
+import { httpHandler, json } from '../lib/http';
+import { admit, getObserver } from '../lib/runtime';
 
 /** GET /observer/stats: aggregates over the ring, refreshed from S3 first. */
 export const handler = httpHandler(async (event) => {
-  takeColdStart();
-  authorize(event, config.apiToken);
+  await admit(event);
   const { stats, stale } = await getObserver().stats();
   return json(200, stats, stale ? { 'x-observer-stale': 'true' } : {});
 });

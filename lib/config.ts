@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_RING_CAP } from './ring';
 
+/** The shortest API token accepted, from the environment or from SSM. */
+export const MIN_TOKEN_LENGTH = 16;
+
 // serverless-offline hands unset `${env:X, ''}` variables over as "": treat them as unset.
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -38,12 +41,29 @@ export const ConfigSchema = z
     S3_SECRET_ACCESS_KEY: optional(z.string()),
     OBSERVER_RING_CAP: optional(intInRange('OBSERVER_RING_CAP', 1, 100_000)),
     OBSERVER_API_TOKEN: optional(
-      z.string().min(16, { error: 'OBSERVER_API_TOKEN must be at least 16 characters' }),
+      z.string().min(MIN_TOKEN_LENGTH, {
+        error: `OBSERVER_API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`,
+      }),
+    ),
+    OBSERVER_API_TOKEN_PARAM: optional(
+      z
+        .string()
+        .max(2048, { error: 'OBSERVER_API_TOKEN_PARAM must be at most 2048 characters' })
+        .regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
+          error:
+            'OBSERVER_API_TOKEN_PARAM must be an SSM parameter name such as /observer/api-token',
+        }),
     ),
     OBSERVER_SKEW_MS: optional(intInRange('OBSERVER_SKEW_MS', 0, 3_600_000)),
     OBSERVER_COLD_START_HOURS: optional(intInRange('OBSERVER_COLD_START_HOURS', 0, 24 * 90)),
     AWS_REGION: optional(z.string()),
   })
+  .refine(
+    (env) => env.OBSERVER_API_TOKEN === undefined || env.OBSERVER_API_TOKEN_PARAM === undefined,
+    {
+      error: 'set OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM, not both',
+    },
+  )
   .transform((env) => ({
     bucket: env.OBSERVER_BUCKET,
     prefix: normalizePrefix(env.OBSERVER_PREFIX ?? ''),
@@ -55,6 +75,7 @@ export const ConfigSchema = z
     },
     ringCap: env.OBSERVER_RING_CAP ?? DEFAULT_RING_CAP,
     apiToken: env.OBSERVER_API_TOKEN,
+    apiTokenParam: env.OBSERVER_API_TOKEN_PARAM,
     skewMs: env.OBSERVER_SKEW_MS ?? 15_000,
     coldStartHours: env.OBSERVER_COLD_START_HOURS ?? 168,
     region: env.AWS_REGION ?? 'us-east-1',

@@ -3,6 +3,7 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
+import { TokenUnavailableError } from './api-token';
 import { describeError, log } from './log';
 import { StoreUnavailableError } from './segment-store';
 
@@ -56,10 +57,24 @@ export function toResponse(err: unknown): HttpResult {
     return json(err.status, { error: err.message, ...err.details }, err.headers);
   }
   if (err instanceof StoreUnavailableError) {
-    log.error('storage unavailable', describeError(err));
+    log.error('storage unavailable', { ...describeError(err), outcome: err.outcome });
+    const error =
+      err.outcome === 'unknown'
+        ? 'storage did not confirm the write; the op may or may not have been recorded, retry later'
+        : 'storage is unavailable; nothing was recorded, retry later';
     return json(
       503,
-      { error: 'storage is unavailable; nothing was recorded, retry later' },
+      { error, recorded: err.outcome === 'unknown' ? 'unknown' : false },
+      {
+        'retry-after': '1',
+      },
+    );
+  }
+  if (err instanceof TokenUnavailableError) {
+    log.error('API token unavailable; refusing the request', describeError(err));
+    return json(
+      503,
+      { error: 'authentication is unavailable; retry later' },
       { 'retry-after': '1' },
     );
   }
@@ -115,7 +130,8 @@ export function readJsonBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unkno
 
 /**
  * When a token is configured, requires `Authorization: Bearer <token>`
- * (compared in constant time) and answers 401 otherwise.
+ * (compared in constant time) and answers 401 otherwise. Every route that
+ * takes or gives ops calls this with `runtime.apiToken()`; only health is open.
  */
 export function authorize(event: HttpEvent, token: string | undefined): void {
   if (token === undefined) return;

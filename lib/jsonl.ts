@@ -3,6 +3,13 @@ import { type ObservedOp, parseStoredOp } from './op';
 /** A line over this many bytes is skipped on replay, whatever it holds. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/**
+ * A segment over this many bytes is skipped whole on replay, unread: the
+ * service writes one op (at most 64 KiB) per segment, and reading an
+ * arbitrarily large foreign object could exhaust a function's memory.
+ */
+export const MAX_SEGMENT_BYTES = 16 * 1024 * 1024;
+
 /** A line replay skipped, and why. */
 export interface SkippedLine {
   line: number;

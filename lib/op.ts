@@ -9,6 +9,11 @@ export const DEFAULT_SOURCE = 'mcp';
 /** The largest op accepted, measured as its serialized JSON in bytes. */
 export const MAX_OP_BYTES = 64 * 1024;
 
+/** How deeply arrays and objects may nest inside an op (the op itself is level 1). */
+export const MAX_OP_DEPTH = 64;
+
+const TOO_DEEP = `must not nest arrays or objects more than ${MAX_OP_DEPTH} levels deep`;
+
 const SOURCE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 const boundedString = (max: number) =>
@@ -80,6 +85,10 @@ export type ParseOpResult =
  * source mcp). Pure: `now` is the server's receive time.
  */
 export function parseOp(input: unknown, now: Date): ParseOpResult {
+  // Serializing a value nested thousands deep overflows the stack; refuse it first.
+  if (nestsDeeperThan(input, MAX_OP_DEPTH)) {
+    return { ok: false, issues: [{ field: '(body)', message: TOO_DEEP }] };
+  }
   const parsed = ObservedOpSchema.safeParse(input);
   if (!parsed.success) {
     return { ok: false, issues: parsed.error.issues.map(toFieldIssue) };
@@ -97,6 +106,7 @@ export function parseOp(input: unknown, now: Date): ParseOpResult {
 
 /** Reads back an op that was stored earlier; undefined when the value is not a valid op. */
 export function parseStoredOp(input: unknown): ObservedOp | undefined {
+  if (nestsDeeperThan(input, MAX_OP_DEPTH)) return undefined;
   const parsed = ObservedOpSchema.safeParse(input);
   if (!parsed.success) return undefined;
   const { success, timestamp, source } = parsed.data;
@@ -107,6 +117,21 @@ export function parseStoredOp(input: unknown): ObservedOp | undefined {
     timestamp,
     source: source ?? DEFAULT_SOURCE,
   };
+}
+
+/**
+ * True when arrays or objects in `value` nest deeper than `max` levels.
+ * Iterative, so it is safe on any value JSON.parse returns.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** One line per issue: `endpoint: must not be empty`. */

@@ -1,5 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { createSsmClient, tokenLoader } from './api-token';
 import { type Config, loadConfig } from './config';
+import { authorize, type HttpEvent } from './http';
 import { log } from './log';
 import { Observer } from './observer';
 import { createS3Client } from './s3-client';
@@ -8,11 +11,16 @@ import { S3SegmentStore, type SegmentStore } from './segment-store';
 /** The configuration, parsed once per container: a bad value fails the cold start here. */
 export const config: Config = loadConfig();
 
-if (config.apiToken === undefined) {
-  log.warn('OBSERVER_API_TOKEN is not set: event and stats are open to anyone who can reach them');
+if (config.apiToken === undefined && config.apiTokenParam === undefined) {
+  log.warn(
+    'no API token is configured (OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM): ' +
+      'event and stats are open to anyone who can reach them',
+  );
 }
 
 let client: S3Client | undefined;
+let ssmClient: SSMClient | undefined;
+let token = newTokenLoader();
 let observer: Observer | undefined;
 let coldStart = true;
 
@@ -28,6 +36,20 @@ export function getObserver(): Observer {
   return observer;
 }
 
+/**
+ * The API token event and stats require (undefined: none is configured).
+ * From SSM it is read on first use and kept while the container is warm.
+ */
+export function apiToken(): Promise<string | undefined> {
+  return token();
+}
+
+/** The start of every token-protected route: the container is warm now, and the token is checked (401). */
+export async function admit(event: HttpEvent): Promise<void> {
+  takeColdStart();
+  authorize(event, await apiToken());
+}
+
 /** True for the first invocation a container serves, false after. */
 export function takeColdStart(): boolean {
   const was = coldStart;
@@ -39,10 +61,21 @@ export function takeColdStart(): boolean {
  * Starts the container over, as a new one would: for tests, optionally with
  * their own S3 client or store.
  */
-export function resetRuntime(options: { client?: S3Client; store?: SegmentStore } = {}): void {
+export function resetRuntime(
+  options: { client?: S3Client; store?: SegmentStore; ssm?: SSMClient } = {},
+): void {
   client = options.client;
+  ssmClient = options.ssm;
+  token = newTokenLoader();
   observer = options.store ? createObserver(options.store) : undefined;
   coldStart = true;
+}
+
+function newTokenLoader(): () => Promise<string | undefined> {
+  return tokenLoader(config, () => {
+    ssmClient ??= createSsmClient(config);
+    return ssmClient;
+  });
 }
 
 function createObserver(store: SegmentStore): Observer {

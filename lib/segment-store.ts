@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { decodeSegment, encodeSegment } from './jsonl';
+import { decodeSegment, encodeSegment, MAX_SEGMENT_BYTES } from './jsonl';
 import { isSegmentKey, segmentKey, uniqueSuffixes } from './keys';
 import { log } from './log';
 import type { ObservedOp } from './op';
@@ -39,19 +39,55 @@ export interface SegmentStore {
   putDocument(key: string, body: string): Promise<void>;
 }
 
-/** Storage could not take or give the data; nothing was recorded, the client may retry. */
+/**
+ * Storage could not take or give the data; the client may retry. For a
+ * write, `outcome` says whether it is certain that nothing was recorded.
+ */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+  readonly outcome: 'not-recorded' | 'unknown';
+
+  constructor(message: string, options: ErrorOptions & { outcome?: 'unknown' } = {}) {
+    super(message, options);
+    this.outcome = options.outcome ?? 'not-recorded';
+  }
 }
 
 /** How many fresh keys a write tries when the key it picked already exists. */
 const KEY_ATTEMPTS = 3;
+
+/** How many times a write whose outcome is unknown tries to settle its key. */
+const SETTLE_ATTEMPTS = 3;
+
+/** Metadata that marks an object as a void: a key given up on, holding no ops. */
+export const VOID_METADATA = { 'observer-void': '1' };
+
+/** Time limits of one append: a write (with the SDK's retries), then settling its key. */
+export interface WriteBudget {
+  writeMs: number;
+  settleMs: number;
+}
+
+/**
+ * Within the event function's 10 s: the write and its retries get 6 s, and
+ * settling a key whose write failed without an answer gets 2.5 s more.
+ */
+export const DEFAULT_WRITE_BUDGET: WriteBudget = { writeMs: 6_000, settleMs: 2_500 };
+
+/** What one conditional PutObject came to. */
+type PutResult =
+  | { kind: 'written' }
+  | { kind: 'clash' }
+  | { kind: 'failed'; err: unknown; maybeWritten: boolean };
 
 /** Logs and drops what replay could not use; returns the ops that apply. */
 export function replaySegment(key: string, text: string): ObservedOp[] {
   const { ops, skipped } = decodeSegment(text);
   for (const s of skipped)
     log.warn('replay skipped a line', { key, line: s.line, reason: s.reason });
+  if (ops.length === 0 && skipped.length === 0) {
+    log.warn('replay skipped a segment', { key, reason: 'the segment holds no lines' });
+  }
   return ops;
 }
 
@@ -62,35 +98,58 @@ export class S3SegmentStore implements SegmentStore {
     private readonly bucket: string,
     private readonly prefix = '',
     private readonly nextUnique: () => string = uniqueSuffixes(),
+    private readonly budget: WriteBudget = DEFAULT_WRITE_BUDGET,
   ) {}
 
   nextKey(at: Date): string {
     return segmentKey(at, this.nextUnique());
   }
 
+  /**
+   * Writes the segment under `firstKey` (or a fresh key), conditionally
+   * (never overwriting). Returns only once the segment is in S3 under the key
+   * returned. When a write fails in a way that may still have written it (a
+   * timeout, a lost reply, a 5xx), the key is settled: a conditional void is
+   * written to it. If the void lands, the segment never can (its own write
+   * would meet the void), so nothing was recorded; if the key is taken, it
+   * holds either our bytes (written after all) or someone else's. Only when
+   * S3 answers neither does the error say the outcome is unknown.
+   */
   async append(ops: readonly ObservedOp[], at: Date, firstKey?: string): Promise<string> {
     const body = encodeSegment(ops);
+    const writeDeadline = AbortSignal.timeout(this.budget.writeMs);
     for (let attempt = 1; attempt <= KEY_ATTEMPTS; attempt++) {
       const key = attempt === 1 && firstKey !== undefined ? firstKey : this.nextKey(at);
-      try {
-        await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.prefix + key,
-            Body: body,
-            ContentType: 'application/x-ndjson',
-            IfNoneMatch: '*',
-          }),
-        );
-        return key;
-      } catch (err: unknown) {
-        if (!isKeyClash(err)) {
-          throw new StoreUnavailableError('the segment could not be written', { cause: err });
+      const put = await this.put(key, body, {}, writeDeadline);
+      if (put.kind === 'written') return key;
+      if (put.kind === 'failed' && !put.maybeWritten) {
+        throw new StoreUnavailableError('the segment could not be written', { cause: put.err });
+      }
+      if (put.kind === 'clash') {
+        // Our own earlier attempt (an SDK retry met it), or, unheard of with unique keys, another's.
+        const owner = await this.owner(key, body);
+        if (owner === 'ours') return key;
+        if (owner === 'other') {
+          log.warn('segment key clash, retrying with a new key', { key, attempt });
+          continue;
         }
-        // The key exists: either our own write whose reply was lost and whose
-        // SDK retry met its result, or (unheard of with unique keys) another.
-        if (await this.holds(key, body)) return key;
-        log.warn('segment key clash, retrying with a new key', { key, attempt });
+      }
+      const settled = await this.settle(key, body);
+      if (settled === 'ours') {
+        log.warn('segment write failed but landed; acknowledged', { key });
+        return key;
+      }
+      if (settled === 'unknown') {
+        log.error('segment write outcome unknown: S3 did not answer a write or its void', { key });
+        throw new StoreUnavailableError(`the outcome of writing segment ${key} is unknown`, {
+          cause: put.kind === 'failed' ? put.err : undefined,
+          outcome: 'unknown',
+        });
+      }
+      if (put.kind === 'failed') {
+        throw new StoreUnavailableError('the segment could not be written; its key was voided', {
+          cause: put.err,
+        });
       }
     }
     throw new StoreUnavailableError(`no free segment key after ${KEY_ATTEMPTS} attempts`);
@@ -148,21 +207,41 @@ export class S3SegmentStore implements SegmentStore {
   }
 
   async read(key: string): Promise<ObservedOp[]> {
-    const text = await this.getDocument(key);
-    // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
-    if (text === undefined) log.warn('listed segment is gone; skipped', { key });
-    return replaySegment(key, text ?? '');
+    const found = await this.fetch(key);
+    if (found.kind === 'missing') {
+      // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
+      log.warn('listed segment is gone; skipped', { key });
+    }
+    return found.kind === 'text' ? replaySegment(key, found.text) : [];
   }
 
   async getDocument(key: string): Promise<string | undefined> {
+    const found = await this.fetch(key);
+    return found.kind === 'text' ? found.text : undefined;
+  }
+
+  /** An object's text, or why there is none: missing, a void, or too large to read. */
+  private async fetch(
+    key: string,
+  ): Promise<{ kind: 'text'; text: string } | { kind: 'missing' | 'void' | 'too-large' }> {
     return unavailableOnError(`reading ${key} failed`, async () => {
       try {
         const res = await this.client.send(
           new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
         );
-        return (await res.Body?.transformToString('utf-8')) ?? '';
+        if (isVoid(res.Metadata)) return { kind: 'void' };
+        const bytes = res.ContentLength ?? 0;
+        if (bytes > MAX_SEGMENT_BYTES) {
+          (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          log.warn('replay skipped a segment', {
+            key,
+            reason: `the segment is ${bytes} bytes; the limit is ${MAX_SEGMENT_BYTES}`,
+          });
+          return { kind: 'too-large' };
+        }
+        return { kind: 'text', text: (await res.Body?.transformToString('utf-8')) ?? '' };
       } catch (err: unknown) {
-        if (errorName(err) === 'NoSuchKey') return undefined;
+        if (errorName(err) === 'NoSuchKey') return { kind: 'missing' };
         throw err;
       }
     });
@@ -175,34 +254,83 @@ export class S3SegmentStore implements SegmentStore {
           Bucket: this.bucket,
           Key: this.prefix + key,
           Body: body,
+          ContentLength: Buffer.byteLength(body),
           ContentType: 'application/json',
         }),
       ),
     );
   }
 
+  /** Whether a segment holding ops exists under `key` (a void does not count). */
   private async exists(key: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
-      );
-      return true;
-    } catch (err: unknown) {
-      const name = errorName(err);
-      if (name === 'NotFound' || name === 'NoSuchKey') return false;
-      throw new StoreUnavailableError(`checking ${key} failed`, { cause: err });
-    }
-  }
-
-  private async holds(key: string, body: string): Promise<boolean> {
     try {
       const head = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
       );
+      return !isVoid(head.Metadata);
+    } catch (err: unknown) {
+      if (statusOf(err) === 404 || errorName(err) === 'NotFound') return false;
+      throw new StoreUnavailableError(`checking ${key} failed`, { cause: err });
+    }
+  }
+
+  /** One conditional PutObject, and whether a failed one may still have written. */
+  private async put(
+    key: string,
+    body: string,
+    metadata: Record<string, string>,
+    deadline: AbortSignal,
+  ): Promise<PutResult> {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.prefix + key,
+      Body: body,
+      // Stated even for an empty void, which the SDK otherwise takes for a stream of unknown length.
+      ContentLength: Buffer.byteLength(body),
+      ContentType: 'application/x-ndjson',
+      Metadata: metadata,
+      IfNoneMatch: '*',
+    });
+    const attempts = watchAttempts(command);
+    try {
+      await this.client.send(command, { abortSignal: deadline });
+      return { kind: 'written' };
+    } catch (err: unknown) {
+      if (isKeyClash(err)) return { kind: 'clash' };
+      return { kind: 'failed', err, maybeWritten: attempts.maybeWrote() };
+    }
+  }
+
+  /**
+   * Makes sure a key whose write may or may not have landed ends up either
+   * holding our bytes or never able to: writes a void to it, conditionally.
+   */
+  private async settle(key: string, body: string): Promise<'ours' | 'void' | 'unknown'> {
+    const deadline = AbortSignal.timeout(this.budget.settleMs);
+    for (let attempt = 1; attempt <= SETTLE_ATTEMPTS && !deadline.aborted; attempt++) {
+      const put = await this.put(key, '', VOID_METADATA, deadline);
+      if (put.kind === 'written') return 'void';
+      if (put.kind === 'clash') {
+        const owner = await this.owner(key, body);
+        if (owner === 'ours') return 'ours';
+        // A void (ours, from an attempt whose reply was lost) or another's object.
+        if (owner === 'other') return 'void';
+      }
+    }
+    return 'unknown';
+  }
+
+  /** Whose object a key holds: our exact bytes, other bytes, none, or unknown (S3 did not say). */
+  private async owner(key: string, body: string): Promise<'ours' | 'other' | 'absent' | 'unknown'> {
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+      );
+      // Single-part PUTs to an SSE-S3 bucket have the MD5 of their bytes as ETag.
       const md5 = createHash('md5').update(body).digest('hex');
-      return head.ETag?.replaceAll('"', '') === md5;
-    } catch {
-      return false;
+      return head.ETag?.replaceAll('"', '') === md5 ? 'ours' : 'other';
+    } catch (err: unknown) {
+      return statusOf(err) === 404 || errorName(err) === 'NotFound' ? 'absent' : 'unknown';
     }
   }
 }
@@ -223,6 +351,48 @@ function parseMarker(text: string | undefined): string | undefined {
   }
 }
 
+/**
+ * Watches each HTTP attempt of one command (below the SDK's retries) to tell
+ * whether a failed write may have been written: false only when every
+ * attempt was refused before it reached S3 or was answered with an error
+ * that means S3 did not write it.
+ */
+function watchAttempts(command: PutObjectCommand): { maybeWrote: () => boolean } {
+  let attempts = 0;
+  let refused = 0;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      attempts++;
+      try {
+        return await next(args);
+      } catch (err: unknown) {
+        if (neverWrote(err)) refused++;
+        throw err;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'observerWatchAttempts' },
+  );
+  // No attempt seen (a client that does not run middleware): assume the worst.
+  return { maybeWrote: () => attempts === 0 || refused < attempts };
+}
+
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function neverWrote(err: unknown): boolean {
+  const code =
+    typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && NOT_CONNECTED.has(code)) return true;
+  const status = statusOf(err);
+  // S3 answered: a 4xx (but a request timeout) or a 503 Slow Down is a refusal; a 500 may not be.
+  return (
+    status !== undefined && ((status >= 400 && status < 500 && status !== 408) || status === 503)
+  );
+}
+
+function isVoid(metadata: Record<string, string> | undefined): boolean {
+  return metadata?.['observer-void'] !== undefined;
+}
+
 async function unavailableOnError<T>(message: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -235,12 +405,15 @@ function errorName(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as { name?: string }).name : undefined;
 }
 
+function statusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null
+    ? (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+    : undefined;
+}
+
 function isKeyClash(err: unknown): boolean {
   const name = errorName(err);
-  const status =
-    typeof err === 'object' && err !== null
-      ? (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-      : undefined;
+  const status = statusOf(err);
   return (
     name === 'PreconditionFailed' ||
     name === 'ConditionalRequestConflict' ||

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_WRITE_BUDGET } from '../../lib/segment-store';
+import { checkS3, type LoadResult, sendLoad, serverErrors } from '../../scripts/load-run';
 import { httpEvent } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
-import { invokeLocal, type Offline, startOffline } from '../support/serverless';
+import { invokeLocal, type Offline, packageService, startOffline } from '../support/serverless';
 
 // The real local stack: serverless-offline (API Gateway HTTP API emulation)
 // and `serverless invoke local`, over the test S3 server. One file, run in
@@ -162,6 +165,50 @@ describe('over HTTP through serverless-offline', () => {
   });
 });
 
+describe('load through serverless-offline: 2,000 events from 32 clients', () => {
+  const EVENTS = 2_000;
+  const loadPrefix = uniquePrefix('load');
+  const token = 'a-load-test-token-0123456789';
+  let api: Offline;
+  let run: LoadResult;
+
+  beforeAll(async () => {
+    api = await startOffline({
+      ...env,
+      OBSERVER_PREFIX: loadPrefix,
+      OBSERVER_RING_CAP: String(EVENTS),
+      OBSERVER_API_TOKEN: token,
+    });
+    run = await sendLoad({ url: api.url, events: EVENTS, concurrency: 32, maxMs: 90_000, token });
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('acknowledges every event with 201, with no 5xx and no request unanswered', () => {
+    expect(run.sent).toBe(EVENTS);
+    expect(run.statuses).toEqual({ 201: EVENTS });
+    expect(serverErrors(run)).toBe(0);
+    expect(run.noAnswer).toBe(0);
+  });
+
+  it('has exactly the acknowledged ops in S3, each under the key its ack named', async () => {
+    const check = await checkS3(s3, inject('s3Bucket'), loadPrefix, run.acked);
+
+    expect(check).toEqual({ found: EVENTS, missing: [], unacknowledged: [], mismatched: [] });
+  }, 60_000);
+
+  it('counts every acknowledged op in stats', async () => {
+    const res = await fetch(`${api.url}/observer/stats`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { total: number }).total).toBe(EVENTS);
+  }, 60_000);
+});
+
 describe('serverless invoke local', () => {
   it('runs health with an API Gateway v2 event', async () => {
     const res = await invokeLocal('health', httpEvent({ path: '/observer/health' }), env);
@@ -218,4 +265,188 @@ describe('serverless invoke local', () => {
 
     expect(res.statusCode).toBe(404);
   });
+});
+
+// The deployable template, as `serverless package` writes it.
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+type Template = { Resources: Record<string, { Type: string; Properties?: unknown }> };
+
+/** One resource of the template, typed as the test reads it. */
+const resource = <T>(t: Template, name: string) => t.Resources[name] as unknown as T;
+
+const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
+// CloudFormation Fn::Sub placeholders, not template strings.
+const PARAM_ARN =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
+  'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/observer/api-token';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: see above
+const S3_ARN = 'arn:${AWS::Partition}:s3:::';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: see above
+const VIA_SSM = 'ssm.${AWS::Region}.amazonaws.com';
+const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+
+async function packaged(env: Record<string, string>): Promise<Template> {
+  await packageService({
+    OBSERVER_PREFIX: '',
+    OBSERVER_API_TOKEN: '',
+    OBSERVER_API_TOKEN_PARAM: '',
+    OBSERVER_API_TOKEN_KMS_KEY_ARN: '',
+    ...env,
+  });
+  return JSON.parse(readFileSync(TEMPLATE, 'utf-8')) as Template;
+}
+
+/** A CloudFormation value as text: Ref X as {X}, Fn::Sub as its string, Fn::Join joined. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if ('Ref' in v) return `{${String(v.Ref)}}`;
+  if ('Fn::Sub' in v) return String(v['Fn::Sub']);
+  if ('Fn::GetAtt' in v) return `{${([] as unknown[]).concat(v['Fn::GetAtt']).join('.')}}`;
+  if ('Fn::Join' in v) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(text).join(sep);
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
+
+/** Every statement the functions' role is granted, from its own policies and attached ones. */
+function roleStatements(t: Template): Statement[] {
+  const out: Statement[] = [];
+  const role = resource<{ Properties: { Policies: unknown[] } }>(t, 'IamRoleLambdaExecution');
+  for (const p of role.Properties.Policies) {
+    out.push(...(p as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement);
+  }
+  for (const r of Object.values(t.Resources)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    const props = r.Properties as {
+      Roles: unknown[];
+      PolicyDocument: { Statement: Statement[] };
+    };
+    expect(props.Roles.map(text)).toEqual(['{IamRoleLambdaExecution}']);
+    out.push(...props.PolicyDocument.Statement);
+  }
+  return out;
+}
+
+const actions = (s: Statement) => list(s.Action).map(String);
+
+describe('the packaged CloudFormation template', () => {
+  let template: Template;
+
+  beforeAll(async () => {
+    template = await packaged({ OBSERVER_PREFIX: 'tenant-a/' });
+  }, 60_000);
+
+  it('grants S3 only PutObject/GetObject under the prefix and ListBucket with an s3:prefix condition', () => {
+    const s3 = roleStatements(template).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+
+    expect(s3.map((s) => ({ effect: s.Effect, actions: actions(s).sort() }))).toEqual([
+      { effect: 'Allow', actions: ['s3:GetObject', 's3:PutObject'] },
+      { effect: 'Allow', actions: ['s3:ListBucket'] },
+    ]);
+    const [objects, listing] = s3 as [Statement, Statement];
+    expect(list(objects.Resource).map(text)).toEqual([`${S3_ARN}{OpsBucket}/tenant-a/*`]);
+    expect(objects.Condition).toBeUndefined();
+    expect(list(listing.Resource).map(text)).toEqual([`${S3_ARN}{OpsBucket}`]);
+    expect(listing.Condition).toEqual({ StringLike: { 's3:prefix': ['tenant-a/*'] } });
+  });
+
+  it('grants no wildcard action and no action on every resource', () => {
+    for (const s of roleStatements(template)) {
+      expect(actions(s).filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+      expect(list(s.Resource).map(text)).not.toContain('*');
+      expect(s.Effect).toBe('Allow');
+    }
+  });
+
+  it('grants nothing in SSM or KMS when the token does not come from SSM', () => {
+    const all = roleStatements(template).flatMap(actions);
+
+    expect(all.filter((a) => a.startsWith('ssm:') || a.startsWith('kms:'))).toEqual([]);
+    expect(template.Resources.ApiTokenReadPolicy).toBeUndefined();
+  });
+
+  it('keeps the bucket encrypted, private, TLS-only and retained', () => {
+    const bucket = resource<{
+      DeletionPolicy: string;
+      UpdateReplacePolicy: string;
+      Properties: Record<string, unknown>;
+    }>(template, 'OpsBucket');
+    const policy = resource<{
+      Properties: { Bucket: unknown; PolicyDocument: { Statement: Statement[] } };
+    }>(template, 'OpsBucketPolicy');
+
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ],
+    });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect([bucket.DeletionPolicy, bucket.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect(text(policy.Properties.Bucket)).toBe('{OpsBucket}');
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    const deny = policy.Properties.PolicyDocument.Statement.find((s) => s.Effect === 'Deny');
+    expect(list(deny?.Resource).map(text).sort()).toEqual(['{OpsBucket.Arn}', '{OpsBucket.Arn}/*']);
+  });
+
+  it('gives the event function time for a write and for settling its key', () => {
+    const fn = resource<{ Properties: { Timeout: number } }>(template, 'EventLambdaFunction');
+    const budget = DEFAULT_WRITE_BUDGET.writeMs + DEFAULT_WRITE_BUDGET.settleMs;
+
+    expect(fn.Properties.Timeout * 1000).toBeGreaterThanOrEqual(budget + 1000);
+  });
+
+  it('grants ssm:GetParameter on the token parameter alone when it is configured', async () => {
+    const withParam = await packaged({ OBSERVER_API_TOKEN_PARAM: '/observer/api-token' });
+    const ssm = roleStatements(withParam).filter((s) =>
+      actions(s).some((a) => a.startsWith('ssm:') || a.startsWith('kms:')),
+    );
+
+    expect(ssm).toHaveLength(1);
+    expect(actions(ssm[0] as Statement)).toEqual(['ssm:GetParameter']);
+    expect(list(ssm[0]?.Resource).map(text)).toEqual([PARAM_ARN]);
+    const fn = resource<{ Properties: { Environment: { Variables: Record<string, string> } } }>(
+      withParam,
+      'EventLambdaFunction',
+    );
+    expect(fn.Properties.Environment.Variables.OBSERVER_API_TOKEN_PARAM).toBe(
+      '/observer/api-token',
+    );
+  }, 60_000);
+
+  it('grants kms:Decrypt on a customer-managed key only through SSM and for that parameter', async () => {
+    const withKey = await packaged({
+      OBSERVER_API_TOKEN_PARAM: '/observer/api-token',
+      OBSERVER_API_TOKEN_KMS_KEY_ARN: KEY_ARN,
+    });
+    const kms = roleStatements(withKey).filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+
+    expect(kms).toHaveLength(1);
+    expect(actions(kms[0] as Statement)).toEqual(['kms:Decrypt']);
+    expect(list(kms[0]?.Resource)).toEqual([KEY_ARN]);
+    const conditions = kms[0]?.Condition?.StringEquals ?? {};
+    expect(text(conditions['kms:ViaService'])).toBe(VIA_SSM);
+    expect(text(conditions['kms:EncryptionContext:PARAMETER_ARN'])).toBe(PARAM_ARN);
+  }, 60_000);
 });

@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats, httpEvent, postOp } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
@@ -54,6 +56,129 @@ describe('with OBSERVER_API_TOKEN set', () => {
     });
 
     expect((await c.health(httpEvent())).statusCode).toBe(200);
+  });
+});
+
+describe('with OBSERVER_API_TOKEN_PARAM set (the token in SSM)', () => {
+  const ssm = mockClient(SSMClient);
+  const PARAM = '/observer/test/api-token';
+  const SSM_TOKEN = 'the-token-kept-in-ssm-0123456789';
+  const auth = { authorization: `Bearer ${SSM_TOKEN}` };
+  const secure = { Parameter: { Name: PARAM, Type: 'SecureString' as const, Value: SSM_TOKEN } };
+  const container = (prefix = uniquePrefix('ssm')) =>
+    freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_API_TOKEN_PARAM: PARAM });
+
+  afterEach(() => {
+    ssm.reset();
+    vi.restoreAllMocks();
+  });
+
+  it('lets the SSM token in on event and stats, reading SSM once per container', async () => {
+    ssm.on(GetParameterCommand).resolves(secure);
+    const c = await container();
+
+    for (let i = 0; i < 3; i++) {
+      expect((await c.event(postOp({ endpoint: `x${i}` }, auth))).statusCode).toBe(201);
+    }
+    const res = await c.stats(getStats(auth));
+
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res).total).toBe(3);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  });
+
+  it('reads SSM again in a new container, and not at all before the first request', async () => {
+    ssm.on(GetParameterCommand).resolves(secure);
+    const first = await container();
+    await first.event(postOp({ endpoint: 'x' }, auth));
+
+    const second = await container();
+    await second.health(httpEvent());
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+    await second.stats(getStats(auth));
+
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  it('refuses a missing or wrong token with 401', async () => {
+    ssm.on(GetParameterCommand).resolves(secure);
+    const c = await container();
+
+    expect((await c.event(postOp({ endpoint: 'x' }))).statusCode).toBe(401);
+    expect((await c.stats(getStats({ authorization: `Bearer ${TOKEN}` }))).statusCode).toBe(401);
+  });
+
+  it('answers 503 and stores nothing while SSM cannot be read, then lets the token in', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const prefix = uniquePrefix('ssm-down');
+    ssm.on(GetParameterCommand).rejectsOnce(new Error('connect ETIMEDOUT')).resolves(secure);
+    const c = await container(prefix);
+
+    const refused = await c.event(postOp({ endpoint: 'x' }, auth));
+
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers?.['retry-after']).toBe('1');
+    expect(bodyOf(refused).error).toMatch(/authentication is unavailable/);
+    expect(c.requests).toEqual({});
+    expect(await listKeys(s3, prefix)).toEqual([]);
+    expect((await c.event(postOp({ endpoint: 'x' }, auth))).statusCode).toBe(201);
+  });
+
+  it('never writes the token to a log line or a response', async () => {
+    const lines: string[] = [];
+    for (const level of ['info', 'warn', 'error', 'log', 'debug'] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(' '));
+      });
+    }
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(new Error('AccessDeniedException: not authorized'))
+      .resolves(secure);
+    const c = await container();
+    const responses = [
+      await c.event(postOp({ endpoint: 'x' }, auth)),
+      await c.event(postOp({ endpoint: 'x' }, auth)),
+      await c.event(postOp({ endpoint: 'x' }, { authorization: `Bearer ${SSM_TOKEN}x` })),
+      await c.event(postOp({ endpoint: 'x' }, { authorization: `Bearer ${SSM_TOKEN.slice(1)}` })),
+      await c.stats(getStats(auth)),
+      await c.event(postOp({ endpoint: '' }, auth)),
+    ];
+
+    expect(responses.map((r) => r.statusCode)).toEqual([503, 201, 401, 401, 200, 400]);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const text of [...lines, ...responses.map((r) => JSON.stringify(r))]) {
+      expect(text).not.toContain(SSM_TOKEN.slice(1));
+    }
+  });
+});
+
+describe('the warning about an open service', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const openWarnings = (warn: { mock: { calls: unknown[][] } }) =>
+    warn.mock.calls.filter((c) => String(c[0]).includes('no API token is configured')).length;
+
+  it('is logged once per cold start when no token is configured', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const c = await freshContainer({ OBSERVER_PREFIX: uniquePrefix('open') });
+    await c.event(postOp({ endpoint: 'x' }));
+    await c.stats(getStats());
+
+    expect(openWarnings(warn)).toBe(1);
+  });
+
+  it.each([
+    ['OBSERVER_API_TOKEN', TOKEN],
+    ['OBSERVER_API_TOKEN_PARAM', '/observer/api-token'],
+  ])('is not logged when %s is set', async (name, value) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+
+    await freshContainer({ OBSERVER_PREFIX: uniquePrefix('closed'), [name]: value });
+
+    expect(openWarnings(warn)).toBe(0);
   });
 });
 

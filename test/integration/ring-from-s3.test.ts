@@ -1,9 +1,12 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { mapLimit } from '../../lib/concurrency';
+import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/jsonl';
 import { segmentKey } from '../../lib/keys';
-import { S3SegmentStore } from '../../lib/segment-store';
+import { S3SegmentStore, VOID_METADATA } from '../../lib/segment-store';
 import { clearCounts, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
+import { seededRandom } from '../support/fake-bucket';
 import { putText, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
@@ -102,6 +105,91 @@ describe('cold start from S3', () => {
     expect(warnings.some((w) => w.includes('mixed0') && w.includes('"line":2'))).toBe(true);
     expect(warnings.some((w) => w.includes('mixed0') && w.includes('"line":3'))).toBe(true);
     expect(warnings.some((w) => w.includes('trunc0') && w.includes('"line":1'))).toBe(true);
+    warn.mockRestore();
+  });
+});
+
+describe('corrupt storage', () => {
+  const at = () => new Date();
+  const valid = (endpoint: string) =>
+    JSON.stringify({ endpoint, success: true, source: 'mcp', timestamp: at().toISOString() });
+  /** Seeded bytes with no newline among them: one line of garbage. */
+  const garbage = (n: number) => {
+    const random = seededRandom(7);
+    const bytes = Array.from({ length: n }, () => Math.floor(random() * 256));
+    return Buffer.from(bytes.map((b) => (b === 0x0a ? 0x20 : b)));
+  };
+  const warningsAbout = (warn: { mock: { calls: unknown[][] } }, suffix: string) =>
+    warn.mock.calls
+      .map((c) => JSON.parse(String(c[0])) as Record<string, unknown>)
+      .filter((w) => String(w.key ?? '').includes(suffix));
+
+  it('skips each kind of corruption with a warning naming key and line, and applies the rest', async () => {
+    const prefix = uniquePrefix('corrupt');
+    const put = (suffix: string, body: string | Buffer) =>
+      putText(s3, `${prefix}${segmentKey(at(), suffix)}`, body);
+    await put('good01', `${valid('good-1')}\n`);
+    await put('bytes0', garbage(4096));
+    await put('empty0', '');
+    await put('long00', `"${'x'.repeat(MAX_LINE_BYTES)}"\n${valid('after-long-line')}\n`);
+    await put(
+      'shape0',
+      [
+        '[1,2,3]',
+        '"just a string"',
+        'null',
+        JSON.stringify({ endpoint: 5, timestamp: at().toISOString() }),
+        JSON.stringify({ endpoint: 'no-timestamp' }),
+        valid('after-wrong-shapes'),
+      ].join('\n'),
+    );
+    // Over the segment limit, though every line in it is a valid op: skipped unread.
+    const line = `${valid('in-huge-object')}\n`;
+    await put('huge00', line.repeat(Math.ceil((MAX_SEGMENT_BYTES + 1) / line.length)));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: inject('s3Bucket'),
+        Key: `${prefix}${segmentKey(at(), 'void00')}`,
+        Body: '',
+        Metadata: VOID_METADATA,
+      }),
+    );
+    await put('good02', `${valid('good-2')}\n`);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+
+    const cold = await freshContainer({ OBSERVER_PREFIX: prefix });
+    const res = await cold.stats(getStats());
+
+    expect(res.statusCode).toBe(200);
+    const ring = [...(await cold.runtime.getObserver().load()).ring].map((e) => e.op.endpoint);
+    expect(ring).toEqual(['good-1', 'after-long-line', 'after-wrong-shapes', 'good-2']);
+    const lines = (suffix: string) => warningsAbout(warn, suffix).map((w) => w.line);
+    expect(lines('bytes0')).toEqual([1]);
+    expect(lines('long00')).toEqual([1]);
+    expect(lines('shape0')).toEqual([1, 2, 3, 4, 5]);
+    expect(warningsAbout(warn, 'empty0')).toEqual([
+      expect.objectContaining({ message: 'replay skipped a segment', reason: expect.any(String) }),
+    ]);
+    expect(warningsAbout(warn, 'huge00')).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/limit is 16777216/) }),
+    ]);
+    expect(warningsAbout(warn, 'void00')).toEqual([]);
+    warn.mockRestore();
+  });
+
+  it('skips a corrupt segment found by a warm refresh and applies the good one beside it', async () => {
+    const prefix = uniquePrefix('corrupt-warm');
+    const c = await freshContainer({ OBSERVER_PREFIX: prefix });
+    await c.stats(getStats());
+    await putText(s3, `${prefix}${segmentKey(at(), 'bytes1')}`, garbage(512));
+    await putText(s3, `${prefix}${segmentKey(at(), 'good03')}`, `${valid('good-3')}\n`);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+
+    const res = await c.stats(getStats());
+
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res).total).toBe(1);
+    expect(warningsAbout(warn, 'bytes1').map((w) => w.line)).toEqual([1]);
     warn.mockRestore();
   });
 });

@@ -22,14 +22,23 @@ export function uniquePrefix(name: string): string {
   return `${name}-${randomUUID().slice(0, 8)}/`;
 }
 
-/** Every key under a prefix (all pages). */
-export async function listKeys(client: S3Client, prefix: string): Promise<string[]> {
+/** Every key under a prefix of the test bucket (all pages). */
+export function listKeys(client: S3Client, prefix: string): Promise<string[]> {
+  return listKeysIn(client, inject('s3Bucket'), prefix);
+}
+
+/** Every key under a prefix of a bucket (all pages). */
+export async function listKeysIn(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(
       new ListObjectsV2Command({
-        Bucket: inject('s3Bucket'),
+        Bucket: bucket,
         Prefix: prefix,
         ...(token ? { ContinuationToken: token } : {}),
       }),

@@ -140,6 +140,40 @@ describe('loadConfig: bad values stop the start-up with a message naming them', 
     expect(err.message).toContain('OBSERVER_API_TOKEN');
   });
 
+  it.each(['/observer/api-token', 'observer-token', '/a/b.c/d_e-f'])(
+    'accepts the SSM parameter name %s',
+    (name) => {
+      expect(
+        loadConfig({ OBSERVER_BUCKET: BUCKET, OBSERVER_API_TOKEN_PARAM: name }).apiTokenParam,
+      ).toBe(name);
+    },
+  );
+
+  it.each(['/observer/', 'has space', '/a//b', 'arn:aws:ssm:us-east-1:1:parameter/x'])(
+    'rejects the SSM parameter name %j, naming OBSERVER_API_TOKEN_PARAM',
+    (name) => {
+      const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_API_TOKEN_PARAM: name });
+
+      expect(err.message).toContain('OBSERVER_API_TOKEN_PARAM');
+    },
+  );
+
+  it('rejects a token and a token parameter set together', () => {
+    const err = configError({
+      OBSERVER_BUCKET: BUCKET,
+      OBSERVER_API_TOKEN: 'a-token-of-16-ch',
+      OBSERVER_API_TOKEN_PARAM: '/observer/api-token',
+    });
+
+    expect(err.message).toMatch(/OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM, not both/);
+  });
+
+  it('does not repeat a rejected token in its message', () => {
+    const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_API_TOKEN: 'short-secret' });
+
+    expect(err.message).not.toContain('short-secret');
+  });
+
   it('rejects a bad OBSERVER_SKEW_MS', () => {
     const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_SKEW_MS: 'soon' });
 

@@ -90,7 +90,19 @@ describe('toResponse', () => {
 
     expect(res.statusCode).toBe(503);
     expect(res.headers).toMatchObject({ 'retry-after': expect.any(String) });
-    expect(bodyOf(res)).toStrictEqual({ error: expect.stringContaining('retry') });
+    expect(bodyOf(res)).toStrictEqual({ error: expect.stringContaining('retry'), recorded: false });
+  });
+
+  it('says so when a write may or may not have been recorded', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const res = toResponse(new StoreUnavailableError('no answer', { outcome: 'unknown' }));
+
+    expect(res.statusCode).toBe(503);
+    expect(bodyOf(res)).toStrictEqual({
+      error: expect.stringContaining('may or may not have been recorded'),
+      recorded: 'unknown',
+    });
   });
 
   it('answers any other error with a generic 500 and does not leak its message', () => {

@@ -5,6 +5,7 @@ import {
   type FieldIssue,
   KNOWN_SOURCES,
   MAX_OP_BYTES,
+  MAX_OP_DEPTH,
   type ObservedOp,
   type ParseOpResult,
   parseOp,
@@ -307,6 +308,34 @@ describe('parseOp: size', () => {
     const result = parseOp({ endpoint: 'e', pad }, NOW);
 
     expect(result).toMatchObject({ ok: false, tooLarge: true });
+  });
+});
+
+describe('parseOp: nesting', () => {
+  /** An op whose `nested` field makes the op `depth` levels deep in all. */
+  const opOfDepth = (depth: number) => ({
+    endpoint: 'e',
+    nested: JSON.parse(`${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`),
+  });
+
+  it('accepts an op nested exactly 64 levels deep', () => {
+    expect(parseOp(opOfDepth(MAX_OP_DEPTH), NOW).ok).toBe(true);
+  });
+
+  it('rejects an op nested 65 levels deep on (body)', () => {
+    expect(issuesOf(opOfDepth(MAX_OP_DEPTH + 1))).toEqual([
+      { field: '(body)', message: expect.stringContaining('64 levels') },
+    ]);
+  });
+
+  it('rejects a value nested 100,000 deep without overflowing the stack', () => {
+    expect(() => issuesOf(opOfDepth(100_000))).not.toThrow();
+  });
+
+  it('reads back no stored op nested deeper than the limit', () => {
+    const stored = { ...opOfDepth(MAX_OP_DEPTH + 1), timestamp: NOW.toISOString() };
+
+    expect(parseStoredOp(stored)).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as event } from '../../handlers/event';
 import { handler as stats } from '../../handlers/stats';
 import { collect } from '../../lib/concurrency';
@@ -17,6 +17,7 @@ import { parseOp } from '../../lib/op';
 import { config, resetRuntime } from '../../lib/runtime';
 import { S3SegmentStore, StoreUnavailableError } from '../../lib/segment-store';
 import { bodyOf, getStats, postOp } from '../support/events';
+import { FakeBucket, seededRandom } from '../support/fake-bucket';
 
 const s3 = mockClient(S3Client);
 
@@ -35,11 +36,23 @@ beforeEach(() => {
 
 afterEach(() => {
   s3.reset();
+  vi.restoreAllMocks();
 });
+
+/** An op as parsed from a request, defaults applied. */
+function parsed(input: Record<string, unknown>) {
+  const result = parseOp(input, new Date());
+  if (!result.ok) throw new Error('bad fixture');
+  return result.op;
+}
 
 describe('a failing PutObject', () => {
   it('answers 503 and leaves the ring and stats unchanged', async () => {
-    s3.on(PutObjectCommand).resolvesOnce({ ETag: '"x"' }).rejects(new Error('socket hang up'));
+    // The first op is written; the second's write fails, and the void settling its key lands.
+    s3.on(PutObjectCommand)
+      .resolvesOnce({ ETag: '"x"' })
+      .rejectsOnce(new Error('socket hang up'))
+      .resolves({ ETag: '"void"' });
     await stats(getStats());
     expect((await event(postOp({ endpoint: 'a', success: true }))).statusCode).toBe(201);
     const before = bodyOf(await stats(getStats()));
@@ -51,6 +64,50 @@ describe('a failing PutObject', () => {
     expect(bodyOf(res).error).toMatch(/nothing was recorded/);
     expect(bodyOf(await stats(getStats()))).toEqual(before);
     expect(before.total).toBe(1);
+  });
+
+  it('voids the key of a write that failed without an answer, so it can never land', async () => {
+    s3.on(PutObjectCommand).rejectsOnce(new Error('socket hang up')).resolves({ ETag: '"void"' });
+
+    const res = await event(postOp({ endpoint: 'a' }));
+
+    expect(res.statusCode).toBe(503);
+    expect(bodyOf(res).recorded).toBe(false);
+    const [write, settle] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(settle).toMatchObject({
+      Key: write?.Key,
+      Body: '',
+      IfNoneMatch: '*',
+      Metadata: { 'observer-void': '1' },
+    });
+  });
+
+  it('acknowledges a write whose reply was lost when its key turns out to hold its bytes', async () => {
+    let written = '';
+    s3.on(PutObjectCommand)
+      .callsFakeOnce((input: { Body: string }) => {
+        written = input.Body;
+        throw new Error('socket hang up');
+      })
+      .rejects(s3Error('PreconditionFailed', 412));
+    s3.on(HeadObjectCommand).callsFake(() => ({
+      ETag: `"${createHash('md5').update(written).digest('hex')}"`,
+    }));
+
+    const res = await event(postOp({ endpoint: 'a' }));
+
+    expect(res.statusCode).toBe(201);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(2);
+  });
+
+  it('answers 503 saying the outcome is unknown when neither the write nor its void is answered', async () => {
+    s3.on(PutObjectCommand).rejects(new Error('socket hang up'));
+
+    const res = await event(postOp({ endpoint: 'a' }));
+
+    expect(res.statusCode).toBe(503);
+    expect(bodyOf(res)).toMatchObject({ recorded: 'unknown' });
+    expect(bodyOf(res).error).toMatch(/may or may not have been recorded/);
   });
 
   it('does not leak the storage error to the client', async () => {
@@ -86,16 +143,21 @@ describe('segment key clashes', () => {
     expect(`p/${key}`).toBe(puts[1]?.Key);
   });
 
-  it('retries a 409 conditional-write conflict with a new key', async () => {
+  it('voids the key of a 409 conditional-write conflict, then writes under a new key', async () => {
     s3.on(PutObjectCommand)
       .rejectsOnce(s3Error('ConditionalRequestConflict', 409))
       .resolves({ ETag: '"ok"' });
     s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
     const store = new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b');
 
-    await store.append([op()], new Date());
+    const key = await store.append([op()], new Date());
 
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(2);
+    // The write that met the conflict may still land; the void makes sure it cannot.
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(3);
+    expect(puts[1]).toMatchObject({ Key: puts[0]?.Key, Metadata: { 'observer-void': '1' } });
+    expect(puts[2]?.Key).toBe(key);
+    expect(puts[2]?.Key).not.toBe(puts[0]?.Key);
   });
 
   it('takes a 412 on an object holding its own bytes as its own earlier write', async () => {
@@ -159,6 +221,50 @@ describe('a failing refresh', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers?.['x-observer-stale']).toBe('true');
     expect(bodyOf(res).total).toBe(1);
+  });
+
+  it('answers from the cached ring when a segment cannot be read, logs it, and catches up once', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const bucket = new FakeBucket(seededRandom(1), 0);
+    bucket.install(s3);
+    await stats(getStats());
+    await event(postOp({ endpoint: 'mine', success: true }));
+    // Another container writes a segment; reading it fails for a while.
+    await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
+      [parsed({ endpoint: 'theirs' })],
+      new Date(),
+    );
+    s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
+
+    const stale = await stats(getStats());
+    bucket.install(s3);
+    const caughtUp = await stats(getStats());
+    const again = await stats(getStats());
+
+    expect(stale.statusCode).toBe(200);
+    expect(stale.headers?.['x-observer-stale']).toBe('true');
+    expect(bodyOf(stale).total).toBe(1);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+      expect.stringContaining('refresh failed; answering from the cached ring'),
+    );
+    expect(caughtUp.headers?.['x-observer-stale']).toBeUndefined();
+    expect(bodyOf(caughtUp).total).toBe(2);
+    expect(bodyOf(again).total).toBe(2);
+  });
+
+  it('answers 503 when a cold start cannot read a segment', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    new FakeBucket(seededRandom(1), 0).install(s3);
+    await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
+      [parsed({ endpoint: 'a' })],
+      new Date(),
+    );
+    s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
+
+    const res = await stats(getStats());
+
+    expect(res.statusCode).toBe(503);
+    expect(res.headers?.['retry-after']).toBe('1');
   });
 
   it('answers 503 when a cold start cannot read the store', async () => {
