@@ -15,7 +15,7 @@ import { Ring } from '../lib/ring';
 import { createS3Client } from '../lib/s3-client';
 import { S3SegmentStore, type SegmentStore } from '../lib/segment-store';
 import { spawnLocalS3 } from '../scripts/local-s3';
-import { countRequests } from '../scripts/s3-requests';
+import { countRequests } from '../scripts/s3-tools';
 import { storeView } from '../scripts/store-view';
 
 const BUCKET = 'observer-bench';

@@ -1,8 +1,9 @@
 // A bounded load run against a local observer: POST /observer/event from
 // many concurrent clients, then a check of what S3 holds. Used by
 // `npm run load` (scripts/load.ts) and by the load test in test/e2e.
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../lib/concurrency';
+import { listKeysIn } from './s3-tools';
 
 /** What a load run sent and got back. */
 export interface LoadResult {
@@ -102,19 +103,9 @@ export async function checkS3(
   prefix: string,
   acked: ReadonlyMap<string, string>,
 ): Promise<S3Check> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: `${prefix}ops/`,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key.slice(prefix.length));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  const keys = (await listKeysIn(client, bucket, `${prefix}ops/`)).map((k) =>
+    k.slice(prefix.length),
+  );
   const stored = new Set(keys);
   const mismatched = (
     await mapLimit(keys, 32, async (key) => {

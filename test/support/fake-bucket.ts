@@ -9,17 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { mockClient } from 'aws-sdk-client-mock';
 
-/** A seeded pseudo-random number generator (mulberry32): the same seed, the same faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from './random';
 
 /** The ways a PutObject fails in the fake, from "S3 refused it" to "it lands after the client gave up". */
 export const PUT_FAULTS = [

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import { createS3Client } from '../../lib/s3-client';
+import { listKeysIn } from '../../scripts/s3-tools';
 
 /** A plain client for the test S3 server, to arrange and inspect what is stored. */
 export function rawClient(): S3Client {
@@ -27,28 +23,6 @@ export function listKeys(client: S3Client, prefix: string): Promise<string[]> {
   return listKeysIn(client, inject('s3Bucket'), prefix);
 }
 
-/** Every key under a prefix of a bucket (all pages). */
-export async function listKeysIn(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
-}
-
 /** Writes raw bytes under a key. */
 export async function putText(client: S3Client, key: string, body: string | Buffer): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: inject('s3Bucket'), Key: key, Body: body }));
@@ -60,4 +34,4 @@ export async function getText(client: S3Client, key: string): Promise<string> {
   return (await res.Body?.transformToString('utf-8')) ?? '';
 }
 
-export { countRequests } from '../../scripts/s3-requests';
+export { countRequests, listKeysIn } from '../../scripts/s3-tools';

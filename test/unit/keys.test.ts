@@ -9,25 +9,14 @@ import {
   stamp,
   uniqueSuffixes,
 } from '../../lib/keys';
-
-/** mulberry32: a small seeded PRNG, so every run sees the same instants. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random';
 
 const YEAR_2000 = Date.UTC(2000, 0, 1);
 const YEAR_2100 = Date.UTC(2100, 0, 1);
 
 /** Seeded instants between 2000 and 2099, plus the edges of hours, days, months and years. */
 function instants(seed: number, count: number): number[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const out = new Set<number>([
     Date.UTC(2026, 11, 31, 23, 59, 59, 999),
     Date.UTC(2027, 0, 1, 0, 0, 0, 0),
@@ -79,7 +68,7 @@ describe('segment key layout', () => {
 
 describe('key order', () => {
   it('sorts keys as strings in time order across hour, day, month and year partitions', () => {
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const times = instants(1, 3000);
     const keys = times.map((t) => segmentKey(new Date(t), SUFFIXES[Math.floor(rand() * 4)] ?? '0'));
 
@@ -96,7 +85,7 @@ describe('key order', () => {
   });
 
   it('places keyFloor(ms) after every key stamped earlier and before every key stamped at ms or later', () => {
-    const rand = prng(11);
+    const rand = seededRandom(11);
     const floors = instants(2, 300);
 
     for (const ms of floors) {

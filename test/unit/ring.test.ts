@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Deque } from '../../lib/deque';
 import type { ObservedOp } from '../../lib/op';
 import { DEFAULT_RING_CAP, Ring, type RingEntry, type ScenarioOpDigest } from '../../lib/ring';
-
-/** mulberry32: a small seeded PRNG, so every run sees the same sequence. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random';
 
 const pick = <T>(rand: () => number, items: readonly T[]): T =>
   items[Math.floor(rand() * items.length)] as T;
@@ -80,7 +69,7 @@ function recount(ring: Ring) {
  * random older keys (ties on key included), random sources and outcomes.
  */
 function randomEntries(seed: number, count: number): RingEntry[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const sources = ['mcp', 'scenario', 'langfuse', 'overseer_correction', 'custom.tool', undefined];
   const out: RingEntry[] = [];
   let clock = 1000;
@@ -483,7 +472,7 @@ describe('Deque', () => {
   });
 
   it('behaves like an array under a seeded mix of push, shift and insertAt', () => {
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const d = new Deque<number>(3);
     const model: number[] = [];
 

@@ -1,0 +1,37 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+
+/** S3 calls a client makes, by command name, counting every HTTP attempt. */
+export function countRequests(client: S3Client): Record<string, number> {
+  const counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown');
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'countRequests' },
+  );
+  return counts;
+}
+
+/** Every key under a prefix of a bucket (all pages). */
+export async function listKeysIn(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
