@@ -3,7 +3,7 @@ import { type Config, loadConfig } from './config';
 import { log } from './log';
 import { Observer } from './observer';
 import { createS3Client } from './s3-client';
-import { S3SegmentStore, type SegmentStore } from './segment-store';
+import { type CompactionStore, S3SegmentStore, type SegmentStore } from './segment-store';
 
 /** The configuration, parsed once per container: a bad value fails the cold start here. */
 export const config: Config = loadConfig();
@@ -26,6 +26,11 @@ export function s3(): S3Client {
 export function getObserver(): Observer {
   observer ??= createObserver(new S3SegmentStore(s3(), config.bucket, config.prefix));
   return observer;
+}
+
+/** The store compaction works on: the configured bucket and prefix. */
+export function getCompactionStore(): CompactionStore {
+  return new S3SegmentStore(s3(), config.bucket, config.prefix);
 }
 
 /** True for the first invocation a container serves, false after. */

@@ -1,7 +1,12 @@
+import { readdirSync, statSync } from 'node:fs';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { compactedKey, hourPartition } from '../../lib/keys';
+import { S3SegmentStore } from '../../lib/segment-store';
 import { httpEvent } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
-import { invokeLocal, type Offline, startOffline } from '../support/serverless';
+import { invokeLocal, type Offline, packageService, startOffline } from '../support/serverless';
+import { packagedTemplate, type Resource, render, resourcesOf } from '../support/template';
 
 // The real local stack: serverless-offline (API Gateway HTTP API emulation)
 // and `serverless invoke local`, over the test S3 server. One file, run in
@@ -198,5 +203,73 @@ describe('serverless invoke local', () => {
     const res = await invokeLocal('notFound', httpEvent({ path: '/x' }), env);
 
     expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('the compact function through serverless invoke local', () => {
+  it('compacts an old hour into one object that a cold start reads', async () => {
+    const old = new Date(Date.now() - 5 * 3_600_000);
+    await new S3SegmentStore(s3, inject('s3Bucket'), prefix).append(
+      [{ endpoint: 'five-hours-ago', success: true, timestamp: old.toISOString(), source: 'mcp' }],
+      old,
+    );
+
+    const summary = await invokeLocal('compact', {}, env);
+
+    expect(summary).toMatchObject({ compacted: 1, segments_deleted: 1, ops_compacted: 1 });
+    const hour = await listKeys(s3, `${prefix}${hourPartition(old)}`);
+    expect(hour).toEqual([`${prefix}${compactedKey(hourPartition(old))}`]);
+    // Rebuilt by listing (the checkpoint predates that op), the bundle reads the compacted hour.
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: inject('s3Bucket'), Key: `${prefix}ring/checkpoint.json` }),
+    );
+    const stats = await invokeLocal('stats', httpEvent({ path: '/observer/stats' }), env);
+    expect(JSON.parse(String(stats.body))).toMatchObject({ total: 4 });
+  });
+});
+
+describe('the packaged template', () => {
+  let template: ReturnType<typeof packagedTemplate>;
+
+  beforeAll(async () => {
+    await packageService({ OBSERVER_PREFIX: 'tenant-a' });
+    template = packagedTemplate();
+  }, 120_000);
+
+  it('gives compact its own role, the only one that may delete, and only under ops/', () => {
+    const fn = template.Resources.CompactLambdaFunction as Resource;
+    const statements = (role: string) =>
+      (
+        (template.Resources[role] as Resource).Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+        }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
+    const deletes = (role: string) =>
+      statements(role).filter((s) => s.Action.some((a) => a.startsWith('s3:Delete')));
+
+    expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': ['CompactRole', 'Arn'] });
+    expect(deletes('CompactRole').map((s) => s.Resource.map(render))).toEqual([
+      ['arn:aws:s3:::{Ref:OpsBucket}/tenant-a/ops/*'],
+    ]);
+    expect(deletes('IamRoleLambdaExecution')).toEqual([]);
+    const others = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(
+      ([id]) => id !== 'CompactLambdaFunction',
+    );
+    expect(others.length).toBeGreaterThan(5);
+    for (const [, other] of others) expect(other.Properties.Role).not.toEqual(fn.Properties.Role);
+  });
+
+  it('schedules compact every hour', () => {
+    const rule = template.Resources.CompactEventsRuleSchedule1 as Resource;
+
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+  });
+
+  it('keeps every function bundle under 1 MiB', () => {
+    const zips = readdirSync('.serverless').filter((f) => f.endsWith('.zip'));
+
+    expect(zips).toContain('compact.zip');
+    for (const zip of zips)
+      expect(statSync(`.serverless/${zip}`).size).toBeLessThanOrEqual(1 << 20);
   });
 });
