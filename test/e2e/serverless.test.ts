@@ -1,8 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { compactedKey, hourPartition } from '../../lib/keys';
+import { compactedKey, hourPartition, segmentKey } from '../../lib/keys';
 import { S3SegmentStore } from '../../lib/segment-store';
+import { CHECKPOINT_KEY } from '../../lib/snapshot';
 import { httpEvent } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 import { invokeLocal, type Offline, packageService, startOffline } from '../support/serverless';
@@ -263,6 +264,33 @@ describe('the packaged template', () => {
     const rule = template.Resources.CompactEventsRuleSchedule1 as Resource;
 
     expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+  });
+
+  it('expires ops after 90 days and stats snapshots after 30, under the prefix', () => {
+    const bucket = template.Resources.OpsBucket as Resource;
+    const { Rules: rules } = bucket.Properties.LifecycleConfiguration as {
+      Rules: Record<string, unknown>[];
+    };
+
+    expect(rules).toEqual([
+      { Id: 'expire-ops', Status: 'Enabled', Prefix: 'tenant-a/ops/', ExpirationInDays: 90 },
+      {
+        Id: 'expire-stats-history',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/stats/',
+        ExpirationInDays: 30,
+      },
+      {
+        Id: 'abort-incomplete-multipart-uploads',
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
+    ]);
+    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires.
+    expect(`tenant-a/${segmentKey(new Date(), 'x')}`.startsWith('tenant-a/ops/')).toBe(true);
+    expect(rules.some((r) => `tenant-a/${CHECKPOINT_KEY}`.startsWith(String(r.Prefix)))).toBe(
+      false,
+    );
   });
 
   it('keeps every function bundle under 1 MiB', () => {
