@@ -1,7 +1,10 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { compactedKey, hourPartition, segmentKey } from '../../lib/keys';
+import { encodeCompacted } from '../../lib/compacted';
+import { encodeSegment } from '../../lib/jsonl';
+import { compactedKey, hourPartition, keyTime, segmentKey } from '../../lib/keys';
+import { ObservedOpSchema } from '../../lib/op';
 import { S3SegmentStore } from '../../lib/segment-store';
 import { CHECKPOINT_KEY } from '../../lib/snapshot';
 import { httpEvent } from '../support/events';
@@ -293,6 +296,150 @@ describe('the packaged template', () => {
     );
   });
 
+  describe('the Athena table', () => {
+    const table = () =>
+      (template.Resources.OpsTable as Resource).Properties.TableInput as {
+        Parameters: Record<string, unknown>;
+        PartitionKeys: { Name: string; Type: string }[];
+        StorageDescriptor: {
+          Location: unknown;
+          SerdeInfo: { SerializationLibrary: string; Parameters: Record<string, string> };
+          Columns: { Name: string; Type: string }[];
+        };
+      };
+    const BUCKET = 's3://{Ref:OpsBucket}/';
+    // Hour, day, month and year edges, and an ordinary instant.
+    const instants = [
+      '2026-11-24T21:15:03.123Z',
+      '2026-12-31T23:59:59.999Z',
+      '2027-01-01T00:00:00.000Z',
+      '2028-02-29T09:00:00.000Z',
+    ].map((t) => new Date(t));
+
+    it('projects dt over yyyy/MM/dd/HH onto the hour partitions the service writes', () => {
+      const { Parameters: p } = table();
+      const template = render(p['storage.location.template']);
+
+      expect(template).toBe(`${BUCKET}tenant-a/ops/\${dt}/`);
+      expect(p).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.dt.type': 'date',
+        'projection.dt.interval': '1',
+        'projection.dt.interval.unit': 'HOURS',
+      });
+      for (const at of instants) {
+        const location = template
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder
+          .replace('${dt}', javaDateFormat(String(p['projection.dt.format']), at))
+          .slice(BUCKET.length);
+        expect(location).toBe(`tenant-a/${hourPartition(at)}`);
+        expect(`tenant-a/${segmentKey(at, 'abc123')}`.startsWith(location)).toBe(true);
+        expect(`tenant-a/${compactedKey(hourPartition(at))}`.startsWith(location)).toBe(true);
+      }
+      expect(render(table().StorageDescriptor.Location)).toBe(`${BUCKET}tenant-a/ops/`);
+    });
+
+    it('projects the hours that retention keeps, up to the next hour', () => {
+      const range = String(table().Parameters['projection.dt.range']);
+      const { Rules: rules } = (template.Resources.OpsBucket as Resource).Properties
+        .LifecycleConfiguration as { Rules: { Id: string; ExpirationInDays?: number }[] };
+      const retention = rules.find((r) => r.Id === 'expire-ops')?.ExpirationInDays;
+
+      expect(range).toBe(`NOW-${retention}DAYS,NOW+1HOURS`);
+      // A container whose clock runs ahead by the skew window still writes inside it.
+      const now = Date.now();
+      const [from, to] = range.split(',').map((r) => relativeNow(r, now));
+      expect(keyTime(segmentKey(new Date(now + 15_000), 'x'))).toBeLessThanOrEqual(to as number);
+      expect(now - (from as number)).toBe((retention as number) * 86_400_000);
+    });
+
+    it('has a column for every op field, typed as the schema types it, and reads JSON lines', () => {
+      const { Columns: columns, SerdeInfo: serde } = table().StorageDescriptor;
+      const types = Object.fromEntries(columns.map((c) => [c.Name, c.Type]));
+
+      for (const field of Object.keys(ObservedOpSchema.in.shape)) {
+        expect(types[field], field).toBe(
+          field === 'success' ? 'boolean' : field === 'duration_ms' ? 'double' : 'string',
+        );
+      }
+      expect(types._observer).toBe('string');
+      expect(table().PartitionKeys).toEqual([
+        expect.objectContaining({ Name: 'dt', Type: 'string' }),
+      ]);
+      expect(serde).toEqual({
+        SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+        Parameters: { 'ignore.malformed.json': 'true', 'case.insensitive': 'false' },
+      });
+    });
+
+    it('reads the same row from a compacted line as from the segment line of that op', () => {
+      const at = instants[0] as Date;
+      const op = {
+        endpoint: 'tools/call',
+        success: false,
+        timestamp: at.toISOString(),
+        source: 'scenario',
+        id: 'op-1',
+        duration_ms: 41.5,
+        staffer_id: 'w-17',
+        event_kind: 'fill',
+        role: 'welder',
+        error: 'boom',
+        input_summary: 'in',
+        output_summary: 'out',
+        Endpoint: 'another field, not the column',
+      };
+      const segmentLine = JSON.parse(encodeSegment([op]));
+      const compactedLine = JSON.parse(
+        encodeCompacted([{ key: segmentKey(at, 'a'), line: 0, op }]),
+      );
+
+      for (const { Name: column } of table().StorageDescriptor.Columns) {
+        if (column === '_observer') continue;
+        expect(compactedLine[column], column).toEqual(segmentLine[column]);
+        expect(segmentLine[column], column).toBeDefined();
+      }
+      expect(compactedLine._observer).toEqual({ segment: segmentKey(at, 'a'), line: 0 });
+      expect(segmentLine._observer).toBeUndefined();
+    });
+  });
+
+  it('gives Athena a workgroup that writes results to its own expiring bucket', () => {
+    const group = (template.Resources.AthenaWorkGroup as Resource).Properties as {
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: boolean;
+        BytesScannedCutoffPerQuery: number;
+        ResultConfiguration: { OutputLocation: unknown };
+      };
+    };
+    const results = template.Resources.AthenaResultsBucket as Resource;
+
+    expect(render(group.WorkGroupConfiguration.ResultConfiguration.OutputLocation)).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub reference
+      's3://${AthenaResultsBucket}/',
+    );
+    expect(results.Type).toBe('AWS::S3::Bucket');
+    expect(JSON.stringify(results.Properties.LifecycleConfiguration)).toMatch(/ExpirationInDays/);
+    expect(group.WorkGroupConfiguration.EnforceWorkGroupConfiguration).toBe(true);
+    expect(group.WorkGroupConfiguration.BytesScannedCutoffPerQuery).toBeGreaterThan(0);
+  });
+
+  it('saves the README queries in the workgroup, word for word from athena/', () => {
+    const queries = Object.values(resourcesOf(template, 'AWS::Athena::NamedQuery'));
+    const files = readdirSync('athena').filter((f) => f.endsWith('.sql'));
+
+    expect(files).toHaveLength(4);
+    expect(queries.map((q) => q.Properties.QueryString).sort()).toEqual(
+      files.map((f) => readFileSync(`athena/${f}`, 'utf-8')).sort(),
+    );
+    for (const q of queries) {
+      expect(q.Properties).toMatchObject({
+        Database: { Ref: 'OpsDatabase' },
+        WorkGroup: { Ref: 'AthenaWorkGroup' },
+      });
+    }
+  });
+
   it('keeps every function bundle under 1 MiB', () => {
     const zips = readdirSync('.serverless').filter((f) => f.endsWith('.zip'));
 
@@ -301,3 +448,28 @@ describe('the packaged template', () => {
       expect(statSync(`.serverless/${zip}`).size).toBeLessThanOrEqual(1 << 20);
   });
 });
+
+/** A Java DateTimeFormatter pattern made of yyyy, MM, dd and HH (UTC), as Athena projects dates. */
+function javaDateFormat(pattern: string, at: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const fields: Record<string, string> = {
+    yyyy: pad(at.getUTCFullYear(), 4),
+    MM: pad(at.getUTCMonth() + 1),
+    dd: pad(at.getUTCDate()),
+    HH: pad(at.getUTCHours()),
+  };
+  return pattern.replace(/[A-Za-z]+/g, (token) => {
+    const value = fields[token];
+    if (value === undefined) throw new Error(`unsupported pattern letter ${token}`);
+    return value;
+  });
+}
+
+/** An Athena relative date (NOW, NOW-90DAYS, NOW+1HOURS) as ms since the epoch. */
+function relativeNow(expression: string, now: number): number {
+  const m = /^NOW(?:([+-])(\d+)(DAYS|HOURS))?$/.exec(expression.trim());
+  if (!m) throw new Error(`not a relative date: ${expression}`);
+  if (!m[1]) return now;
+  const unit = m[3] === 'DAYS' ? 86_400_000 : 3_600_000;
+  return now + (m[1] === '-' ? -1 : 1) * Number(m[2]) * unit;
+}
