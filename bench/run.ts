@@ -27,8 +27,11 @@ const HOUR = 3_600_000;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const quiet = () => {
-  // Keep the figures readable: the service logs one JSON line per rebuild.
+  // Keep the figures readable: the service logs one JSON line per request and
+  // writes one metrics line per invocation. `npm run bench` sets POWERTOOLS_DEV,
+  // so both go through the console, and are built (their cost counts) but not shown.
   console.info = () => {};
+  console.log = () => {};
 };
 
 /** A typical op, as agent loops send them. */
@@ -310,6 +313,7 @@ function bundleBytes(): Record<string, number> {
     stats: size('stats'),
     health: size('health'),
     snapshot: size('snapshot'),
+    compact: size('compact'),
   };
 }
 

@@ -4,6 +4,7 @@ import { log } from './log';
 import { Observer } from './observer';
 import { createS3Client } from './s3-client';
 import { type CompactionStore, S3SegmentStore, type SegmentStore } from './segment-store';
+import { meteredStore } from './telemetry';
 
 /** The configuration, parsed once per container: a bad value fails the cold start here. */
 export const config: Config = loadConfig();
@@ -14,6 +15,7 @@ if (config.apiToken === undefined) {
 
 let client: S3Client | undefined;
 let observer: Observer | undefined;
+let compactionStore: CompactionStore | undefined;
 let coldStart = true;
 
 /** The container's S3 client, created on first use and reused while warm. */
@@ -30,7 +32,8 @@ export function getObserver(): Observer {
 
 /** The store compaction works on: the configured bucket and prefix. */
 export function getCompactionStore(): CompactionStore {
-  return new S3SegmentStore(s3(), config.bucket, config.prefix);
+  compactionStore ??= new S3SegmentStore(s3(), config.bucket, config.prefix);
+  return compactionStore;
 }
 
 /** True for the first invocation a container serves, false after. */
@@ -44,14 +47,17 @@ export function takeColdStart(): boolean {
  * Starts the container over, as a new one would: for tests, optionally with
  * their own S3 client or store.
  */
-export function resetRuntime(options: { client?: S3Client; store?: SegmentStore } = {}): void {
+export function resetRuntime(
+  options: { client?: S3Client; store?: SegmentStore; compactionStore?: CompactionStore } = {},
+): void {
   client = options.client;
   observer = options.store ? createObserver(options.store) : undefined;
+  compactionStore = options.compactionStore;
   coldStart = true;
 }
 
 function createObserver(store: SegmentStore): Observer {
-  return new Observer(store, {
+  return new Observer(meteredStore(store), {
     cap: config.ringCap,
     skewMs: config.skewMs,
     coldStartHours: config.coldStartHours,

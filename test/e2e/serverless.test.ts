@@ -7,6 +7,7 @@ import { compactedKey, hourPartition, keyTime, segmentKey } from '../../lib/keys
 import { ObservedOpSchema } from '../../lib/op';
 import { S3SegmentStore } from '../../lib/segment-store';
 import { CHECKPOINT_KEY } from '../../lib/snapshot';
+import { METRICS_NAMESPACE, MetricName } from '../../lib/telemetry';
 import { httpEvent } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 import { invokeLocal, type Offline, packageService, startOffline } from '../support/serverless';
@@ -438,6 +439,45 @@ describe('the packaged template', () => {
         WorkGroup: { Ref: 'AthenaWorkGroup' },
       });
     }
+  });
+
+  it('alarms on the PersistFailures metric the event function emits, by its service', () => {
+    const alarm = (template.Resources.PersistFailuresAlarm as Resource).Properties;
+    const env = (
+      (template.Resources.EventLambdaFunction as Resource).Properties.Environment as {
+        Variables: Record<string, string>;
+      }
+    ).Variables;
+
+    expect(alarm).toMatchObject({
+      Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+      MetricName: MetricName.PersistFailures,
+      Dimensions: [{ Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('observer-dev');
+  });
+
+  it("alarms on the HTTP API's 5xx answers and on failed compaction runs", () => {
+    const http = (template.Resources.Http5xxAlarm as Resource).Properties;
+    const compact = (template.Resources.CompactErrorsAlarm as Resource).Properties;
+
+    expect(http).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }],
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(template.Resources.HttpApi?.Type).toBe('AWS::ApiGatewayV2::Api');
+    expect(compact).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'CompactLambdaFunction' } }],
+    });
   });
 
   it('keeps every function bundle under 1 MiB', () => {
