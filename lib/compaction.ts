@@ -136,7 +136,8 @@ export async function compactHours(
  *
  * 1. list the hour; nothing but the compacted object (or nothing) → done;
  * 2. read the compacted object, if any (a damaged one stops here);
- * 3. read the segments; one with an unreadable line is left alone;
+ * 3. read the segments; one with an unreadable line is left alone (an
+ *    empty one holds nothing to keep, and is deleted with the others);
  * 4. unless the compacted object already holds exactly these ops, write
  *    the merged list, conditionally (only over the version read in 2),
  *    and read it back byte for byte;
@@ -166,8 +167,8 @@ export async function compactPartition(
     for (const { key: k, object } of read) {
       if (object === undefined) continue; // deleted since the listing (by a run before this one)
       const { ops, skipped } = decodeSegment(Buffer.from(object.body).toString('utf-8'));
-      if (skipped.length > 0 || ops.length === 0) {
-        // Deleting it would drop bytes the compacted object cannot carry.
+      if (skipped.length > 0) {
+        // Deleting it would drop bytes the compacted object cannot carry (an empty one has none).
         leftAlone.push(k);
         log.warn('segment left uncompacted: it has lines that cannot be read', {
           key: k,

@@ -134,6 +134,18 @@ describe('compacting one hour', () => {
     vi.restoreAllMocks();
   });
 
+  it('deletes an empty segment with the others: it holds nothing to keep', async () => {
+    const { store, keys } = hourOf('a');
+    const empty = segmentKey(new Date(H11 + 5000), 'empty');
+    store.putRaw(empty, '');
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 1, leftAlone: [] });
+    expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
+    expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
+  });
+
   it('touches nothing when the compacted object is damaged', async () => {
     const { store } = hourOf('a', 'b');
     store.putRaw(compactedKey(P11), Buffer.from('not gzip'));
