@@ -13,10 +13,9 @@ import { Observer } from '../lib/observer';
 import { type ObservedOp, parseOp } from '../lib/op';
 import { Ring } from '../lib/ring';
 import { createS3Client } from '../lib/s3-client';
-import { S3SegmentStore, type SegmentStore } from '../lib/segment-store';
+import { S3SegmentStore, type SegmentStore, storeView } from '../lib/segment-store';
 import { spawnLocalS3 } from '../scripts/local-s3';
 import { countRequests } from '../scripts/s3-tools';
-import { storeView } from '../scripts/store-view';
 
 const BUCKET = 'observer-bench';
 const CONCURRENCY = 16;
@@ -28,8 +27,11 @@ const HOUR = 3_600_000;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const quiet = () => {
-  // Keep the figures readable: the service logs one JSON line per rebuild.
+  // Keep the figures readable: the service logs one JSON line per request and
+  // writes one metrics line per invocation. `npm run bench` sets POWERTOOLS_DEV,
+  // so both go through the console, and are built (their cost counts) but not shown.
   console.info = () => {};
+  console.log = () => {};
 };
 
 /** A typical op, as agent loops send them. */
@@ -343,6 +345,7 @@ function bundleBytes(): Record<string, number> {
     stats: size('stats'),
     health: size('health'),
     snapshot: size('snapshot'),
+    compact: size('compact'),
   };
 }
 

@@ -1,6 +1,7 @@
 import { eventAnswer, opFromBody } from '../lib/api';
 import { httpHandler, json, readJsonBody } from '../lib/http';
 import { admit, getObserver } from '../lib/runtime';
+import { countIngest } from '../lib/telemetry';
 
 /** POST /observer/event: one op, acknowledged with 201 once it is in S3 (200 for a known id). */
 export const handler = httpHandler(async (event) => {
@@ -9,4 +10,4 @@ export const handler = httpHandler(async (event) => {
   const op = opFromBody(readJsonBody(event), receivedAt);
   const { status, body } = eventAnswer(op, await getObserver().record([op], receivedAt));
   return json(status, body);
-});
+}, countIngest);

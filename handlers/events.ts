@@ -1,6 +1,7 @@
 import { batchAnswer, opsFromBatchBody } from '../lib/api';
 import { httpHandler, json, readJsonBody } from '../lib/http';
 import { admit, getObserver } from '../lib/runtime';
+import { countBatch, countBatchFailure } from '../lib/telemetry';
 
 /** POST /observer/events: up to 500 ops, written as one segment; 201, or 207 with per-op results. */
 export const handler = httpHandler(async (event) => {
@@ -11,6 +12,7 @@ export const handler = httpHandler(async (event) => {
     valid.map((v) => v.op),
     receivedAt,
   );
+  countBatch(result.duplicate.filter((d) => !d).length, rejected);
   const { status, body } = batchAnswer(valid, rejected, result);
   return json(status, body);
-});
+}, countBatchFailure);

@@ -1,12 +1,14 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { log } from '../lib/log';
 import { getObserver, takeColdStart } from '../lib/runtime';
+import { MetricName, metrics, withTelemetry } from '../lib/telemetry';
 
 /**
  * Scheduled every minute: refresh the ring, then write the stats snapshot and
  * the ring checkpoint. A failure throws, so the invocation is marked failed
  * (and retried by EventBridge); the previous checkpoint stays in place.
  */
-export const handler = async (): Promise<{ generated_at: string; ops: number }> => {
+export const handler = withTelemetry(async (): Promise<{ generated_at: string; ops: number }> => {
   const coldStart = takeColdStart();
   const snap = await getObserver().snapshot();
   log.info('snapshot written', {
@@ -14,5 +16,6 @@ export const handler = async (): Promise<{ generated_at: string; ops: number }> 
     ops: snap.total,
     cold_start: coldStart,
   });
+  metrics.addMetric(MetricName.RingSize, MetricUnit.Count, snap.total);
   return { generated_at: snap.generated_at, ops: snap.total };
-};
+});

@@ -56,6 +56,10 @@ export const ConfigSchema = z
     ),
     OBSERVER_SKEW_MS: optional(intInRange('OBSERVER_SKEW_MS', 0, 3_600_000)),
     OBSERVER_COLD_START_HOURS: optional(intInRange('OBSERVER_COLD_START_HOURS', 0, 24 * 90)),
+    OBSERVER_COMPACT_AFTER_HOURS: optional(intInRange('OBSERVER_COMPACT_AFTER_HOURS', 1, 24 * 30)),
+    OBSERVER_COMPACT_LOOKBACK_HOURS: optional(
+      intInRange('OBSERVER_COMPACT_LOOKBACK_HOURS', 1, 24 * 400),
+    ),
     AWS_REGION: optional(z.string()),
   })
   .refine(
@@ -78,6 +82,8 @@ export const ConfigSchema = z
     apiTokenParam: env.OBSERVER_API_TOKEN_PARAM,
     skewMs: env.OBSERVER_SKEW_MS ?? 15_000,
     coldStartHours: env.OBSERVER_COLD_START_HOURS ?? 168,
+    compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 2,
+    compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
     region: env.AWS_REGION ?? 'us-east-1',
   }));
 

@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type {
   APIGatewayProxyEventV2,
+  Context,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
 import { TokenUnavailableError } from './api-token';
 import { describeError, log } from './log';
 import { StoreUnavailableError } from './segment-store';
+import { withTelemetry } from './telemetry';
 
 export type { HttpResult };
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -82,17 +85,35 @@ export function toResponse(err: unknown): HttpResult {
   return json(500, { error: 'internal error' });
 }
 
-/** Wraps a handler so that whatever it throws becomes a JSON response. */
+/**
+ * Wraps a handler so that whatever it throws becomes a JSON response, logs
+ * one line per request (method, path, status, ms) and publishes the
+ * request's metrics. `onAnswer` sees every answer and what was thrown, if
+ * anything.
+ */
 export function httpHandler(
   fn: (event: HttpEvent) => Promise<HttpResult>,
-): (event: HttpEvent) => Promise<HttpResult> {
-  return async (event) => {
+  onAnswer?: (res: HttpResult, err: unknown) => void,
+): (event: HttpEvent, context?: Context) => Promise<HttpResult> {
+  return withTelemetry(async (event: HttpEvent, _context?: Context) => {
+    const started = performance.now();
+    let res: HttpResult;
+    let thrown: unknown;
     try {
-      return await fn(event);
+      res = await fn(event);
     } catch (err: unknown) {
-      return toResponse(err);
+      thrown = err;
+      res = toResponse(err);
     }
-  };
+    onAnswer?.(res, thrown);
+    log.info('request', {
+      method: event.requestContext?.http?.method,
+      path: event.rawPath,
+      status: res.statusCode,
+      ms: Math.round(performance.now() - started),
+    });
+    return res;
+  });
 }
 
 /** A header's value, whatever case the client sent its name in. */

@@ -4,13 +4,17 @@ import { randomBytes } from 'node:crypto';
  * The segment key layout, relative to the configured prefix:
  * `ops/YYYY/MM/DD/HH/YYYYMMDDTHHmmssSSSZ-<unique>.jsonl`, stamped with the
  * server's receive time (UTC), so lexical key order is time order across
- * hour partitions.
+ * hour partitions. A compacted hour is one object in the same partition,
+ * stamped with the hour's last millisecond:
+ * `ops/YYYY/MM/DD/HH/YYYYMMDDTHH5959999Z-compacted.jsonl.gz`.
  */
 export const OPS_ROOT = 'ops/';
 
 const HOUR_MS = 3_600_000;
+const COMPACTED_SUFFIX = '-compacted.jsonl.gz';
 const KEY_PATTERN =
-  /^ops\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-z]+\.jsonl$/;
+  /^ops\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-(?:[0-9a-z]+\.jsonl|compacted\.jsonl\.gz)$/;
+const PARTITION_PATTERN = /^ops\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/$/;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -53,9 +57,33 @@ export function keyTime(key: string): number | undefined {
   return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0, ms ?? 0);
 }
 
-/** True when the key has the segment layout. */
+/** True when the key has the segment layout (a per-op segment or a compacted hour). */
 export function isSegmentKey(key: string): boolean {
   return KEY_PATTERN.test(key);
+}
+
+/** True for the key of a compacted hour. */
+export function isCompactedKey(key: string): boolean {
+  return key.endsWith(COMPACTED_SUFFIX) && KEY_PATTERN.test(key);
+}
+
+/**
+ * The key of an hour partition's compacted object: stamped with the hour's
+ * last millisecond, so it sorts after every segment of its hour and before
+ * every segment of the next one.
+ */
+export function compactedKey(partition: string): string {
+  const start = partitionStart(partition);
+  if (start === undefined) throw new RangeError(`not an hour partition: ${partition}`);
+  return `${partition}${stamp(new Date(start + HOUR_MS - 1))}${COMPACTED_SUFFIX}`;
+}
+
+/** When an hour partition (`ops/YYYY/MM/DD/HH/`) begins, or undefined for another shape. */
+export function partitionStart(partition: string): number | undefined {
+  const m = PARTITION_PATTERN.exec(partition);
+  if (!m) return undefined;
+  const [, y, mo, d, h] = m.map(Number) as number[];
+  return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0);
 }
 
 /** The hour partitions from the one holding `fromMs` back through `hours` earlier ones, newest first. */

@@ -1,18 +1,45 @@
+import { Console } from 'node:console';
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
+import { Logger, type LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+
 /** Fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
 
-function emit(level: 'info' | 'warn' | 'error', message: string, fields: LogFields): void {
-  const line = JSON.stringify({ level, message, ...fields, time: new Date().toISOString() });
-  if (level === 'info') console.info(line);
-  else if (level === 'warn') console.warn(line);
-  else console.error(line);
+/** The service name on every log line and metric: POWERTOOLS_SERVICE_NAME, else `observer`. */
+export const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME || 'observer';
+
+// In Lambda, lines go straight to stdout/stderr: the runtime's console would
+// prefix each with a timestamp and request id, and CloudWatch would no longer
+// read it as JSON. With POWERTOOLS_DEV (tests, local runs) they go through
+// the global console, looked up per line, so a test can watch them.
+const ownConsole = isDevMode()
+  ? undefined
+  : new Console({ stdout: process.stdout, stderr: process.stderr });
+
+/** The Powertools logger, printing every entry as one compact JSON line. */
+class JsonLineLogger extends Logger {
+  protected override printLog(level: number, item: LogItem): void {
+    item.prepareForPrint();
+    const line = JSON.stringify(item.getAttributes(), this.getJsonReplacer());
+    const out = ownConsole ?? console;
+    if (level >= LogLevelThreshold.ERROR) out.error(line);
+    else if (level >= LogLevelThreshold.WARN) out.warn(line);
+    else out.info(line);
+  }
 }
+
+/**
+ * The container's logger (Powertools): level, message, timestamp and
+ * service on every line, and the Lambda context (request id, function name,
+ * cold start) once a handler has added it.
+ */
+export const logger = new JsonLineLogger({ serviceName: SERVICE_NAME });
 
 /** Structured JSON log lines, one per call, on the console CloudWatch reads. */
 export const log = {
-  info: (message: string, fields: LogFields = {}) => emit('info', message, fields),
-  warn: (message: string, fields: LogFields = {}) => emit('warn', message, fields),
-  error: (message: string, fields: LogFields = {}) => emit('error', message, fields),
+  info: (message: string, fields: LogFields = {}) => logger.info(message, fields),
+  warn: (message: string, fields: LogFields = {}) => logger.warn(message, fields),
+  error: (message: string, fields: LogFields = {}) => logger.error(message, fields),
 };
 
 /** The message and name of a thrown value, for a log line. */

@@ -45,10 +45,10 @@ export function idMemoryCapacity(cap: number): number {
   return Math.max(5 * cap, 10_000);
 }
 
-/** A segment and its ops, as read from the store. */
+/** A listed object and the ops it holds, as read from the store. */
 interface Segment {
   key: string;
-  ops: ObservedOp[];
+  entries: RingEntry[];
 }
 
 /** What a container knows once its ring is loaded. */
@@ -96,6 +96,24 @@ class RingState {
       this.ring.insert({ key, line, op });
     });
     return true;
+  }
+
+  /**
+   * Applies what one listed object holds: a segment's ops, or each segment a
+   * compacted hour carries, by its original key, so an op read from both its
+   * segment and a compacted object (or a checkpoint) counts once. The object
+   * key is remembered too, so a later listing does not read it again.
+   */
+  applyObject(objectKey: string, entries: readonly RingEntry[]): void {
+    for (let i = 0; i < entries.length; ) {
+      const key = (entries[i] as RingEntry).key;
+      const ops: ObservedOp[] = [];
+      for (; i < entries.length && (entries[i] as RingEntry).key === key; i++) {
+        ops.push((entries[i] as RingEntry).op);
+      }
+      this.apply(key, ops);
+    }
+    if (objectKey >= this.pruneFloor) this.applied.add(objectKey);
   }
 
   /**
@@ -269,9 +287,9 @@ export class Observer {
     );
     const segments = await mapLimit(keys, this.readConcurrency, async (key) => ({
       key,
-      ops: await this.store.read(key),
+      entries: await this.store.read(key),
     }));
-    for (const s of segments) state.apply(s.key, s.ops);
+    for (const s of segments) state.applyObject(s.key, s.entries);
     state.watermark = Math.max(state.watermark, listedAt);
     // A later refresh starts at watermark - skew; keep one more window of keys as a margin.
     state.prune(keyFloor(state.watermark - 2 * this.options.skewMs));
@@ -294,7 +312,7 @@ export class Observer {
     const state = new RingState(this.options.cap, startedAt);
     const segments = await this.newestSegments(startedAt);
     segments.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const s of segments) state.apply(s.key, s.ops);
+    for (const s of segments) state.applyObject(s.key, s.entries);
     log.info('ring rebuilt by listing', {
       segments: segments.length,
       ops: state.ring.size,
@@ -383,15 +401,22 @@ export class Observer {
     // Start from the partition a container whose clock runs ahead could be writing to.
     const partitions = hourPartitionsBack(at + skewMs, coldStartHours + Math.ceil(skewMs / 3.6e6));
     const found: Segment[] = [];
+    // Ops are counted by segment: while an hour is being compacted, an op can
+    // be in its segment and in the compacted object, and must count once.
+    const seen = new Set<string>();
     let held = 0;
     const readNewestFirst = async (keysNewestFirst: string[]) => {
       const got = await mapLimit(
         keysNewestFirst,
         this.readConcurrency,
         async (key) => {
-          const ops = await this.store.read(key);
-          held += ops.length;
-          return { key, ops };
+          if (seen.has(key)) return undefined;
+          const entries = await this.store.read(key);
+          for (const e of entries) {
+            if (!seen.has(e.key)) held++;
+          }
+          for (const e of entries) seen.add(e.key);
+          return { key, entries };
         },
         () => held >= cap,
       );

@@ -6,7 +6,8 @@ import { authorize, type HttpEvent } from './http';
 import { log } from './log';
 import { Observer } from './observer';
 import { createS3Client } from './s3-client';
-import { S3SegmentStore, type SegmentStore } from './segment-store';
+import { type CompactionStore, S3SegmentStore, type SegmentStore } from './segment-store';
+import { meteredStore } from './telemetry';
 
 /** The configuration, parsed once per container: a bad value fails the cold start here. */
 export const config: Config = loadConfig();
@@ -22,6 +23,7 @@ let client: S3Client | undefined;
 let ssmClient: SSMClient | undefined;
 let token = newTokenLoader();
 let observer: Observer | undefined;
+let compactionStore: CompactionStore | undefined;
 let coldStart = true;
 
 /** The container's S3 client, created on first use and reused while warm. */
@@ -50,6 +52,12 @@ export async function admit(event: HttpEvent): Promise<void> {
   authorize(event, await apiToken());
 }
 
+/** The store compaction works on: the configured bucket and prefix. */
+export function getCompactionStore(): CompactionStore {
+  compactionStore ??= new S3SegmentStore(s3(), config.bucket, config.prefix);
+  return compactionStore;
+}
+
 /** True for the first invocation a container serves, false after. */
 export function takeColdStart(): boolean {
   const was = coldStart;
@@ -62,12 +70,18 @@ export function takeColdStart(): boolean {
  * their own S3 client or store.
  */
 export function resetRuntime(
-  options: { client?: S3Client; store?: SegmentStore; ssm?: SSMClient } = {},
+  options: {
+    client?: S3Client;
+    store?: SegmentStore;
+    ssm?: SSMClient;
+    compactionStore?: CompactionStore;
+  } = {},
 ): void {
   client = options.client;
   ssmClient = options.ssm;
   token = newTokenLoader();
   observer = options.store ? createObserver(options.store) : undefined;
+  compactionStore = options.compactionStore;
   coldStart = true;
 }
 
@@ -79,7 +93,7 @@ function newTokenLoader(): () => Promise<string | undefined> {
 }
 
 function createObserver(store: SegmentStore): Observer {
-  return new Observer(store, {
+  return new Observer(meteredStore(store), {
     cap: config.ringCap,
     skewMs: config.skewMs,
     coldStartHours: config.coldStartHours,

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { gunzipCompacted } from './compacted';
 import { decodeSegment, encodeSegment, MAX_SEGMENT_BYTES } from './jsonl';
-import { isSegmentKey, segmentKey, uniqueSuffixes } from './keys';
+import { isCompactedKey, isSegmentKey, segmentKey, uniqueSuffixes } from './keys';
 import { log } from './log';
 import type { ObservedOp } from './op';
+import type { RingEntry } from './ring';
 
 /**
  * The port between the service and its storage: segments of ops under
@@ -31,12 +34,60 @@ export interface SegmentStore {
   claimId(id: string, key: string): Promise<boolean>;
   /** Pages of segment keys under `prefix`, after `startAfter`, in ascending order. */
   list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
-  /** The ops of one segment; malformed or invalid lines are skipped with a warning. */
-  read(key: string): Promise<ObservedOp[]>;
+  /**
+   * The ops a listed object holds, each with the segment key and line it was
+   * first stored under: a segment's own ops, or every op of a compacted hour.
+   * Malformed or invalid lines are skipped with a warning.
+   */
+  read(key: string): Promise<RingEntry[]>;
   /** A document (checkpoint, stats snapshot) as text; undefined when there is none. */
   getDocument(key: string): Promise<string | undefined>;
   /** Writes a document whole, replacing the previous one in one step (or not at all). */
   putDocument(key: string, body: string): Promise<void>;
+}
+
+/** An object's bytes and the version tag (ETag) they were read at. */
+export interface StoredObject {
+  body: Uint8Array;
+  etag: string;
+}
+
+/** What compaction needs: list, read and write whole objects, delete segments. */
+export interface CompactionStore {
+  /** Pages of segment keys under `prefix`, in ascending order. */
+  list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
+  /** An object's bytes, or undefined when there is none. */
+  getObject(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Writes an object whole, only if the key still holds the version `ifMatch`
+   * names (or nothing, for null); a ConcurrentWriteError otherwise.
+   */
+  putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void>;
+  /** Deletes the objects; resolves once every one is gone (an absent one counts as gone). */
+  deleteObjects(keys: readonly string[]): Promise<void>;
+}
+
+/**
+ * The same store with some operations replaced, for fault injection and
+ * benchmarks: the rest still run against the real store (and the real
+ * store's own calls between its methods are not redirected).
+ */
+export function storeView(store: SegmentStore, overrides: Partial<SegmentStore>): SegmentStore {
+  return {
+    nextKey: (at) => store.nextKey(at),
+    append: (ops, at, key) => store.append(ops, at, key),
+    claimId: (id, key) => store.claimId(id, key),
+    list: (prefix, startAfter) => store.list(prefix, startAfter),
+    read: (key) => store.read(key),
+    getDocument: (key) => store.getDocument(key),
+    putDocument: (key, body) => store.putDocument(key, body),
+    ...overrides,
+  };
+}
+
+/** Someone else wrote the object since it was read; nothing was written. */
+export class ConcurrentWriteError extends Error {
+  override name = 'ConcurrentWriteError';
 }
 
 /**
@@ -91,8 +142,28 @@ export function replaySegment(key: string, text: string): ObservedOp[] {
   return ops;
 }
 
+/**
+ * The entries a stored object holds: a segment's ops at their line, or a
+ * compacted hour's ops at their original key and line. What cannot be read
+ * is logged and dropped.
+ */
+export function replayObject(key: string, body: Uint8Array | string): RingEntry[] {
+  if (!isCompactedKey(key)) {
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf-8');
+    return replaySegment(key, text).map((op, line) => ({ key, line, op }));
+  }
+  const decoded = gunzipCompacted(typeof body === 'string' ? Buffer.from(body) : body);
+  if ('error' in decoded) {
+    log.warn('compacted object unreadable; skipped', { key, reason: decoded.error });
+    return [];
+  }
+  for (const s of decoded.skipped)
+    log.warn('replay skipped a line', { key, line: s.line, reason: s.reason });
+  return decoded.entries;
+}
+
 /** The segment store on S3 (or any S3-compatible server). */
-export class S3SegmentStore implements SegmentStore {
+export class S3SegmentStore implements SegmentStore, CompactionStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
@@ -206,13 +277,75 @@ export class S3SegmentStore implements SegmentStore {
     } while (token);
   }
 
-  async read(key: string): Promise<ObservedOp[]> {
-    const found = await this.fetch(key);
+  async read(key: string): Promise<RingEntry[]> {
+    const found = isCompactedKey(key) ? await this.fetchBytes(key) : await this.fetch(key);
     if (found.kind === 'missing') {
-      // Listed, then gone (deleted by an operator or a lifecycle rule): nothing to apply.
+      // Listed, then gone (compacted, expired, or deleted by an operator): nothing to apply.
       log.warn('listed segment is gone; skipped', { key });
     }
-    return found.kind === 'text' ? replaySegment(key, found.text) : [];
+    return found.kind === 'text' ? replayObject(key, found.text) : [];
+  }
+
+  private async fetchBytes(
+    key: string,
+  ): Promise<{ kind: 'text'; text: Uint8Array } | { kind: 'missing' }> {
+    const obj = await this.getObject(key);
+    return obj === undefined ? { kind: 'missing' } : { kind: 'text', text: obj.body };
+  }
+
+  async getObject(key: string): Promise<StoredObject | undefined> {
+    return unavailableOnError(`reading ${key} failed`, async () => {
+      try {
+        const res = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+        );
+        const body = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
+        return { body, etag: res.ETag ?? '' };
+      } catch (err: unknown) {
+        if (errorName(err) === 'NoSuchKey') return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + key,
+          // A Buffer, not a stream: local S3 servers store streamed bodies with their chunk framing.
+          Body: Buffer.from(body),
+          ContentType: 'application/gzip',
+          ...(ifMatch === null ? { IfNoneMatch: '*' } : { IfMatch: ifMatch }),
+        }),
+      );
+    } catch (err: unknown) {
+      if (isKeyClash(err)) throw new ConcurrentWriteError(`${key} changed since it was read`);
+      throw new StoreUnavailableError(`writing ${key} failed`, { cause: err });
+    }
+  }
+
+  async deleteObjects(keys: readonly string[]): Promise<void> {
+    // DeleteObjects takes at most 1000 keys, and answers 200 with per-key errors.
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const res = await unavailableOnError('deleting segments failed', () =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((k) => ({ Key: this.prefix + k })), Quiet: true },
+          }),
+        ),
+      );
+      const failed = res.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new StoreUnavailableError(
+          `${failed.length} of ${batch.length} deletes failed (${first?.Key}: ${first?.Code})`,
+        );
+      }
+    }
   }
 
   async getDocument(key: string): Promise<string | undefined> {

@@ -6,3 +6,7 @@ process.env.OBSERVER_BUCKET = inject('s3Bucket');
 process.env.OBSERVER_PREFIX = `unit-${process.pid}/`;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 delete process.env.OBSERVER_API_TOKEN;
+// Log and metric lines go through the global console, where tests can watch them.
+process.env.POWERTOOLS_DEV = 'true';
+// Dev mode would switch metrics off; tests assert them.
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';

@@ -1,10 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_WRITE_BUDGET } from '../../lib/segment-store';
+import { encodeCompacted } from '../../lib/compacted';
+import { encodeSegment } from '../../lib/jsonl';
+import { compactedKey, hourPartition, keyTime, segmentKey } from '../../lib/keys';
+import { ObservedOpSchema } from '../../lib/op';
+import { DEFAULT_WRITE_BUDGET, S3SegmentStore } from '../../lib/segment-store';
+import { CHECKPOINT_KEY } from '../../lib/snapshot';
+import { METRICS_NAMESPACE, MetricName } from '../../lib/telemetry';
 import { checkS3, type LoadResult, sendLoad, serverErrors } from '../../scripts/load-run';
 import { httpEvent } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 import { invokeLocal, type Offline, packageService, startOffline } from '../support/serverless';
+import { packagedTemplate, type Resource, render, resourcesOf } from '../support/template';
 
 // The real local stack: serverless-offline (API Gateway HTTP API emulation)
 // and `serverless invoke local`, over the test S3 server. One file, run in
@@ -280,7 +287,6 @@ type Template = { Resources: Record<string, { Type: string; Properties?: unknown
 /** One resource of the template, typed as the test reads it. */
 const resource = <T>(t: Template, name: string) => t.Resources[name] as unknown as T;
 
-const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 // CloudFormation Fn::Sub placeholders, not template strings.
 const PARAM_ARN =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
@@ -299,21 +305,7 @@ async function packaged(env: Record<string, string>): Promise<Template> {
     OBSERVER_API_TOKEN_KMS_KEY_ARN: '',
     ...env,
   });
-  return JSON.parse(readFileSync(TEMPLATE, 'utf-8')) as Template;
-}
-
-/** A CloudFormation value as text: Ref X as {X}, Fn::Sub as its string, Fn::Join joined. */
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if ('Ref' in v) return `{${String(v.Ref)}}`;
-  if ('Fn::Sub' in v) return String(v['Fn::Sub']);
-  if ('Fn::GetAtt' in v) return `{${([] as unknown[]).concat(v['Fn::GetAtt']).join('.')}}`;
-  if ('Fn::Join' in v) {
-    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(text).join(sep);
-  }
-  throw new Error(`cannot render ${JSON.stringify(value)}`);
+  return packagedTemplate() as unknown as Template;
 }
 
 const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
@@ -331,7 +323,7 @@ function roleStatements(t: Template): Statement[] {
       Roles: unknown[];
       PolicyDocument: { Statement: Statement[] };
     };
-    expect(props.Roles.map(text)).toEqual(['{IamRoleLambdaExecution}']);
+    expect(props.Roles.map(render)).toEqual(['{Ref:IamRoleLambdaExecution}']);
     out.push(...props.PolicyDocument.Statement);
   }
   return out;
@@ -354,16 +346,16 @@ describe('the packaged CloudFormation template', () => {
       { effect: 'Allow', actions: ['s3:ListBucket'] },
     ]);
     const [objects, listing] = s3 as [Statement, Statement];
-    expect(list(objects.Resource).map(text)).toEqual([`${S3_ARN}{OpsBucket}/tenant-a/*`]);
+    expect(list(objects.Resource).map(render)).toEqual([`${S3_ARN}{Ref:OpsBucket}/tenant-a/*`]);
     expect(objects.Condition).toBeUndefined();
-    expect(list(listing.Resource).map(text)).toEqual([`${S3_ARN}{OpsBucket}`]);
+    expect(list(listing.Resource).map(render)).toEqual([`${S3_ARN}{Ref:OpsBucket}`]);
     expect(listing.Condition).toEqual({ StringLike: { 's3:prefix': ['tenant-a/*'] } });
   });
 
   it('grants no wildcard action and no action on every resource', () => {
     for (const s of roleStatements(template)) {
       expect(actions(s).filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
-      expect(list(s.Resource).map(text)).not.toContain('*');
+      expect(list(s.Resource).map(render)).not.toContain('*');
       expect(s.Effect).toBe('Allow');
     }
   });
@@ -397,7 +389,7 @@ describe('the packaged CloudFormation template', () => {
       RestrictPublicBuckets: true,
     });
     expect([bucket.DeletionPolicy, bucket.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
-    expect(text(policy.Properties.Bucket)).toBe('{OpsBucket}');
+    expect(render(policy.Properties.Bucket)).toBe('{Ref:OpsBucket}');
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',
@@ -407,7 +399,10 @@ describe('the packaged CloudFormation template', () => {
       }),
     );
     const deny = policy.Properties.PolicyDocument.Statement.find((s) => s.Effect === 'Deny');
-    expect(list(deny?.Resource).map(text).sort()).toEqual(['{OpsBucket.Arn}', '{OpsBucket.Arn}/*']);
+    expect(list(deny?.Resource).map(render).sort()).toEqual([
+      '{GetAtt:OpsBucket.Arn}',
+      '{GetAtt:OpsBucket.Arn}/*',
+    ]);
   });
 
   it('gives the event function time for a write and for settling its key', () => {
@@ -425,7 +420,7 @@ describe('the packaged CloudFormation template', () => {
 
     expect(ssm).toHaveLength(1);
     expect(actions(ssm[0] as Statement)).toEqual(['ssm:GetParameter']);
-    expect(list(ssm[0]?.Resource).map(text)).toEqual([PARAM_ARN]);
+    expect(list(ssm[0]?.Resource).map(render)).toEqual([PARAM_ARN]);
     const fn = resource<{ Properties: { Environment: { Variables: Record<string, string> } } }>(
       withParam,
       'EventLambdaFunction',
@@ -446,7 +441,309 @@ describe('the packaged CloudFormation template', () => {
     expect(actions(kms[0] as Statement)).toEqual(['kms:Decrypt']);
     expect(list(kms[0]?.Resource)).toEqual([KEY_ARN]);
     const conditions = kms[0]?.Condition?.StringEquals ?? {};
-    expect(text(conditions['kms:ViaService'])).toBe(VIA_SSM);
-    expect(text(conditions['kms:EncryptionContext:PARAMETER_ARN'])).toBe(PARAM_ARN);
+    expect(render(conditions['kms:ViaService'])).toBe(VIA_SSM);
+    expect(render(conditions['kms:EncryptionContext:PARAMETER_ARN'])).toBe(PARAM_ARN);
   }, 60_000);
 });
+
+describe('the compact function through serverless invoke local', () => {
+  it('compacts an old hour into one object, written and read back by the bundle', async () => {
+    const old = new Date(Date.now() - 5 * 3_600_000);
+    await new S3SegmentStore(s3, inject('s3Bucket'), prefix).append(
+      [{ endpoint: 'five-hours-ago', success: true, timestamp: old.toISOString(), source: 'mcp' }],
+      old,
+    );
+
+    const summary = await invokeLocal('compact', {}, env);
+
+    expect(summary).toMatchObject({ compacted: 1, segments_deleted: 1, ops_compacted: 1 });
+    const hour = await listKeys(s3, `${prefix}${hourPartition(old)}`);
+    expect(hour).toEqual([`${prefix}${compactedKey(hourPartition(old))}`]);
+    const entries = await new S3SegmentStore(s3, inject('s3Bucket'), prefix).read(
+      compactedKey(hourPartition(old)),
+    );
+    expect(entries.map((e) => e.op.endpoint)).toEqual(['five-hours-ago']);
+  });
+});
+
+describe('the packaged template', () => {
+  let template: ReturnType<typeof packagedTemplate>;
+
+  beforeAll(async () => {
+    await packageService({ OBSERVER_PREFIX: 'tenant-a' });
+    template = packagedTemplate();
+  }, 120_000);
+
+  it('gives compact its own role, the only one that may delete, and only under ops/', () => {
+    const fn = template.Resources.CompactLambdaFunction as Resource;
+    const statements = (role: string) =>
+      (
+        (template.Resources[role] as Resource).Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+        }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
+    const deletes = (role: string) =>
+      statements(role).filter((s) => s.Action.some((a) => a.startsWith('s3:Delete')));
+
+    expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': ['CompactRole', 'Arn'] });
+    expect(deletes('CompactRole').map((s) => s.Resource.map(render))).toEqual([
+      [`${S3_ARN}{Ref:OpsBucket}/tenant-a/ops/*`],
+    ]);
+    expect(deletes('IamRoleLambdaExecution')).toEqual([]);
+    const others = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(
+      ([id]) => id !== 'CompactLambdaFunction',
+    );
+    expect(others.length).toBeGreaterThan(5);
+    for (const [, other] of others) expect(other.Properties.Role).not.toEqual(fn.Properties.Role);
+  });
+
+  it('schedules compact every hour', () => {
+    const rule = template.Resources.CompactEventsRuleSchedule1 as Resource;
+
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+  });
+
+  it('expires ops and id markers after 90 days and stats snapshots after 30, under the prefix', () => {
+    const bucket = template.Resources.OpsBucket as Resource;
+    const { Rules: rules } = bucket.Properties.LifecycleConfiguration as {
+      Rules: Record<string, unknown>[];
+    };
+
+    expect(rules).toEqual([
+      { Id: 'expire-ops', Status: 'Enabled', Prefix: 'tenant-a/ops/', ExpirationInDays: 90 },
+      { Id: 'expire-id-markers', Status: 'Enabled', Prefix: 'tenant-a/ids/', ExpirationInDays: 90 },
+      {
+        Id: 'expire-stats-history',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/stats/',
+        ExpirationInDays: 30,
+      },
+      {
+        Id: 'abort-incomplete-multipart-uploads',
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
+    ]);
+    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires.
+    expect(`tenant-a/${segmentKey(new Date(), 'x')}`.startsWith('tenant-a/ops/')).toBe(true);
+    expect(rules.some((r) => `tenant-a/${CHECKPOINT_KEY}`.startsWith(String(r.Prefix)))).toBe(
+      false,
+    );
+  });
+
+  describe('the Athena table', () => {
+    const table = () =>
+      (template.Resources.OpsTable as Resource).Properties.TableInput as {
+        Parameters: Record<string, unknown>;
+        PartitionKeys: { Name: string; Type: string }[];
+        StorageDescriptor: {
+          Location: unknown;
+          SerdeInfo: { SerializationLibrary: string; Parameters: Record<string, string> };
+          Columns: { Name: string; Type: string }[];
+        };
+      };
+    const BUCKET = 's3://{Ref:OpsBucket}/';
+    // Hour, day, month and year edges, and an ordinary instant.
+    const instants = [
+      '2026-11-24T21:15:03.123Z',
+      '2026-12-31T23:59:59.999Z',
+      '2027-01-01T00:00:00.000Z',
+      '2028-02-29T09:00:00.000Z',
+    ].map((t) => new Date(t));
+
+    it('projects dt over yyyy/MM/dd/HH onto the hour partitions the service writes', () => {
+      const { Parameters: p } = table();
+      const template = render(p['storage.location.template']);
+
+      expect(template).toBe(`${BUCKET}tenant-a/ops/\${dt}/`);
+      expect(p).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.dt.type': 'date',
+        'projection.dt.interval': '1',
+        'projection.dt.interval.unit': 'HOURS',
+      });
+      for (const at of instants) {
+        const location = template
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder
+          .replace('${dt}', javaDateFormat(String(p['projection.dt.format']), at))
+          .slice(BUCKET.length);
+        expect(location).toBe(`tenant-a/${hourPartition(at)}`);
+        expect(`tenant-a/${segmentKey(at, 'abc123')}`.startsWith(location)).toBe(true);
+        expect(`tenant-a/${compactedKey(hourPartition(at))}`.startsWith(location)).toBe(true);
+      }
+      expect(render(table().StorageDescriptor.Location)).toBe(`${BUCKET}tenant-a/ops/`);
+    });
+
+    it('projects the hours that retention keeps, up to the next hour', () => {
+      const range = String(table().Parameters['projection.dt.range']);
+      const { Rules: rules } = (template.Resources.OpsBucket as Resource).Properties
+        .LifecycleConfiguration as { Rules: { Id: string; ExpirationInDays?: number }[] };
+      const retention = rules.find((r) => r.Id === 'expire-ops')?.ExpirationInDays;
+
+      expect(range).toBe(`NOW-${retention}DAYS,NOW+1HOURS`);
+      // A container whose clock runs ahead by the skew window still writes inside it.
+      const now = Date.now();
+      const [from, to] = range.split(',').map((r) => relativeNow(r, now));
+      expect(keyTime(segmentKey(new Date(now + 15_000), 'x'))).toBeLessThanOrEqual(to as number);
+      expect(now - (from as number)).toBe((retention as number) * 86_400_000);
+    });
+
+    it('has a column for every op field, typed as the schema types it, and reads JSON lines', () => {
+      const { Columns: columns, SerdeInfo: serde } = table().StorageDescriptor;
+      const types = Object.fromEntries(columns.map((c) => [c.Name, c.Type]));
+
+      for (const field of Object.keys(ObservedOpSchema.in.shape)) {
+        expect(types[field], field).toBe(
+          field === 'success' ? 'boolean' : field === 'duration_ms' ? 'double' : 'string',
+        );
+      }
+      expect(types._observer).toBe('string');
+      expect(table().PartitionKeys).toEqual([
+        expect.objectContaining({ Name: 'dt', Type: 'string' }),
+      ]);
+      expect(serde).toEqual({
+        SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+        Parameters: { 'ignore.malformed.json': 'true', 'case.insensitive': 'false' },
+      });
+    });
+
+    it('reads the same row from a compacted line as from the segment line of that op', () => {
+      const at = instants[0] as Date;
+      const op = {
+        endpoint: 'tools/call',
+        success: false,
+        timestamp: at.toISOString(),
+        source: 'scenario',
+        id: 'op-1',
+        duration_ms: 41.5,
+        staffer_id: 'w-17',
+        event_kind: 'fill',
+        role: 'welder',
+        error: 'boom',
+        input_summary: 'in',
+        output_summary: 'out',
+        Endpoint: 'another field, not the column',
+      };
+      const segmentLine = JSON.parse(encodeSegment([op]));
+      const compactedLine = JSON.parse(
+        encodeCompacted([{ key: segmentKey(at, 'a'), line: 0, op }]),
+      );
+
+      for (const { Name: column } of table().StorageDescriptor.Columns) {
+        if (column === '_observer') continue;
+        expect(compactedLine[column], column).toEqual(segmentLine[column]);
+        expect(segmentLine[column], column).toBeDefined();
+      }
+      expect(compactedLine._observer).toEqual({ segment: segmentKey(at, 'a'), line: 0 });
+      expect(segmentLine._observer).toBeUndefined();
+    });
+  });
+
+  it('gives Athena a workgroup that writes results to its own expiring bucket', () => {
+    const group = (template.Resources.AthenaWorkGroup as Resource).Properties as {
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: boolean;
+        BytesScannedCutoffPerQuery: number;
+        ResultConfiguration: { OutputLocation: unknown };
+      };
+    };
+    const results = template.Resources.AthenaResultsBucket as Resource;
+
+    expect(render(group.WorkGroupConfiguration.ResultConfiguration.OutputLocation)).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub reference
+      's3://${AthenaResultsBucket}/',
+    );
+    expect(results.Type).toBe('AWS::S3::Bucket');
+    expect(JSON.stringify(results.Properties.LifecycleConfiguration)).toMatch(/ExpirationInDays/);
+    expect(group.WorkGroupConfiguration.EnforceWorkGroupConfiguration).toBe(true);
+    expect(group.WorkGroupConfiguration.BytesScannedCutoffPerQuery).toBeGreaterThan(0);
+  });
+
+  it('saves the README queries in the workgroup, word for word from athena/', () => {
+    const queries = Object.values(resourcesOf(template, 'AWS::Athena::NamedQuery'));
+    const files = readdirSync('athena').filter((f) => f.endsWith('.sql'));
+
+    expect(files).toHaveLength(4);
+    expect(queries.map((q) => q.Properties.QueryString).sort()).toEqual(
+      files.map((f) => readFileSync(`athena/${f}`, 'utf-8')).sort(),
+    );
+    for (const q of queries) {
+      expect(q.Properties).toMatchObject({
+        Database: { Ref: 'OpsDatabase' },
+        WorkGroup: { Ref: 'AthenaWorkGroup' },
+      });
+    }
+  });
+
+  it('alarms on the PersistFailures metric the event function emits, by its service', () => {
+    const alarm = (template.Resources.PersistFailuresAlarm as Resource).Properties;
+    const env = (
+      (template.Resources.EventLambdaFunction as Resource).Properties.Environment as {
+        Variables: Record<string, string>;
+      }
+    ).Variables;
+
+    expect(alarm).toMatchObject({
+      Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+      MetricName: MetricName.PersistFailures,
+      Dimensions: [{ Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('observer-dev');
+  });
+
+  it("alarms on the HTTP API's 5xx answers and on failed compaction runs", () => {
+    const http = (template.Resources.Http5xxAlarm as Resource).Properties;
+    const compact = (template.Resources.CompactErrorsAlarm as Resource).Properties;
+
+    expect(http).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }],
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(template.Resources.HttpApi?.Type).toBe('AWS::ApiGatewayV2::Api');
+    expect(compact).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'CompactLambdaFunction' } }],
+    });
+  });
+
+  it('keeps every function bundle under 1 MiB', () => {
+    const zips = readdirSync('.serverless').filter((f) => f.endsWith('.zip'));
+
+    expect(zips).toContain('compact.zip');
+    for (const zip of zips)
+      expect(statSync(`.serverless/${zip}`).size).toBeLessThanOrEqual(1 << 20);
+  });
+});
+
+/** A Java DateTimeFormatter pattern made of yyyy, MM, dd and HH (UTC), as Athena projects dates. */
+function javaDateFormat(pattern: string, at: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const fields: Record<string, string> = {
+    yyyy: pad(at.getUTCFullYear(), 4),
+    MM: pad(at.getUTCMonth() + 1),
+    dd: pad(at.getUTCDate()),
+    HH: pad(at.getUTCHours()),
+  };
+  return pattern.replace(/[A-Za-z]+/g, (token) => {
+    const value = fields[token];
+    if (value === undefined) throw new Error(`unsupported pattern letter ${token}`);
+    return value;
+  });
+}
+
+/** An Athena relative date (NOW, NOW-90DAYS, NOW+1HOURS) as ms since the epoch. */
+function relativeNow(expression: string, now: number): number {
+  const m = /^NOW(?:([+-])(\d+)(DAYS|HOURS))?$/.exec(expression.trim());
+  if (!m) throw new Error(`not a relative date: ${expression}`);
+  if (!m[1]) return now;
+  const unit = m[3] === 'DAYS' ? 86_400_000 : 3_600_000;
+  return now + (m[1] === '-' ? -1 : 1) * Number(m[2]) * unit;
+}

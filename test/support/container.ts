@@ -1,8 +1,9 @@
+import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../lib/http';
 import { countRequests } from './s3';
 
-type Handler = (event: HttpEvent) => Promise<HttpResult>;
+type Handler = (event: HttpEvent, context?: Context) => Promise<HttpResult>;
 
 /** One Lambda container: fresh module state, its own S3 client, its request counts. */
 export interface Container {

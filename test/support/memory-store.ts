@@ -1,12 +1,25 @@
+import { createHash } from 'node:crypto';
 import { encodeSegment } from '../../lib/jsonl';
 import { isSegmentKey, segmentKey, uniqueSuffixes } from '../../lib/keys';
 import type { ObservedOp } from '../../lib/op';
-import { replaySegment, type SegmentStore } from '../../lib/segment-store';
+import type { RingEntry } from '../../lib/ring';
+import {
+  type CompactionStore,
+  ConcurrentWriteError,
+  replayObject,
+  type SegmentStore,
+  type StoredObject,
+} from '../../lib/segment-store';
 
-/** The segment store in memory, with the S3 store's key layout and replay rules. */
-export class MemorySegmentStore implements SegmentStore {
-  readonly objects = new Map<string, string>();
+/**
+ * The segment store in memory, with the S3 store's key layout and replay
+ * rules, and conditional writes as S3 does them.
+ */
+export class MemorySegmentStore implements SegmentStore, CompactionStore {
+  readonly objects = new Map<string, string | Uint8Array>();
   readonly calls = { append: 0, list: 0, read: 0 };
+  /** Calls of the compaction port. */
+  readonly compaction = { get: 0, put: 0, delete: 0 };
   private readonly nextUnique = uniqueSuffixes();
 
   nextKey(at: Date): string {
@@ -29,9 +42,9 @@ export class MemorySegmentStore implements SegmentStore {
     return true;
   }
 
-  /** Puts raw text under a key, as a foreign or broken writer would. */
-  putRaw(key: string, text: string): void {
-    this.objects.set(key, text);
+  /** Puts raw text or bytes under a key, as a foreign or broken writer (or compaction) would. */
+  putRaw(key: string, body: string | Uint8Array): void {
+    this.objects.set(key, body);
   }
 
   async *list(prefix: string, startAfter = ''): AsyncIterable<string[]> {
@@ -42,15 +55,43 @@ export class MemorySegmentStore implements SegmentStore {
   }
 
   async getDocument(key: string): Promise<string | undefined> {
-    return this.objects.get(key);
+    const body = this.objects.get(key);
+    return typeof body === 'string' || body === undefined
+      ? body
+      : Buffer.from(body).toString('utf-8');
   }
 
   async putDocument(key: string, body: string): Promise<void> {
     this.objects.set(key, body);
   }
 
-  async read(key: string): Promise<ObservedOp[]> {
+  async read(key: string): Promise<RingEntry[]> {
     this.calls.read++;
-    return replaySegment(key, this.objects.get(key) ?? '');
+    return replayObject(key, this.objects.get(key) ?? '');
   }
+
+  async getObject(key: string): Promise<StoredObject | undefined> {
+    this.compaction.get++;
+    const body = this.objects.get(key);
+    if (body === undefined) return undefined;
+    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+    return { body: bytes, etag: etagOf(bytes) };
+  }
+
+  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {
+    this.compaction.put++;
+    const existing = this.objects.get(key);
+    const current = existing === undefined ? null : etagOf(Buffer.from(existing));
+    if (current !== ifMatch) throw new ConcurrentWriteError(`${key} changed since it was read`);
+    this.objects.set(key, Buffer.from(body));
+  }
+
+  async deleteObjects(keys: readonly string[]): Promise<void> {
+    this.compaction.delete++;
+    for (const key of keys) this.objects.delete(key);
+  }
+}
+
+function etagOf(body: Buffer): string {
+  return `"${createHash('md5').update(body).digest('hex')}"`;
 }

@@ -1,0 +1,33 @@
+import type { Context } from 'aws-lambda';
+import { compactRequest } from '../lib/api';
+import { CompactionError, type CompactionSummary, compactHours } from '../lib/compaction';
+import { log } from '../lib/log';
+import { config, getCompactionStore } from '../lib/runtime';
+import { countCompaction, withTelemetry } from '../lib/telemetry';
+
+/** Hours are not started with less than this left before the function's timeout. */
+const TIME_RESERVE_MS = 60_000;
+
+/**
+ * Scheduled every hour, and runnable by hand: merges each closed hour's
+ * segments into one compacted object (see lib/compaction.ts). A failed hour
+ * fails the invocation after the others are done; the next run retries it.
+ */
+export const handler = withTelemetry(
+  async (event: unknown, context?: Context): Promise<CompactionSummary> => {
+    const request = compactRequest(event);
+    const summary = await compactHours(getCompactionStore(), {
+      now: Date.now(),
+      afterHours: request.afterHours ?? config.compactAfterHours,
+      lookbackHours: request.lookbackHours ?? config.compactLookbackHours,
+      outOfTime: () => (context ? context.getRemainingTimeInMillis() < TIME_RESERVE_MS : false),
+    });
+    log.info('compaction finished', { ...summary, failed: summary.failed.length });
+    countCompaction(summary);
+    if (summary.failed.length > 0) {
+      const hours = summary.failed.map((f) => `${f.partition} (${f.error})`).join('; ');
+      throw new CompactionError(`${summary.failed.length} hours not compacted: ${hours}`);
+    }
+    return summary;
+  },
+);
