@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { gunzipCompacted } from './compacted';
 import { decodeSegment, encodeSegment, MAX_SEGMENT_BYTES } from './jsonl';
-import { isCompactedKey, isSegmentKey, segmentKey, uniqueSuffixes } from './keys';
+import { compactedKey, isCompactedKey, isSegmentKey, segmentKey, uniqueSuffixes } from './keys';
 import { log } from './log';
 import type { ObservedOp } from './op';
 import type { RingEntry } from './ring';
@@ -394,7 +394,11 @@ export class S3SegmentStore implements SegmentStore, CompactionStore {
     );
   }
 
-  /** Whether a segment holding ops exists under `key` (a void does not count). */
+  /**
+   * Whether the segment `key` was written and still holds its ops: the
+   * object itself (a void does not count), or, once its hour was compacted,
+   * a line of the compacted hour that came from it.
+   */
   private async exists(key: string): Promise<boolean> {
     try {
       const head = await this.client.send(
@@ -402,9 +406,13 @@ export class S3SegmentStore implements SegmentStore, CompactionStore {
       );
       return !isVoid(head.Metadata);
     } catch (err: unknown) {
-      if (statusOf(err) === 404 || errorName(err) === 'NotFound') return false;
-      throw new StoreUnavailableError(`checking ${key} failed`, { cause: err });
+      if (statusOf(err) !== 404 && errorName(err) !== 'NotFound') {
+        throw new StoreUnavailableError(`checking ${key} failed`, { cause: err });
+      }
     }
+    const compacted = compactedKey(key.slice(0, key.lastIndexOf('/') + 1));
+    const hour = await this.getObject(compacted);
+    return hour !== undefined && replayObject(compacted, hour.body).some((e) => e.key === key);
   }
 
   /** One conditional PutObject, and whether a failed one may still have written. */

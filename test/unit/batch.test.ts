@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as event } from '../../handlers/event';
 import { handler as events } from '../../handlers/events';
 import { handler as stats } from '../../handlers/stats';
+import { gzipCompacted } from '../../lib/compacted';
+import { compactedKey } from '../../lib/keys';
 import { resetRuntime } from '../../lib/runtime';
 import { idMarkerKey } from '../../lib/segment-store';
 import { bodyOf, getStats, httpEvent, postOp } from '../support/events';
@@ -226,12 +228,22 @@ describe('id markers on S3', () => {
       if (isMarker(input) && markerPuts++ === 0) throw clash();
       return { ETag: '"x"' };
     });
-    s3.on(GetObjectCommand).resolves({
-      Body: {
-        transformToString: async () =>
-          '{"id":"x","key":"ops/2026/11/24/21/20261124T210000000Z-gone.jsonl"}',
-      },
-    } as never);
+    s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
+      if (String(input.Key).endsWith('compacted.jsonl.gz')) {
+        throw new S3ServiceException({
+          name: 'NoSuchKey',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 404 },
+          message: 'none',
+        });
+      }
+      return {
+        Body: {
+          transformToString: async () =>
+            '{"id":"x","key":"ops/2026/11/24/21/20261124T210000000Z-gone.jsonl"}',
+        },
+      };
+    });
     s3.on(HeadObjectCommand).rejects(
       new S3ServiceException({
         name: 'NotFound',
@@ -248,6 +260,54 @@ describe('id markers on S3', () => {
     expect(puts.filter(isMarker)).toHaveLength(2);
     expect(puts.filter((p) => !isMarker(p))).toHaveLength(1);
     expect(JSON.parse(String(puts[1]?.Body)).key).toBe(bodyOf(res).key);
+  });
+
+  it.each([
+    ['its line is in the compacted hour', 'ops/2026/11/24/21/20261124T210000000Z-a.jsonl', 200],
+    [
+      'the compacted hour does not hold it',
+      'ops/2026/11/24/21/20261124T210000000Z-other.jsonl',
+      201,
+    ],
+  ])('look for a compacted segment in its hour: %s', async (_name, compactedFrom, status) => {
+    const segment = 'ops/2026/11/24/21/20261124T210000000Z-a.jsonl';
+    const hour = compactedKey('ops/2026/11/24/21/');
+    const body = gzipCompacted([
+      {
+        key: compactedFrom,
+        line: 0,
+        op: {
+          endpoint: 'x',
+          success: true,
+          timestamp: '2026-11-24T21:00:00Z',
+          source: 'mcp',
+          id: 'x',
+        },
+      },
+    ]);
+    let markerPuts = 0;
+    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
+      if (isMarker(input) && markerPuts++ === 0) throw clash();
+      return { ETag: '"x"' };
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
+      if (String(input.Key).endsWith(hour)) {
+        return { ETag: '"h"', Body: { transformToByteArray: async () => new Uint8Array(body) } };
+      }
+      return { Body: { transformToString: async () => JSON.stringify({ id: 'x', key: segment }) } };
+    });
+    s3.on(HeadObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'NotFound',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 404 },
+        message: 'nf',
+      }),
+    );
+
+    const res = await event(postOp(op(1, { id: 'x' })));
+
+    expect(res.statusCode).toBe(status);
   });
 
   it('answer 503 and write no segment when the marker cannot be written', async () => {
