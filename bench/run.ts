@@ -19,7 +19,7 @@ import { countRequests } from '../scripts/s3-tools';
 
 const BUCKET = 'observer-bench';
 const CONCURRENCY = 16;
-const INGEST_OPS = Number(process.env.BENCH_INGEST_OPS ?? 3000);
+const INGEST_OPS = Number(process.env.BENCH_INGEST_OPS ?? 6000);
 const HISTORY_OPS = Number(process.env.BENCH_HISTORY_OPS ?? 20_000);
 const TAIL_SEGMENTS = 300;
 const WARM_CALLS = 300;
@@ -104,7 +104,7 @@ async function ingest(
   raw: S3Client,
 ): Promise<Record<string, number>> {
   const bodies = Array.from({ length: INGEST_OPS }, (_, i) => JSON.stringify(typicalOp(i)));
-  const rounds = 6;
+  const rounds = 10;
   const per = Math.floor(INGEST_OPS / rounds);
   let handlerMs = 0;
   let rawMs = 0;

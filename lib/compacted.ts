@@ -1,5 +1,5 @@
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import type { SkippedLine } from './jsonl';
+import { decodeLines, type SkippedLine } from './jsonl';
 import { isCompactedKey, isSegmentKey } from './keys';
 import { parseStoredOp } from './op';
 import type { RingEntry } from './ring';
@@ -34,25 +34,8 @@ export function encodeCompacted(entries: readonly RingEntry[]): string {
  * reported (1-based line numbers); every other line applies.
  */
 export function decodeCompacted(text: string): { entries: RingEntry[]; skipped: SkippedLine[] } {
-  const entries: RingEntry[] = [];
-  const skipped: SkippedLine[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = (lines[i] as string).trim();
-    if (raw === '') continue;
-    const line = i + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      skipped.push({ line, reason: 'not valid JSON' });
-      continue;
-    }
-    const entry = toEntry(value);
-    if (typeof entry === 'string') skipped.push({ line, reason: entry });
-    else entries.push(entry);
-  }
-  return { entries, skipped };
+  const { items, skipped } = decodeLines(text, toEntry);
+  return { entries: items, skipped };
 }
 
 /** The compacted object's bytes: the lines, gzip-compressed (Athena reads `.gz` transparently). */

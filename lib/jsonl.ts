@@ -22,12 +22,16 @@ export function encodeSegment(ops: readonly ObservedOp[]): string {
 }
 
 /**
- * Decodes a segment, corruption-tolerant: a line that is not JSON, not a
- * valid op, or too long is skipped and reported (1-based line numbers);
- * every other line applies. Blank lines are ignored.
+ * Decodes JSON lines, corruption-tolerant: a line that is not JSON, too
+ * long, or that `accept` refuses (it returns the reason) is skipped and
+ * reported (1-based line numbers); every other line applies. Blank lines
+ * are ignored.
  */
-export function decodeSegment(text: string): { ops: ObservedOp[]; skipped: SkippedLine[] } {
-  const ops: ObservedOp[] = [];
+export function decodeLines<T>(
+  text: string,
+  accept: (value: unknown) => T | string,
+): { items: T[]; skipped: SkippedLine[] } {
+  const items: T[] = [];
   const skipped: SkippedLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -45,9 +49,15 @@ export function decodeSegment(text: string): { ops: ObservedOp[]; skipped: Skipp
       skipped.push({ line, reason: 'not valid JSON' });
       continue;
     }
-    const op = parseStoredOp(value);
-    if (op === undefined) skipped.push({ line, reason: 'not a valid op' });
-    else ops.push(op);
+    const item = accept(value);
+    if (typeof item === 'string') skipped.push({ line, reason: item });
+    else items.push(item);
   }
-  return { ops, skipped };
+  return { items, skipped };
+}
+
+/** Decodes a segment: its valid ops, and the lines skipped with why. */
+export function decodeSegment(text: string): { ops: ObservedOp[]; skipped: SkippedLine[] } {
+  const { items, skipped } = decodeLines(text, (v) => parseStoredOp(v) ?? 'not a valid op');
+  return { ops: items, skipped };
 }

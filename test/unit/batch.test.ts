@@ -4,7 +4,6 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { resetRuntime } from '../../lib/runtime';
 import { idMarkerKey } from '../../lib/segment-store';
 import { bodyOf, getStats, httpEvent, postOp } from '../support/events';
 import { MemorySegmentStore } from '../support/memory-store';
+import { s3Error } from '../support/s3-errors';
 
 const postBatch = (body: unknown) =>
   httpEvent({
@@ -181,13 +181,7 @@ describe('ops with an id', () => {
 
 describe('id markers on S3', () => {
   const s3 = mockClient(S3Client);
-  const clash = () =>
-    new S3ServiceException({
-      name: 'PreconditionFailed',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 412 },
-      message: 'At least one of the pre-conditions you specified did not hold',
-    });
+  const clash = () => s3Error('PreconditionFailed', 412);
   const isMarker = (input: { Key?: string }) => String(input.Key).includes('/ids/');
 
   beforeEach(() => {
@@ -230,12 +224,7 @@ describe('id markers on S3', () => {
     });
     s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
       if (String(input.Key).endsWith('compacted.jsonl.gz')) {
-        throw new S3ServiceException({
-          name: 'NoSuchKey',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 404 },
-          message: 'none',
-        });
+        throw s3Error('NoSuchKey', 404);
       }
       return {
         Body: {
@@ -244,14 +233,7 @@ describe('id markers on S3', () => {
         },
       };
     });
-    s3.on(HeadObjectCommand).rejects(
-      new S3ServiceException({
-        name: 'NotFound',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 404 },
-        message: 'nf',
-      }),
-    );
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
 
     const res = await event(postOp(op(1, { id: 'x' })));
 
@@ -296,14 +278,7 @@ describe('id markers on S3', () => {
       }
       return { Body: { transformToString: async () => JSON.stringify({ id: 'x', key: segment }) } };
     });
-    s3.on(HeadObjectCommand).rejects(
-      new S3ServiceException({
-        name: 'NotFound',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 404 },
-        message: 'nf',
-      }),
-    );
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
 
     const res = await event(postOp(op(1, { id: 'x' })));
 

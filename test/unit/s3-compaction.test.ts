@@ -3,7 +3,6 @@ import {
   GetObjectCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import {
   S3SegmentStore,
   StoreUnavailableError,
 } from '../../lib/segment-store';
+import { s3Error } from '../support/s3-errors';
 
 const s3 = mockClient(S3Client);
 afterEach(() => {
@@ -24,14 +24,6 @@ afterEach(() => {
 
 const store = () => new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', 'p/');
 const KEY = compactedKey('ops/2026/11/24/11/');
-
-const s3Error = (name: string, status: number) =>
-  new S3ServiceException({
-    name,
-    $fault: 'client',
-    $metadata: { httpStatusCode: status },
-    message: name,
-  });
 
 describe('writing a compacted object', () => {
   it('creates it only where none exists (If-None-Match), as a Buffer body', async () => {

@@ -5,7 +5,6 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,16 +17,9 @@ import { config, resetRuntime } from '../../lib/runtime';
 import { S3SegmentStore, StoreUnavailableError } from '../../lib/segment-store';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { FakeBucket, seededRandom } from '../support/fake-bucket';
+import { s3Error } from '../support/s3-errors';
 
 const s3 = mockClient(S3Client);
-
-const s3Error = (name: string, status: number) =>
-  new S3ServiceException({
-    name,
-    $fault: 'client',
-    $metadata: { httpStatusCode: status },
-    message: name,
-  });
 
 beforeEach(() => {
   resetRuntime({ client: new S3Client({ region: 'us-east-1' }) });
