@@ -16,6 +16,8 @@ const TOO_DEEP = `must not nest arrays or objects more than ${MAX_OP_DEPTH} leve
 
 const SOURCE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 
+const RFC3339 = z.iso.datetime({ offset: true });
+
 const boundedString = (max: number) =>
   z
     .string({ error: 'must be a string' })
@@ -28,7 +30,13 @@ const OP_FIELDS = {
     .max(512, { error: 'must be at most 512 characters' })
     .refine((s) => s.trim().length > 0, { error: 'must not be empty' }),
   success: z.boolean({ error: 'must be a boolean' }).nullish(),
-  timestamp: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp' }).nullish(),
+  timestamp: z
+    .string({ error: 'must be an RFC 3339 timestamp' })
+    // RFC 3339 allows a lowercase "t" and "z"; the value is kept as sent.
+    .refine((v) => RFC3339.safeParse(v.toUpperCase()).success, {
+      error: 'must be an RFC 3339 timestamp',
+    })
+    .nullish(),
   source: z
     .string({ error: 'must be a string' })
     .regex(SOURCE_PATTERN, {

@@ -106,6 +106,7 @@ describe('parseOp: timestamp', () => {
     '2026-11-24T21:15:03+05:30',
     '2026-11-24T21:15:03.5-08:00',
     '2026-11-24T21:15:03-00:00',
+    '2026-11-24t21:15:03z',
   ])('accepts the RFC 3339 timestamp %s and keeps it as sent', (timestamp) => {
     expect(accepted({ endpoint: 'e', timestamp }).timestamp).toBe(timestamp);
   });
