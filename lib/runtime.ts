@@ -15,7 +15,7 @@ export const config: Config = loadConfig();
 if (config.apiToken === undefined && config.apiTokenParam === undefined) {
   log.warn(
     'no API token is configured (OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM): ' +
-      'event and stats are open to anyone who can reach them',
+      'every route is open to anyone who can reach it',
   );
 }
 
@@ -39,7 +39,7 @@ export function getObserver(): Observer {
 }
 
 /**
- * The API token event and stats require (undefined: none is configured).
+ * The API token every route but health requires (undefined: none is configured).
  * From SSM it is read on first use and kept while the container is warm.
  */
 export function apiToken(): Promise<string | undefined> {
