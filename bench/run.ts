@@ -13,7 +13,8 @@ import { Observer } from '../lib/observer';
 import { type ObservedOp, parseOp } from '../lib/op';
 import { Ring } from '../lib/ring';
 import { createS3Client } from '../lib/s3-client';
-import { S3SegmentStore, type SegmentStore, storeView } from '../lib/segment-store';
+import { S3SegmentStore } from '../lib/s3-segment-store';
+import { type SegmentStore, storeView } from '../lib/segment-store';
 import { spawnLocalS3 } from '../scripts/local-s3';
 import { countRequests } from '../scripts/s3-tools';
 

@@ -6,7 +6,8 @@ import { authorize, type HttpEvent } from './http';
 import { log } from './log';
 import { Observer } from './observer';
 import { createS3Client } from './s3-client';
-import { type CompactionStore, S3SegmentStore, type SegmentStore } from './segment-store';
+import { S3SegmentStore } from './s3-segment-store';
+import type { CompactionStore, SegmentStore } from './segment-store';
 import { meteredStore } from './telemetry';
 
 /** The configuration, parsed once per container: a bad value fails the cold start here. */

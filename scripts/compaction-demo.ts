@@ -14,7 +14,8 @@ import { Observer } from '../lib/observer';
 import type { ObservedOp } from '../lib/op';
 import type { Stats } from '../lib/ring';
 import { createS3Client } from '../lib/s3-client';
-import { S3SegmentStore, storeView } from '../lib/segment-store';
+import { S3SegmentStore } from '../lib/s3-segment-store';
+import { storeView } from '../lib/segment-store';
 import { spawnLocalS3 } from './local-s3';
 import { countRequests } from './s3-tools';
 

@@ -4,7 +4,7 @@ import { encodeCompacted } from '../../lib/compacted';
 import { encodeSegment } from '../../lib/jsonl';
 import { compactedKey, hourPartition, keyTime, segmentKey } from '../../lib/keys';
 import { ObservedOpSchema } from '../../lib/op';
-import { DEFAULT_WRITE_BUDGET, S3SegmentStore } from '../../lib/segment-store';
+import { DEFAULT_WRITE_BUDGET, S3SegmentStore } from '../../lib/s3-segment-store';
 import { CHECKPOINT_KEY } from '../../lib/snapshot';
 import { METRICS_NAMESPACE, MetricName } from '../../lib/telemetry';
 import { checkS3, type LoadResult, sendLoad, serverErrors } from '../../scripts/load-run';

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { mapLimit } from '../../lib/concurrency';
 import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/jsonl';
 import { segmentKey } from '../../lib/keys';
-import { S3SegmentStore, VOID_METADATA } from '../../lib/segment-store';
+import { S3SegmentStore, VOID_METADATA } from '../../lib/s3-segment-store';
 import { clearCounts, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { seededRandom } from '../support/fake-bucket';

@@ -13,7 +13,7 @@ import { handler as stats } from '../../handlers/stats';
 import { gzipCompacted } from '../../lib/compacted';
 import { compactedKey } from '../../lib/keys';
 import { resetRuntime } from '../../lib/runtime';
-import { idMarkerKey } from '../../lib/segment-store';
+import { idMarkerKey } from '../../lib/s3-segment-store';
 import { bodyOf, getStats, httpEvent, postOp } from '../support/events';
 import { MemorySegmentStore } from '../support/memory-store';
 import { s3Error } from '../support/s3-errors';

@@ -10,11 +10,8 @@ import { compactRequest } from '../../lib/api';
 import { gzipCompacted } from '../../lib/compacted';
 import { loadConfig } from '../../lib/config';
 import { compactedKey, segmentKey } from '../../lib/keys';
-import {
-  ConcurrentWriteError,
-  S3SegmentStore,
-  StoreUnavailableError,
-} from '../../lib/segment-store';
+import { S3SegmentStore } from '../../lib/s3-segment-store';
+import { ConcurrentWriteError, StoreUnavailableError } from '../../lib/segment-store';
 import { s3Error } from '../support/s3-errors';
 
 const s3 = mockClient(S3Client);
