@@ -75,11 +75,11 @@ class RingState {
   }
 
   /**
-   * Applies a segment once, in log order; false when it was already applied
-   * (or may have been). An op whose id was applied before is skipped: the
-   * first copy in log order counts, a retried copy does not.
+   * Applies a segment's entries once, in log order; false when it was
+   * already applied (or may have been). An op whose id was applied before is
+   * skipped: the first copy in log order counts, a retried copy does not.
    */
-  apply(key: string, ops: readonly ObservedOp[]): boolean {
+  apply(key: string, entries: readonly RingEntry[]): boolean {
     if (this.applied.has(key)) return false;
     if (key < this.pruneFloor) {
       log.warn('segment finished later than the skew window allows; left to the next cold start', {
@@ -88,30 +88,31 @@ class RingState {
       return false;
     }
     this.applied.add(key);
-    ops.forEach((op, line) => {
-      if (op.id !== undefined) {
-        if (this.ids.has(op.id)) return;
-        this.ids.add(op.id);
+    for (const entry of entries) {
+      const id = entry.op.id;
+      if (id !== undefined) {
+        if (this.ids.has(id)) continue;
+        this.ids.add(id);
       }
-      this.ring.insert({ key, line, op });
-    });
+      this.ring.insert(entry);
+    }
     return true;
   }
 
   /**
-   * Applies what one listed object holds: a segment's ops, or each segment a
-   * compacted hour carries, by its original key, so an op read from both its
-   * segment and a compacted object (or a checkpoint) counts once. The object
-   * key is remembered too, so a later listing does not read it again.
+   * Applies what one listed object holds: a segment's entries, or each
+   * segment a compacted hour carries, by its original key and line, so an op
+   * read from both its segment and a compacted object (or a checkpoint)
+   * counts once. The object key is remembered too, so a later listing does
+   * not read it again.
    */
   applyObject(objectKey: string, entries: readonly RingEntry[]): void {
     for (let i = 0; i < entries.length; ) {
       const key = (entries[i] as RingEntry).key;
-      const ops: ObservedOp[] = [];
-      for (; i < entries.length && (entries[i] as RingEntry).key === key; i++) {
-        ops.push((entries[i] as RingEntry).op);
-      }
-      this.apply(key, ops);
+      let end = i;
+      while (end < entries.length && (entries[end] as RingEntry).key === key) end++;
+      this.apply(key, entries.slice(i, end));
+      i = end;
     }
     if (objectKey >= this.pruneFloor) this.applied.add(objectKey);
   }
@@ -204,12 +205,14 @@ export class Observer {
       if (!(await this.store.claimId(id, key))) duplicate[i] = true;
     });
     const fresh = ops.filter((_, i) => !duplicate[i]);
-    let written: string | undefined;
-    if (fresh.length > 0) {
-      written = await this.store.append(fresh, receivedAt, key);
-      for (const op of fresh) if (op.id !== undefined) this.recorded.add(op.id);
-      this.state?.apply(written, fresh);
-    }
+    if (fresh.length === 0) return { key: undefined, duplicate };
+    // The store may have moved to a fresh key on a clash: apply under the key written.
+    const written = await this.store.append(fresh, receivedAt, key);
+    for (const op of fresh) if (op.id !== undefined) this.recorded.add(op.id);
+    this.state?.apply(
+      written,
+      fresh.map((op, line) => ({ key: written, line, op })),
+    );
     return { key: written, duplicate };
   }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { gzipCompacted } from '../../lib/compacted';
 import { compactHours } from '../../lib/compaction';
 import { encodeSegment } from '../../lib/jsonl';
-import { segmentKey } from '../../lib/keys';
+import { compactedKey, hourPartition, segmentKey } from '../../lib/keys';
 import { Observer } from '../../lib/observer';
 import type { ObservedOp } from '../../lib/op';
 import { CHECKPOINT_KEY } from '../../lib/snapshot';
@@ -173,5 +174,27 @@ describe('a warm refresh', () => {
 
     expect(stats.total).toBe(30);
     expect(store.calls.read).toBe(0);
+  });
+});
+
+describe('a compacted hour read by a ring', () => {
+  it('keeps each op at the key and line it was first stored under', async () => {
+    const store = new MemorySegmentStore();
+    const key = segmentKey(new Date(T0 - 3 * HOUR), 'gap000');
+    // Line 2 of the segment was unreadable when it was compacted; lines 1 and 3 keep their numbers.
+    store.putRaw(
+      compactedKey(hourPartition(new Date(T0 - 3 * HOUR))),
+      gzipCompacted([
+        { key, line: 1, op: op(1) },
+        { key, line: 3, op: op(3) },
+      ]),
+    );
+
+    const ring = [...(await observer(store, 10).load()).ring];
+
+    expect(ring.map((e) => [e.key, e.line, e.op.endpoint])).toEqual([
+      [key, 1, 'e1'],
+      [key, 3, 'e3'],
+    ]);
   });
 });
