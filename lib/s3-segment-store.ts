@@ -286,16 +286,11 @@ export class S3SegmentStore implements SegmentStore, CompactionStore {
    * a line of the compacted hour that came from it.
    */
   private async exists(key: string): Promise<boolean> {
-    try {
-      const head = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
-      );
-      return !isVoid(head.Metadata);
-    } catch (err: unknown) {
-      if (statusOf(err) !== 404 && errorName(err) !== 'NotFound') {
-        throw new StoreUnavailableError(`checking ${key} failed`, { cause: err });
-      }
+    const head = await this.head(key);
+    if (head.kind === 'unknown') {
+      throw new StoreUnavailableError(`checking ${key} failed`, { cause: head.err });
     }
+    if (head.kind === 'found') return !head.void;
     const compacted = compactedKey(key.slice(0, key.lastIndexOf('/') + 1));
     const hour = await this.getObject(compacted);
     return hour !== undefined && replayObject(compacted, hour.body).some((e) => e.key === key);
@@ -349,15 +344,33 @@ export class S3SegmentStore implements SegmentStore, CompactionStore {
 
   /** Whose object a key holds: our exact bytes, other bytes, none, or unknown (S3 did not say). */
   private async owner(key: string, body: string): Promise<'ours' | 'other' | 'absent' | 'unknown'> {
+    const head = await this.head(key);
+    if (head.kind !== 'found') return head.kind;
+    // Single-part PUTs to an SSE-S3 bucket have the MD5 of their bytes as ETag.
+    const md5 = createHash('md5').update(body).digest('hex');
+    return head.etag === md5 ? 'ours' : 'other';
+  }
+
+  /** What a HeadObject says of a key: found (its ETag, and whether it is a void), absent, or unknown. */
+  private async head(
+    key: string,
+  ): Promise<
+    | { kind: 'found'; etag: string; void: boolean }
+    | { kind: 'absent' }
+    | { kind: 'unknown'; err: unknown }
+  > {
     try {
       const head = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
       );
-      // Single-part PUTs to an SSE-S3 bucket have the MD5 of their bytes as ETag.
-      const md5 = createHash('md5').update(body).digest('hex');
-      return head.ETag?.replaceAll('"', '') === md5 ? 'ours' : 'other';
+      return {
+        kind: 'found',
+        etag: head.ETag?.replaceAll('"', '') ?? '',
+        void: isVoid(head.Metadata),
+      };
     } catch (err: unknown) {
-      return statusOf(err) === 404 || errorName(err) === 'NotFound' ? 'absent' : 'unknown';
+      if (statusOf(err) === 404 || errorName(err) === 'NotFound') return { kind: 'absent' };
+      return { kind: 'unknown', err };
     }
   }
 }
