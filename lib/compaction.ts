@@ -1,12 +1,10 @@
 import { gunzipCompacted, gzipCompacted } from './compacted';
 import { collect, mapLimit } from './concurrency';
 import { decodeSegment } from './jsonl';
-import { compactedKey, hourPartitionsBack, isCompactedKey } from './keys';
+import { compactedKey, HOUR_MS, hourPartitionsBack, isCompactedKey } from './keys';
 import { describeError, log } from './log';
 import { compareEntries, type RingEntry } from './ring';
 import type { CompactionStore } from './segment-store';
-
-const HOUR_MS = 3_600_000;
 
 /** How a compaction run chooses its hours. */
 export interface CompactionOptions {

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
  */
 export const OPS_ROOT = 'ops/';
 
-const HOUR_MS = 3_600_000;
+/** One hour in milliseconds. */
+export const HOUR_MS = 3_600_000;
 const COMPACTED_SUFFIX = '-compacted.jsonl.gz';
 const KEY_PATTERN =
   /^ops\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-(?:[0-9a-z]+\.jsonl|compacted\.jsonl\.gz)$/;

@@ -1,6 +1,6 @@
 import { collect, mapLimit } from './concurrency';
 import { IdMemory } from './id-memory';
-import { hourPartitionsBack, keyFloor, OPS_ROOT } from './keys';
+import { HOUR_MS, hourPartitionsBack, keyFloor, OPS_ROOT } from './keys';
 import { describeError, log } from './log';
 import type { ObservedOp } from './op';
 import { Ring, type RingEntry, type Stats } from './ring';
@@ -385,12 +385,12 @@ export class Observer {
     const now = this.now();
     // hours + 1 partitions: the oldest one is only partly inside the window.
     const keys = Array.from({ length: hours + 1 }, (_, i) =>
-      statsHourKey(new Date(now - i * 3.6e6)),
+      statsHourKey(new Date(now - i * HOUR_MS)),
     );
     const perHour = await mapLimit(keys.reverse(), this.readConcurrency, async (key) =>
       decodeHour(await this.store.getDocument(key)),
     );
-    const since = new Date(now - hours * 3.6e6).toISOString();
+    const since = new Date(now - hours * HOUR_MS).toISOString();
     return perHour.flat().filter((s) => s.generated_at >= since);
   }
 
@@ -402,7 +402,10 @@ export class Observer {
   private async newestSegments(at: number): Promise<Segment[]> {
     const { cap, skewMs, coldStartHours } = this.options;
     // Start from the partition a container whose clock runs ahead could be writing to.
-    const partitions = hourPartitionsBack(at + skewMs, coldStartHours + Math.ceil(skewMs / 3.6e6));
+    const partitions = hourPartitionsBack(
+      at + skewMs,
+      coldStartHours + Math.ceil(skewMs / HOUR_MS),
+    );
     const found: Segment[] = [];
     // Ops are counted by segment: while an hour is being compacted, an op can
     // be in its segment and in the compacted object, and must count once.
