@@ -1,16 +1,16 @@
 import type { Context } from 'aws-lambda';
-import { compactRequest } from '../lib/api';
-import { CompactionError, type CompactionSummary, compactHours } from '../lib/compaction';
-import { log } from '../lib/log';
-import { config, getCompactionStore } from '../lib/runtime';
-import { countCompaction, withTelemetry } from '../lib/telemetry';
+import { compactRequest } from '../lib/ingest/requests';
+import { CompactionError, type CompactionSummary, compactHours } from '../lib/lake/compaction';
+import { log } from '../lib/platform/log';
+import { countCompaction, withTelemetry } from '../lib/platform/metrics';
+import { config, getCompactionStore } from '../lib/platform/runtime';
 
 /** Hours are not started with less than this left before the function's timeout. */
 const TIME_RESERVE_MS = 60_000;
 
 /**
  * Scheduled every hour, and runnable by hand: merges each closed hour's
- * segments into one compacted object (see lib/compaction.ts). A failed hour
+ * segments into one compacted object (see lib/lake/compaction.ts). A failed hour
  * fails the invocation after the others are done; the next run retries it.
  */
 export const handler = withTelemetry(

@@ -1,7 +1,7 @@
-import { eventAnswer, opFromBody } from '../lib/api';
-import { httpHandler, json, readJsonBody } from '../lib/http';
-import { admit, getObserver } from '../lib/runtime';
-import { countIngest } from '../lib/telemetry';
+import { httpHandler, json, readJsonBody } from '../lib/http/http';
+import { eventAnswer, opFromBody } from '../lib/ingest/requests';
+import { countIngest } from '../lib/platform/metrics';
+import { admit, getObserver } from '../lib/platform/runtime';
 
 /** POST /observer/event: one op, acknowledged with 201 once it is in S3 (200 for a known id). */
 export const handler = httpHandler(async (event) => {

@@ -1,7 +1,7 @@
-import { batchAnswer, opsFromBatchBody } from '../lib/api';
-import { httpHandler, json, readJsonBody } from '../lib/http';
-import { admit, getObserver } from '../lib/runtime';
-import { countBatch, countBatchFailure } from '../lib/telemetry';
+import { httpHandler, json, readJsonBody } from '../lib/http/http';
+import { batchAnswer, opsFromBatchBody } from '../lib/ingest/requests';
+import { countBatch, countBatchFailure } from '../lib/platform/metrics';
+import { admit, getObserver } from '../lib/platform/runtime';
 
 /** POST /observer/events: up to 500 ops, written as one segment; 201, or 207 with per-op results. */
 export const handler = httpHandler(async (event) => {

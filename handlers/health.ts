@@ -1,5 +1,5 @@
-import { httpHandler, json } from '../lib/http';
-import { getObserver, takeColdStart } from '../lib/runtime';
+import { httpHandler, json } from '../lib/http/http';
+import { getObserver, takeColdStart } from '../lib/platform/runtime';
 
 /** The deployed version, set at build time by serverless.yml (absent in tests). */
 const VERSION = process.env.OBSERVER_VERSION ?? 'dev';

@@ -1,6 +1,6 @@
-import { historyHours } from '../lib/api';
-import { httpHandler, json } from '../lib/http';
-import { admit, getObserver } from '../lib/runtime';
+import { httpHandler, json } from '../lib/http/http';
+import { historyHours } from '../lib/ingest/requests';
+import { admit, getObserver } from '../lib/platform/runtime';
 
 /** GET /observer/stats/history?hours=N: the stats snapshots of the last N hours, oldest first. */
 export const handler = httpHandler(async (event) => {

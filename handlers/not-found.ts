@@ -1,4 +1,4 @@
-import { HttpError, httpHandler } from '../lib/http';
+import { HttpError, httpHandler } from '../lib/http/http';
 
 /** The methods each route takes, for a 405 that says which. */
 const ROUTES: Record<string, string> = {

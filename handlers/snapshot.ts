@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { log } from '../lib/log';
-import { getObserver, takeColdStart } from '../lib/runtime';
-import { MetricName, metrics, withTelemetry } from '../lib/telemetry';
+import { log } from '../lib/platform/log';
+import { MetricName, metrics, withTelemetry } from '../lib/platform/metrics';
+import { getObserver, takeColdStart } from '../lib/platform/runtime';
 
 /**
  * Scheduled every minute: refresh the ring, then write the stats snapshot and

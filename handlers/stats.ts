@@ -1,6 +1,6 @@
-import { httpHandler, json } from '../lib/http';
-import { admit, getObserver } from '../lib/runtime';
-import { measuredStats } from '../lib/telemetry';
+import { httpHandler, json } from '../lib/http/http';
+import { measuredStats } from '../lib/platform/metrics';
+import { admit, getObserver } from '../lib/platform/runtime';
 
 /** GET /observer/stats: aggregates over the ring, refreshed from S3 first. */
 export const handler = httpHandler(async (event) => {

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createS3Client } from '../lib/s3-client';
+import { checkS3, percentile, sendLoad, serverErrors } from '../dev/load-run';
+import { createS3Client } from '../lib/storage/s3-client';
 import { type Offline, startOffline } from '../test/support/serverless';
-import { checkS3, percentile, sendLoad, serverErrors } from './load-run';
 import { type LocalS3, spawnLocalS3 } from './local-s3';
 
 const { values } = parseArgs({

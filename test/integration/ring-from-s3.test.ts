@@ -1,9 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { mapLimit } from '../../lib/concurrency';
-import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/jsonl';
-import { segmentKey } from '../../lib/keys';
-import { S3SegmentStore, VOID_METADATA } from '../../lib/s3-segment-store';
+import { mapLimit } from '../../lib/platform/concurrency';
+import { segmentKey } from '../../lib/storage/keys';
+import { S3SegmentStore, VOID_METADATA } from '../../lib/storage/s3-store';
+import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/storage/segment-codec';
 import { clearCounts, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { seededRandom } from '../support/fake-bucket';

@@ -1,10 +1,10 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { Observer } from '../../lib/observer';
-import type { ObservedOp } from '../../lib/op';
-import { S3SegmentStore } from '../../lib/s3-segment-store';
-import { type SegmentStore, storeView } from '../../lib/segment-store';
-import { CHECKPOINT_KEY } from '../../lib/snapshot';
+import type { ObservedOp } from '../../lib/ingest/op';
+import { Observer } from '../../lib/ring/observer';
+import { CHECKPOINT_KEY } from '../../lib/stats/snapshot';
+import { S3SegmentStore } from '../../lib/storage/s3-store';
+import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats, httpEvent } from '../support/events';
 import { getText, listKeys, putText, rawClient, uniquePrefix } from '../support/s3';

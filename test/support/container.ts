@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../lib/http';
+import type { HttpEvent, HttpResult } from '../../lib/http/http';
 import { countRequests } from './s3';
 
 type Handler = (event: HttpEvent, context?: Context) => Promise<HttpResult>;
@@ -10,7 +10,7 @@ export interface Container {
   event: Handler;
   stats: Handler;
   health: Handler;
-  runtime: typeof import('../../lib/runtime');
+  runtime: typeof import('../../lib/platform/runtime');
   requests: Record<string, number>;
 }
 
@@ -26,7 +26,7 @@ export async function freshContainer(env: Record<string, string | undefined>): P
     else process.env[k] = v;
   }
   try {
-    const runtime = await import('../../lib/runtime');
+    const runtime = await import('../../lib/platform/runtime');
     const requests = countRequests(runtime.s3());
     const [event, stats, health] = await Promise.all([
       import('../../handlers/event'),

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { mockClient } from 'aws-sdk-client-mock';
 
-export { seededRandom } from './random';
+export { seededRandom } from '../../dev/random';
 
 /** The ways a PutObject fails in the fake, from "S3 refused it" to "it lands after the client gave up". */
 export const PUT_FAULTS = [

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { encodeSegment } from '../../lib/jsonl';
-import { isSegmentKey, segmentKey, uniqueSuffixes } from '../../lib/keys';
-import type { ObservedOp } from '../../lib/op';
-import type { RingEntry } from '../../lib/ring';
+import type { ObservedOp } from '../../lib/ingest/op';
+import type { RingEntry } from '../../lib/ring/ring';
+import { isSegmentKey, segmentKey, uniqueSuffixes } from '../../lib/storage/keys';
+import { encodeSegment } from '../../lib/storage/segment-codec';
 import {
   type CompactionStore,
   ConcurrentWriteError,
   replayObject,
   type SegmentStore,
   type StoredObject,
-} from '../../lib/segment-store';
+} from '../../lib/storage/store';
 
 /**
  * The segment store in memory, with the S3 store's key layout and replay

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
-import { createS3Client } from '../../lib/s3-client';
-import { listKeysIn } from '../../scripts/s3-tools';
+import { listKeysIn } from '../../dev/s3-tools';
+import { createS3Client } from '../../lib/storage/s3-client';
 
 /** A plain client for the test S3 server, to arrange and inspect what is stored. */
 export function rawClient(): S3Client {
@@ -34,4 +34,4 @@ export async function getText(client: S3Client, key: string): Promise<string> {
   return (await res.Body?.transformToString('utf-8')) ?? '';
 }
 
-export { countRequests, listKeysIn } from '../../scripts/s3-tools';
+export { countRequests, listKeysIn } from '../../dev/s3-tools';

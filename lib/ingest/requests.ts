@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { HttpError } from '../http/http';
+import type { RecordResult } from '../ring/observer';
+import { MAX_HISTORY_HOURS } from '../stats/snapshot';
+import { describeIssues, type FieldIssue, MAX_OP_BYTES, type ObservedOp, parseOp } from './op';
+
+/** The most ops one batch request may carry. */
+export const MAX_BATCH_OPS = 500;
+
+/** Why one op of a request was refused. */
+export interface Rejection {
+  index: number;
+  status: 400 | 413;
+  error: string;
+  fields?: FieldIssue[];
+}
+
+/** Validates one op: the op with defaults applied, or why it was refused. */
+function validate(
+  body: unknown,
+  receivedAt: Date,
+  index: number,
+): { op: ObservedOp } | { rejection: Rejection } {
+  const result = parseOp(body, receivedAt);
+  if (result.ok) return { op: result.op };
+  if ('tooLarge' in result) {
+    return {
+      rejection: {
+        index,
+        status: 413,
+        error: `op is ${result.bytes} bytes serialized; the limit is ${MAX_OP_BYTES}`,
+      },
+    };
+  }
+  return {
+    rejection: {
+      index,
+      status: 400,
+      error: `invalid op: ${describeIssues(result.issues)}`,
+      fields: result.issues,
+    },
+  };
+}
+
+/** The op a request body carries, with defaults applied, or a 400/413 naming what is wrong. */
+export function opFromBody(body: unknown, receivedAt: Date): ObservedOp {
+  const result = validate(body, receivedAt, 0);
+  if ('op' in result) return result.op;
+  const { status, error, fields } = result.rejection;
+  throw new HttpError(status, error, fields ? { fields } : {});
+}
+
+const idOf = (op: ObservedOp) => (op.id !== undefined ? { id: op.id } : {});
+
+/** The answer to a single op: 201 when written, 200 when it was a duplicate. */
+export function eventAnswer(
+  op: ObservedOp,
+  result: RecordResult,
+): { status: number; body: object } {
+  const base = { ok: true, timestamp: op.timestamp, source: op.source, ...idOf(op) };
+  if (result.duplicate[0]) return { status: 200, body: { ...base, duplicate: true } };
+  return { status: 201, body: { ...base, key: result.key } };
+}
+
+/** One op of a batch that passed validation, with its place in the request. */
+export interface BatchItem {
+  index: number;
+  op: ObservedOp;
+}
+
+/**
+ * The ops of a batch body (a JSON array, or `{"ops": [...]}`), each validated
+ * on its own: at most 500 (413 beyond), at least one valid (400 otherwise).
+ */
+export function opsFromBatchBody(
+  body: unknown,
+  receivedAt: Date,
+): { valid: BatchItem[]; rejected: Rejection[] } {
+  const wrapped =
+    typeof body === 'object' && body !== null ? (body as { ops?: unknown }).ops : undefined;
+  const list = Array.isArray(body) ? body : Array.isArray(wrapped) ? wrapped : undefined;
+  if (list === undefined) {
+    throw new HttpError(400, 'body must be a JSON array of ops, or {"ops": [...]}');
+  }
+  if (list.length === 0) throw new HttpError(400, 'the batch is empty');
+  if (list.length > MAX_BATCH_OPS) {
+    throw new HttpError(413, `the batch has ${list.length} ops; the limit is ${MAX_BATCH_OPS}`);
+  }
+  const valid: BatchItem[] = [];
+  const rejected: Rejection[] = [];
+  list.forEach((item: unknown, index) => {
+    const result = validate(item, receivedAt, index);
+    if ('op' in result) valid.push({ index, op: result.op });
+    else rejected.push(result.rejection);
+  });
+  if (valid.length === 0) {
+    throw new HttpError(400, 'no valid op in the batch', { accepted: [], rejected });
+  }
+  return { valid, rejected };
+}
+
+/** The answer to a batch: 201 when every op was accepted, 207 with both lists otherwise. */
+export function batchAnswer(
+  valid: readonly BatchItem[],
+  rejected: readonly Rejection[],
+  result: RecordResult,
+): { status: number; body: object } {
+  const accepted = valid.map((item, i) => ({
+    index: item.index,
+    ...idOf(item.op),
+    ...(result.duplicate[i] ? { duplicate: true } : {}),
+  }));
+  return {
+    status: rejected.length === 0 ? 201 : 207,
+    body: { ok: rejected.length === 0, key: result.key ?? null, accepted, rejected },
+  };
+}
+
+const HoursSchema = z.coerce
+  .number({ error: 'hours must be a whole number' })
+  .int({ error: 'hours must be a whole number' })
+  .min(1, { error: 'hours must be at least 1' })
+  .max(MAX_HISTORY_HOURS, { error: `hours must be at most ${MAX_HISTORY_HOURS}` })
+  .default(24);
+
+const CompactRequestSchema = z.looseObject({
+  afterHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .optional(),
+  lookbackHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 400)
+    .optional(),
+});
+
+/** What a compact invocation asks for: a scheduled event asks for nothing (the defaults). */
+export type CompactRequest = Pick<
+  z.infer<typeof CompactRequestSchema>,
+  'afterHours' | 'lookbackHours'
+>;
+
+/**
+ * The overrides a hand-run compaction passes (`{"lookbackHours": 720}` to
+ * catch up on a month); a scheduled event carries none. Anything else fails
+ * the invocation, naming the field.
+ */
+export function compactRequest(event: unknown): CompactRequest {
+  const parsed = CompactRequestSchema.safeParse(event ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RangeError(
+      `invalid compact request: ${issue?.path.join('.') || '(event)'}: ${issue?.message ?? 'bad value'}`,
+    );
+  }
+  const { afterHours, lookbackHours } = parsed.data;
+  return {
+    ...(afterHours !== undefined ? { afterHours } : {}),
+    ...(lookbackHours !== undefined ? { lookbackHours } : {}),
+  };
+}
+
+/** The `hours` query parameter of the history route: 1–168, default 24, or a 400. */
+export function historyHours(query: Record<string, string | undefined> | undefined): number {
+  const raw = query?.hours;
+  const parsed = HoursSchema.safeParse(raw === undefined || raw === '' ? undefined : raw);
+  if (!parsed.success) {
+    throw new HttpError(400, `invalid query: ${parsed.error.issues[0]?.message ?? 'bad hours'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,241 @@
+import { collect, mapLimit } from '../platform/concurrency';
+import { describeError, log } from '../platform/log';
+import { compareEntries, type RingEntry } from '../ring/ring';
+import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
+import { compactedKey, HOUR_MS, hourPartitionsBack, isCompactedKey } from '../storage/keys';
+import { decodeSegment } from '../storage/segment-codec';
+import type { CompactionStore } from '../storage/store';
+
+/** How a compaction run chooses its hours. */
+export interface CompactionOptions {
+  /** The clock, ms since the epoch. */
+  now: number;
+  /** Only hours that closed at least this many hours ago are compacted. */
+  afterHours: number;
+  /** How many such hours a run looks at, newest first. */
+  lookbackHours: number;
+  /** Segments fetched at once. */
+  readConcurrency?: number;
+  /** Checked before each hour; true stops the run there (the function is about to time out). */
+  outOfTime?: () => boolean;
+}
+
+/** What happened to one hour partition. */
+export type PartitionResult =
+  | { partition: string; status: 'clean'; leftAlone: string[] }
+  | {
+      partition: string;
+      status: 'compacted';
+      key: string;
+      /** Segments merged into the compacted object and then deleted. */
+      segments: number;
+      /** Ops the compacted object holds. */
+      ops: number;
+      /** Whether the compacted object was (re)written, or already held every op. */
+      written: boolean;
+      /** Segments left in place because a line of theirs could not be read. */
+      leftAlone: string[];
+    }
+  | { partition: string; status: 'failed'; error: string };
+
+/** The outcome of a run over many hours. */
+export interface CompactionSummary {
+  partitions: number;
+  compacted: number;
+  segments_deleted: number;
+  ops_compacted: number;
+  left_alone: number;
+  failed: { partition: string; error: string }[];
+  stopped_early: boolean;
+}
+
+/** A partition that cannot be compacted safely as it is; it is left for an operator. */
+export class CompactionError extends Error {
+  override name = 'CompactionError';
+}
+
+/**
+ * The hour partitions a run looks at, newest first: `lookbackHours` of
+ * them, the newest being the last hour that closed at least `afterHours`
+ * hours before `now`.
+ */
+export function partitionsToCompact(now: number, afterHours: number, lookbackHours: number) {
+  return hourPartitionsBack(now - (afterHours + 1) * HOUR_MS, Math.max(0, lookbackHours - 1));
+}
+
+/**
+ * The ops of an hour as one list in log order: the compacted object's ops,
+ * replaced by a segment's own ops wherever that segment still exists.
+ */
+export function mergeEntries(
+  compacted: readonly RingEntry[],
+  segments: readonly RingEntry[],
+): RingEntry[] {
+  const fresh = new Set(segments.map((e) => e.key));
+  return [...compacted.filter((e) => !fresh.has(e.key)), ...segments].sort(compareEntries);
+}
+
+/** True when both lists hold the same ops at the same keys and lines, field order aside. */
+export function sameEntries(a: readonly RingEntry[], b: readonly RingEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => {
+    const y = b[i] as RingEntry;
+    return x.key === y.key && x.line === y.line && canonical(x.op) === canonical(y.op);
+  });
+}
+
+/**
+ * Compacts every eligible hour (see `partitionsToCompact`), newest first.
+ * A failed hour is logged and reported, and the run goes on with the next.
+ */
+export async function compactHours(
+  store: CompactionStore,
+  options: CompactionOptions,
+): Promise<CompactionSummary> {
+  const summary: CompactionSummary = {
+    partitions: 0,
+    compacted: 0,
+    segments_deleted: 0,
+    ops_compacted: 0,
+    left_alone: 0,
+    failed: [],
+    stopped_early: false,
+  };
+  for (const partition of partitionsToCompact(
+    options.now,
+    options.afterHours,
+    options.lookbackHours,
+  )) {
+    if (options.outOfTime?.()) {
+      summary.stopped_early = true;
+      log.warn('compaction stopped before the time limit; the next run goes on', { partition });
+      break;
+    }
+    summary.partitions++;
+    const result = await compactPartition(store, partition, options.readConcurrency);
+    if (result.status === 'failed') {
+      summary.failed.push({ partition, error: result.error });
+      continue;
+    }
+    summary.left_alone += result.leftAlone.length;
+    if (result.status === 'compacted') {
+      summary.compacted++;
+      summary.segments_deleted += result.segments;
+      summary.ops_compacted += result.ops;
+    }
+  }
+  return summary;
+}
+
+/**
+ * Merges an hour's segments into its one compacted object, then deletes
+ * them. Each step leaves a state every reader counts right, so a crash
+ * between any two loses nothing and the next run finishes the job:
+ *
+ * 1. list the hour; nothing but the compacted object (or nothing) → done;
+ * 2. read the compacted object, if any (a damaged one stops here);
+ * 3. read the segments; one with an unreadable line is left alone (an
+ *    empty one holds nothing to keep, and is deleted with the others);
+ * 4. unless the compacted object already holds exactly these ops, write
+ *    the merged list, conditionally (only over the version read in 2),
+ *    and read it back byte for byte;
+ * 5. delete the segments it now holds.
+ */
+export async function compactPartition(
+  store: CompactionStore,
+  partition: string,
+  readConcurrency = 16,
+): Promise<PartitionResult> {
+  try {
+    const key = compactedKey(partition);
+    const listed = await collect(store.list(partition));
+    const segmentKeys = listed.filter((k) => !isCompactedKey(k));
+    if (segmentKeys.length === 0) return { partition, status: 'clean', leftAlone: [] };
+
+    const current = listed.includes(key) ? await store.getObject(key) : undefined;
+    const compacted = current ? decodeCompactedStrictly(key, current.body) : [];
+
+    const read = await mapLimit(segmentKeys, readConcurrency, async (k) => ({
+      key: k,
+      object: await store.getObject(k),
+    }));
+    const merged: RingEntry[] = [];
+    const leftAlone: string[] = [];
+    const done: string[] = [];
+    for (const { key: k, object } of read) {
+      if (object === undefined) continue; // deleted since the listing (by a run before this one)
+      const { ops, skipped } = decodeSegment(Buffer.from(object.body).toString('utf-8'));
+      if (skipped.length > 0) {
+        // Deleting it would drop bytes the compacted object cannot carry (an empty one has none).
+        leftAlone.push(k);
+        log.warn('segment left uncompacted: it has lines that cannot be read', {
+          key: k,
+          skipped: skipped.length,
+        });
+        continue;
+      }
+      done.push(k);
+      ops.forEach((op, line) => {
+        merged.push({ key: k, line, op });
+      });
+    }
+    if (done.length === 0) return { partition, status: 'clean', leftAlone };
+    const entries = mergeEntries(compacted, merged);
+    const written = !sameEntries(compacted, entries);
+    if (written) {
+      const body = gzipCompacted(entries);
+      const check = gunzipCompacted(body);
+      if ('error' in check || !sameEntries(check.entries, entries)) {
+        throw new CompactionError('the ops do not read back from the compacted encoding');
+      }
+      await store.putObject(key, body, current ? current.etag : null);
+      const back = await store.getObject(key);
+      if (back === undefined || !Buffer.from(back.body).equals(body)) {
+        throw new CompactionError(`${key} did not read back as written; nothing deleted`);
+      }
+    }
+    await store.deleteObjects(done);
+    log.info('hour compacted', {
+      partition,
+      key,
+      segments: done.length,
+      ops: entries.length,
+      written,
+      left_alone: leftAlone.length,
+    });
+    return {
+      partition,
+      status: 'compacted',
+      key,
+      segments: done.length,
+      ops: entries.length,
+      written,
+      leftAlone,
+    };
+  } catch (err: unknown) {
+    log.error('hour not compacted; the next run retries it', { partition, ...describeError(err) });
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return { partition, status: 'failed', error };
+  }
+}
+
+function decodeCompactedStrictly(key: string, body: Uint8Array): RingEntry[] {
+  const decoded = gunzipCompacted(body);
+  if ('error' in decoded) throw new CompactionError(`${key} is damaged: ${decoded.error}`);
+  if (decoded.skipped.length > 0) {
+    const first = decoded.skipped[0];
+    throw new CompactionError(
+      `${key} is damaged: ${decoded.skipped.length} unreadable lines (line ${first?.line}: ${first?.reason})`,
+    );
+  }
+  return decoded.entries;
+}
+
+// JSON with object keys sorted, so field order does not matter.
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

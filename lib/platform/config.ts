@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { DEFAULT_RING_CAP } from '../ring/ring';
+
+/** The shortest API token accepted, from the environment or from SSM. */
+export const MIN_TOKEN_LENGTH = 16;
+
+// serverless-offline hands unset `${env:X, ''}` variables over as "": treat them as unset.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const intInRange = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(min, { error: `${name} must be >= ${min}` })
+    .max(max, { error: `${name} must be <= ${max}` });
+
+/** The environment the functions read, validated once per cold start. */
+export const ConfigSchema = z
+  .object({
+    OBSERVER_BUCKET: z
+      .string({ error: 'OBSERVER_BUCKET is required (the S3 bucket that holds the ops)' })
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: 'OBSERVER_BUCKET must be a valid S3 bucket name',
+      }),
+    OBSERVER_PREFIX: optional(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9!_.*'()/-]*$/, {
+          error: "OBSERVER_PREFIX may hold only letters, digits, / and !_.*'()-",
+        })
+        .refine((p) => !p.startsWith('/'), { error: 'OBSERVER_PREFIX must not start with /' }),
+    ),
+    S3_ENDPOINT: optional(
+      z.url({
+        protocol: /^https?$/,
+        error: 'S3_ENDPOINT must be an http(s) URL such as http://127.0.0.1:4569',
+      }),
+    ),
+    S3_ACCESS_KEY_ID: optional(z.string()),
+    S3_SECRET_ACCESS_KEY: optional(z.string()),
+    OBSERVER_RING_CAP: optional(intInRange('OBSERVER_RING_CAP', 1, 100_000)),
+    OBSERVER_API_TOKEN: optional(
+      z.string().min(MIN_TOKEN_LENGTH, {
+        error: `OBSERVER_API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`,
+      }),
+    ),
+    OBSERVER_API_TOKEN_PARAM: optional(
+      z
+        .string()
+        .max(2048, { error: 'OBSERVER_API_TOKEN_PARAM must be at most 2048 characters' })
+        .regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
+          error:
+            'OBSERVER_API_TOKEN_PARAM must be an SSM parameter name such as /observer/api-token',
+        }),
+    ),
+    OBSERVER_SKEW_MS: optional(intInRange('OBSERVER_SKEW_MS', 0, 3_600_000)),
+    OBSERVER_COLD_START_HOURS: optional(intInRange('OBSERVER_COLD_START_HOURS', 0, 24 * 90)),
+    OBSERVER_COMPACT_AFTER_HOURS: optional(intInRange('OBSERVER_COMPACT_AFTER_HOURS', 1, 24 * 30)),
+    OBSERVER_COMPACT_LOOKBACK_HOURS: optional(
+      intInRange('OBSERVER_COMPACT_LOOKBACK_HOURS', 1, 24 * 400),
+    ),
+    AWS_REGION: optional(z.string()),
+  })
+  .refine(
+    (env) => env.OBSERVER_API_TOKEN === undefined || env.OBSERVER_API_TOKEN_PARAM === undefined,
+    {
+      error: 'set OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM, not both',
+    },
+  )
+  .transform((env) => ({
+    bucket: env.OBSERVER_BUCKET,
+    prefix: normalizePrefix(env.OBSERVER_PREFIX ?? ''),
+    s3Endpoint: env.S3_ENDPOINT,
+    // Only with S3_ENDPOINT; s3rver's fixed account is the default.
+    s3Credentials: {
+      accessKeyId: env.S3_ACCESS_KEY_ID ?? 'S3RVER',
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? 'S3RVER',
+    },
+    ringCap: env.OBSERVER_RING_CAP ?? DEFAULT_RING_CAP,
+    apiToken: env.OBSERVER_API_TOKEN,
+    apiTokenParam: env.OBSERVER_API_TOKEN_PARAM,
+    skewMs: env.OBSERVER_SKEW_MS ?? 15_000,
+    coldStartHours: env.OBSERVER_COLD_START_HOURS ?? 168,
+    compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 2,
+    compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
+    region: env.AWS_REGION ?? 'us-east-1',
+  }));
+
+export type Config = z.output<typeof ConfigSchema>;
+
+/** A configuration value is missing or bad; the message names it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment or throws a ConfigError naming every bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => i.message).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+// A prefix is a folder: "tenant-a" and "tenant-a/" both mean keys under "tenant-a/".
+function normalizePrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}

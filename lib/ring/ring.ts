@@ -1,0 +1,140 @@
+import { DEFAULT_SOURCE, type ObservedOp } from '../ingest/op';
+import { Deque } from './deque';
+
+/** How many recent scenario ops stats report. */
+export const RECENT_SCENARIOS = 10;
+
+/** The default ring capacity, as in the Go original. */
+export const DEFAULT_RING_CAP = 2000;
+
+/** An op in the ring with its place in the log: segment key, then line in that segment. */
+export interface RingEntry {
+  key: string;
+  line: number;
+  op: ObservedOp;
+}
+
+/** The digest of one scenario op in stats. Absent fields are left out. */
+export interface ScenarioOpDigest {
+  ts: string;
+  ok: boolean;
+  staffer?: string;
+  kind?: string;
+  role?: string;
+}
+
+/** The stats JSON, key for key as the Go and Rust services answer it. */
+export interface Stats {
+  total: number;
+  successes: number;
+  failures: number;
+  by_source: Record<string, number>;
+  recent_scenario_ops: ScenarioOpDigest[];
+}
+
+/** Log order: segment key, then line. */
+export function compareEntries(a: RingEntry, b: RingEntry): number {
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+  return a.line - b.line;
+}
+
+/**
+ * The last `cap` ops in log order, with counters kept as ops enter and leave,
+ * so stats cost O(sources + 10) however full the ring is.
+ */
+export class Ring {
+  private readonly entries: Deque<RingEntry>;
+  private readonly scenarios = new Deque<RingEntry>();
+  private readonly bySource = new Map<string, number>();
+  private successes = 0;
+
+  constructor(readonly cap: number = DEFAULT_RING_CAP) {
+    if (!Number.isInteger(cap) || cap < 1)
+      throw new RangeError(`ring cap must be >= 1, got ${cap}`);
+    this.entries = new Deque(Math.min(cap, 1024));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The oldest entry, if any. */
+  oldest(): RingEntry | undefined {
+    return this.entries.first();
+  }
+
+  /** The newest entry, if any. */
+  newest(): RingEntry | undefined {
+    return this.entries.last();
+  }
+
+  /**
+   * Adds an entry in log order and evicts the oldest beyond `cap`. An entry
+   * older than everything in a full ring would be evicted at once, so it is
+   * not added; returns whether it was.
+   */
+  insert(entry: RingEntry): boolean {
+    const newest = this.entries.last();
+    if (newest === undefined || compareEntries(newest, entry) <= 0) {
+      this.entries.push(entry);
+      if (isScenario(entry)) this.scenarios.push(entry);
+    } else {
+      const oldest = this.entries.first() as RingEntry;
+      if (this.entries.length >= this.cap && compareEntries(entry, oldest) < 0) return false;
+      this.entries.insertAt(this.entries.upperBound(entry, compareEntries), entry);
+      if (isScenario(entry)) {
+        this.scenarios.insertAt(this.scenarios.upperBound(entry, compareEntries), entry);
+      }
+    }
+    this.count(entry.op, 1);
+    if (this.entries.length > this.cap) this.evictOldest();
+    return true;
+  }
+
+  /** Entries oldest first. */
+  *[Symbol.iterator](): IterableIterator<RingEntry> {
+    yield* this.entries;
+  }
+
+  /** The stats JSON over what the ring holds. */
+  stats(): Stats {
+    const total = this.entries.length;
+    return {
+      total,
+      successes: this.successes,
+      failures: total - this.successes,
+      by_source: Object.fromEntries(this.bySource),
+      recent_scenario_ops: this.scenarios.tail(RECENT_SCENARIOS).map((e) => digest(e.op)),
+    };
+  }
+
+  private evictOldest(): void {
+    const gone = this.entries.shift() as RingEntry;
+    if (isScenario(gone)) this.scenarios.shift();
+    this.count(gone.op, -1);
+  }
+
+  private count(op: ObservedOp, delta: 1 | -1): void {
+    if (op.success) this.successes += delta;
+    const source = sourceOf(op);
+    const n = (this.bySource.get(source) ?? 0) + delta;
+    if (n === 0) this.bySource.delete(source);
+    else this.bySource.set(source, n);
+  }
+}
+
+function sourceOf(op: ObservedOp): string {
+  return op.source || DEFAULT_SOURCE;
+}
+
+function isScenario(entry: RingEntry): boolean {
+  return sourceOf(entry.op) === 'scenario';
+}
+
+function digest(op: ObservedOp): ScenarioOpDigest {
+  const d: ScenarioOpDigest = { ts: op.timestamp, ok: op.success };
+  if (op.staffer_id !== undefined) d.staffer = op.staffer_id;
+  if (op.event_kind !== undefined) d.kind = op.event_kind;
+  if (op.role !== undefined) d.role = op.role;
+  return d;
+}

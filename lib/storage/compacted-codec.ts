@@ -1,0 +1,85 @@
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
+import { parseStoredOp } from '../ingest/op';
+import type { RingEntry } from '../ring/ring';
+import { isCompactedKey, isSegmentKey } from './keys';
+import { decodeLines, type SkippedLine } from './segment-codec';
+
+/**
+ * The field a compacted line adds to the op: where the op was first stored
+ * (`segment`, `line`), and the op's own `_observer` field if it had one
+ * (`own`), so the op reads back exactly as it was sent.
+ */
+export const ORIGIN_FIELD = '_observer';
+
+/**
+ * One line per op: the op's own fields, as in a segment, plus
+ * `"_observer": {"segment": <original key>, "line": <index in it>}`. Every
+ * op field stays a top-level column for Athena, and readers know which
+ * segment each op came from, so an op found both here and in its segment
+ * counts once. Entries are written in log order (key, then line).
+ */
+export function encodeCompacted(entries: readonly RingEntry[]): string {
+  return entries
+    .map(({ key, line, op }) => {
+      const origin: Record<string, unknown> = { segment: key, line };
+      if (op[ORIGIN_FIELD] !== undefined) origin.own = op[ORIGIN_FIELD];
+      return `${JSON.stringify({ ...op, [ORIGIN_FIELD]: origin })}\n`;
+    })
+    .join('');
+}
+
+/**
+ * Decodes compacted lines, corruption-tolerant like a segment: a line that
+ * is not JSON, has no valid origin, or holds an invalid op is skipped and
+ * reported (1-based line numbers); every other line applies.
+ */
+export function decodeCompacted(text: string): { entries: RingEntry[]; skipped: SkippedLine[] } {
+  const { items, skipped } = decodeLines(text, toEntry);
+  return { entries: items, skipped };
+}
+
+/** The compacted object's bytes: the lines, gzip-compressed (Athena reads `.gz` transparently). */
+export function gzipCompacted(entries: readonly RingEntry[]): Buffer {
+  return gzipSync(encodeCompacted(entries), { level: 9 });
+}
+
+/**
+ * A compacted object's lines from its bytes. A truncated object yields the
+ * lines before the cut (the last, partial one is then skipped as not JSON);
+ * bytes that are not gzip at all yield an error.
+ */
+export function gunzipCompacted(
+  body: Uint8Array,
+): { entries: RingEntry[]; skipped: SkippedLine[] } | { error: string } {
+  let text: string;
+  try {
+    text = gunzipSync(body, { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf-8');
+  } catch (err: unknown) {
+    return { error: `not gzip: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  return decodeCompacted(text);
+}
+
+function toEntry(value: unknown): RingEntry | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'not a JSON object';
+  }
+  const origin = (value as Record<string, unknown>)[ORIGIN_FIELD];
+  if (typeof origin !== 'object' || origin === null) return `no ${ORIGIN_FIELD} origin`;
+  const { segment, line, own } = origin as Record<string, unknown>;
+  if (typeof segment !== 'string' || !isSegmentKey(segment) || isCompactedKey(segment)) {
+    return `${ORIGIN_FIELD}.segment is not a segment key`;
+  }
+  if (typeof line !== 'number' || !Number.isInteger(line) || line < 0) {
+    return `${ORIGIN_FIELD}.line is not a line number`;
+  }
+  // Rebuilt in the stored order, the op's own `_observer` (if any) back in its place.
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k !== ORIGIN_FIELD) fields[k] = v;
+    else if (own !== undefined) fields[k] = own;
+  }
+  const op = parseStoredOp(fields);
+  if (op === undefined) return 'not a valid op';
+  return { key: segment, line, op };
+}

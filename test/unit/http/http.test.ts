@@ -1,0 +1,325 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  authorize,
+  HttpError,
+  type HttpEvent,
+  httpHandler,
+  json,
+  MAX_BODY_BYTES,
+  readJsonBody,
+  toResponse,
+} from '../../../lib/http/http';
+import { MAX_OP_BYTES } from '../../../lib/ingest/op';
+import { opFromBody } from '../../../lib/ingest/requests';
+import { StoreUnavailableError } from '../../../lib/storage/store';
+import { bodyOf, httpEvent } from '../../support/events';
+
+const TOKEN = 'a-secret-token-0123456789';
+const NOW = new Date('2026-11-24T21:15:03.123Z');
+
+/** The HttpError a call throws; fails the test when it throws nothing or something else. */
+function httpErrorOf(fn: () => unknown): HttpError {
+  try {
+    fn();
+  } catch (err: unknown) {
+    if (err instanceof HttpError) return err;
+    throw err;
+  }
+  throw new Error('expected an HttpError');
+}
+
+function postBody(body: string, headers: Record<string, string> = {}, isBase64Encoded = false) {
+  return httpEvent({ method: 'POST', path: '/observer/event', body, headers, isBase64Encoded });
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** A JSON string literal of exactly `bytes` bytes. */
+const jsonStringOfBytes = (bytes: number) => `"${'a'.repeat(bytes - 2)}"`;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('json', () => {
+  it('answers JSON with safe headers', () => {
+    const res = json(201, { ok: true });
+
+    expect(res.statusCode).toBe(201);
+    expect(res.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-content-type-options': 'nosniff',
+    });
+    expect(res.body).toBe('{"ok":true}');
+  });
+
+  it('adds extra headers to the safe ones', () => {
+    const res = json(503, { error: 'x' }, { 'retry-after': '1' });
+
+    expect(res.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-content-type-options': 'nosniff',
+      'retry-after': '1',
+    });
+  });
+});
+
+describe('toResponse', () => {
+  it('answers an HttpError with its status, message, details and headers', () => {
+    const err = new HttpError(
+      422,
+      'unprocessable',
+      { fields: [{ field: 'endpoint', message: 'must not be empty' }] },
+      { 'x-extra': 'yes' },
+    );
+
+    const res = toResponse(err);
+
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res)).toStrictEqual({
+      error: 'unprocessable',
+      fields: [{ field: 'endpoint', message: 'must not be empty' }],
+    });
+    expect(res.headers).toMatchObject({ 'x-extra': 'yes', 'content-type': 'application/json' });
+  });
+
+  it('answers a store outage with 503 and retry-after, saying nothing was recorded', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const res = toResponse(new StoreUnavailableError('PutObject failed: SlowDown'));
+
+    expect(res.statusCode).toBe(503);
+    expect(res.headers).toMatchObject({ 'retry-after': expect.any(String) });
+    expect(bodyOf(res)).toStrictEqual({ error: expect.stringContaining('retry'), recorded: false });
+  });
+
+  it('says so when a write may or may not have been recorded', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const res = toResponse(new StoreUnavailableError('no answer', { outcome: 'unknown' }));
+
+    expect(res.statusCode).toBe(503);
+    expect(bodyOf(res)).toStrictEqual({
+      error: expect.stringContaining('may or may not have been recorded'),
+      recorded: 'unknown',
+    });
+  });
+
+  it('answers any other error with a generic 500 and does not leak its message', () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const err = new Error('connection string postgres://admin:hunter2@db', {
+      cause: new Error('ECONNREFUSED'),
+    });
+
+    const res = toResponse(err);
+
+    expect(res.statusCode).toBe(500);
+    expect(bodyOf(res)).toStrictEqual({ error: 'internal error' });
+    expect(res.body).not.toContain('hunter2');
+    expect(logged).toHaveBeenCalledOnce();
+    expect(String(logged.mock.calls[0]?.[0])).toContain('ECONNREFUSED');
+  });
+
+  it('answers a thrown non-Error value with a generic 500', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const res = toResponse('secret string');
+
+    expect(res.statusCode).toBe(500);
+    expect(bodyOf(res)).toStrictEqual({ error: 'internal error' });
+  });
+
+  it('turns whatever a wrapped handler throws into a response', async () => {
+    const handler = httpHandler(async () => {
+      throw new HttpError(404, 'no such route');
+    });
+
+    const res = await handler(httpEvent());
+
+    expect(res.statusCode).toBe(404);
+    expect(bodyOf(res)).toStrictEqual({ error: 'no such route' });
+  });
+});
+
+describe('readJsonBody', () => {
+  it('parses a JSON body', () => {
+    expect(readJsonBody(postBody('{"endpoint":"e"}', JSON_TYPE))).toEqual({ endpoint: 'e' });
+  });
+
+  it('decodes a base64-encoded body first', () => {
+    const body = Buffer.from('{"endpoint":"é"}', 'utf-8').toString('base64');
+
+    expect(readJsonBody(postBody(body, JSON_TYPE, true))).toEqual({ endpoint: 'é' });
+  });
+
+  it('accepts a body of exactly the limit', () => {
+    const body = jsonStringOfBytes(MAX_BODY_BYTES);
+
+    expect(readJsonBody(postBody(body, JSON_TYPE))).toHaveLength(MAX_BODY_BYTES - 2);
+  });
+
+  it('answers 413 for a body one byte over the limit', () => {
+    const err = httpErrorOf(() =>
+      readJsonBody(postBody(jsonStringOfBytes(MAX_BODY_BYTES + 1), JSON_TYPE)),
+    );
+
+    expect(err.status).toBe(413);
+  });
+
+  it('answers 413 for a base64-encoded body over the limit once decoded', () => {
+    const body = Buffer.from(jsonStringOfBytes(MAX_BODY_BYTES + 1)).toString('base64');
+
+    const err = httpErrorOf(() => readJsonBody(postBody(body, JSON_TYPE, true)));
+
+    expect(err.status).toBe(413);
+  });
+
+  it('applies the limit to the decoded size, not the base64 text', () => {
+    // base64 text is a third larger than the limit; the decoded body fits.
+    const body = Buffer.from(jsonStringOfBytes(MAX_BODY_BYTES)).toString('base64');
+
+    expect(readJsonBody(postBody(body, JSON_TYPE, true))).toHaveLength(MAX_BODY_BYTES - 2);
+  });
+
+  it('measures the body in bytes, not characters', () => {
+    const body = `"${'é'.repeat(10)}"`; // 12 characters, 22 bytes
+
+    const err = httpErrorOf(() => readJsonBody(postBody(body, JSON_TYPE), 20));
+
+    expect(err.status).toBe(413);
+  });
+
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/jsonp'])(
+    'answers 415 for content-type %s',
+    (type) => {
+      const err = httpErrorOf(() => readJsonBody(postBody('{}', { 'content-type': type })));
+
+      expect(err.status).toBe(415);
+    },
+  );
+
+  it.each([
+    'application/json; charset=utf-8',
+    'application/vnd.api+json',
+    'application/merge-patch+json; charset=UTF-8',
+    'Application/JSON',
+  ])('accepts content-type %s', (type) => {
+    expect(readJsonBody(postBody('{"a":1}', { 'content-type': type }))).toEqual({ a: 1 });
+  });
+
+  it('finds the content-type header whatever the case of its name', () => {
+    const err = httpErrorOf(() => readJsonBody(postBody('{}', { 'Content-Type': 'text/plain' })));
+
+    expect(err.status).toBe(415);
+  });
+
+  it('accepts a body without a content-type', () => {
+    expect(readJsonBody(postBody('{"a":1}'))).toEqual({ a: 1 });
+  });
+
+  it('answers 400 for an empty body', () => {
+    expect(httpErrorOf(() => readJsonBody(postBody('', JSON_TYPE))).status).toBe(400);
+  });
+
+  it('answers 400 for a request without a body', () => {
+    const event = httpEvent({ method: 'POST', path: '/observer/event', headers: JSON_TYPE });
+
+    expect(httpErrorOf(() => readJsonBody(event)).status).toBe(400);
+  });
+
+  it.each(['{"endpoint":', 'not json', "{'a':1}"])('answers 400 for invalid JSON %s', (body) => {
+    const err = httpErrorOf(() => readJsonBody(postBody(body, JSON_TYPE)));
+
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/JSON/);
+  });
+});
+
+describe('authorize', () => {
+  const withAuth = (value: string): HttpEvent => httpEvent({ headers: { authorization: value } });
+
+  it('lets every request through when no token is configured', () => {
+    expect(() => authorize(httpEvent(), undefined)).not.toThrow();
+  });
+
+  it('answers 401 with a Bearer challenge when the header is missing', () => {
+    const res = toResponse(httpErrorOf(() => authorize(httpEvent(), TOKEN)));
+
+    expect(res.statusCode).toBe(401);
+    expect(res.headers?.['www-authenticate']).toMatch(/^Bearer\b/);
+    expect(bodyOf(res).error).toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['a wrong token', `Bearer not-the-${TOKEN}`],
+    ['a prefix of the token', `Bearer ${TOKEN.slice(0, -1)}`],
+    ['the token plus more', `Bearer ${TOKEN}x`],
+    ['another scheme', `Basic ${TOKEN}`],
+    ['the token without a scheme', TOKEN],
+    ['an empty bearer', 'Bearer '],
+  ])('answers 401 for %s', (_label, value) => {
+    const err = httpErrorOf(() => authorize(withAuth(value), TOKEN));
+
+    expect(err.status).toBe(401);
+    expect(err.headers['www-authenticate']).toMatch(/^Bearer\b/);
+  });
+
+  it.each([`Bearer ${TOKEN}`, `bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer   ${TOKEN}  `])(
+    'lets through the right token sent as "%s"',
+    (value) => {
+      expect(() => authorize(withAuth(value), TOKEN)).not.toThrow();
+    },
+  );
+
+  it('reads the authorization header whatever the case of its name', () => {
+    const event = httpEvent({ headers: { Authorization: `Bearer ${TOKEN}` } });
+
+    expect(() => authorize(event, TOKEN)).not.toThrow();
+  });
+});
+
+describe('opFromBody', () => {
+  it('returns the op with its defaults applied', () => {
+    const op = opFromBody({ endpoint: 'e' }, NOW);
+
+    expect(op).toStrictEqual({
+      endpoint: 'e',
+      success: false,
+      timestamp: NOW.toISOString(),
+      source: 'mcp',
+    });
+  });
+
+  it('answers 400 with a fields array naming the bad field', () => {
+    const res = toResponse(httpErrorOf(() => opFromBody({ endpoint: '  ' }, NOW)));
+
+    expect(res.statusCode).toBe(400);
+    const body = bodyOf(res);
+    expect(body.error).toContain('endpoint');
+    expect(body.fields).toEqual([{ field: 'endpoint', message: expect.any(String) }]);
+  });
+
+  it('names every bad field in the 400', () => {
+    const err = httpErrorOf(() => opFromBody({ endpoint: 'e', success: 'true', id: '' }, NOW));
+
+    expect(err.status).toBe(400);
+    const fields = (err.details.fields as { field: string }[]).map((f) => f.field);
+    expect(fields.sort()).toEqual(['id', 'success']);
+  });
+
+  it('answers 400 naming (body) for a body that is not an object', () => {
+    const err = httpErrorOf(() => opFromBody([{ endpoint: 'e' }], NOW));
+
+    expect(err.status).toBe(400);
+    expect(err.details.fields).toEqual([{ field: '(body)', message: expect.any(String) }]);
+  });
+
+  it('answers 413 for an op over 64 KiB serialized', () => {
+    const err = httpErrorOf(() =>
+      opFromBody({ endpoint: 'e', blob: 'x'.repeat(MAX_OP_BYTES) }, NOW),
+    );
+
+    expect(err.status).toBe(413);
+    expect(err.message).toContain(String(MAX_OP_BYTES));
+  });
+});

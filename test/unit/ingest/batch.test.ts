@@ -1,0 +1,301 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as event } from '../../../handlers/event';
+import { handler as events } from '../../../handlers/events';
+import { handler as stats } from '../../../handlers/stats';
+import { resetRuntime } from '../../../lib/platform/runtime';
+import { gzipCompacted } from '../../../lib/storage/compacted-codec';
+import { compactedKey } from '../../../lib/storage/keys';
+import { idMarkerKey } from '../../../lib/storage/s3-store';
+import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
+import { MemorySegmentStore } from '../../support/memory-store';
+import { s3Error } from '../../support/s3-errors';
+
+const postBatch = (body: unknown) =>
+  httpEvent({
+    method: 'POST',
+    path: '/observer/events',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+
+const op = (i: number, extra: Record<string, unknown> = {}) => ({
+  endpoint: `tools/${i}`,
+  success: i % 2 === 0,
+  source: i % 3 === 0 ? 'scenario' : 'mcp',
+  ...extra,
+});
+
+describe('POST /observer/events', () => {
+  let store: MemorySegmentStore;
+
+  beforeEach(async () => {
+    store = new MemorySegmentStore();
+    resetRuntime({ store });
+    await stats(getStats()); // a warm container: its ring is loaded
+  });
+
+  it('writes a batch of 500 as one segment and counts all 500', async () => {
+    const res = await events(postBatch(Array.from({ length: 500 }, (_, i) => op(i))));
+
+    expect(res.statusCode).toBe(201);
+    expect(store.calls.append).toBe(1);
+    const body = bodyOf(res) as { key: string; accepted: unknown[]; rejected: unknown[] };
+    expect(body.accepted).toHaveLength(500);
+    expect(body.rejected).toEqual([]);
+    expect(String(store.objects.get(body.key)).trimEnd().split('\n')).toHaveLength(500);
+    expect(bodyOf(await stats(getStats()))).toMatchObject({ total: 500, successes: 250 });
+  });
+
+  it('accepts the {"ops": [...]} form', async () => {
+    const res = await events(postBatch({ ops: [op(1), op(2)] }));
+
+    expect(res.statusCode).toBe(201);
+    expect(bodyOf(await stats(getStats())).total).toBe(2);
+  });
+
+  it('answers 207 naming each rejected index, field and reason', async () => {
+    const res = await events(
+      postBatch([op(0), { endpoint: '' }, op(2), { endpoint: 'x', success: 'yes' }, 'nope']),
+    );
+
+    expect(res.statusCode).toBe(207);
+    const body = bodyOf(res) as {
+      accepted: { index: number }[];
+      rejected: { index: number; status: number; error: string }[];
+    };
+    expect(body.accepted.map((a) => a.index)).toEqual([0, 2]);
+    expect(body.rejected.map((r) => [r.index, r.status])).toEqual([
+      [1, 400],
+      [3, 400],
+      [4, 400],
+    ]);
+    expect(body.rejected[0]?.error).toMatch(/endpoint: must not be empty/);
+    expect(body.rejected[1]?.error).toMatch(/success: must be a boolean/);
+    expect(store.calls.append).toBe(1);
+    expect(bodyOf(await stats(getStats())).total).toBe(2);
+  });
+
+  it('rejects an op over 64 KiB inside a batch with 413 for that index', async () => {
+    const res = await events(postBatch([op(0), op(1, { blob: 'a'.repeat(70_000) })]));
+
+    expect(res.statusCode).toBe(207);
+    expect((bodyOf(res).rejected as { index: number; status: number }[])[0]).toMatchObject({
+      index: 1,
+      status: 413,
+    });
+  });
+
+  it.each([
+    ['501 ops', Array.from({ length: 501 }, (_, i) => op(i)), 413],
+    [
+      'a body over 1 MiB',
+      Array.from({ length: 20 }, (_, i) => op(i, { blob: 'a'.repeat(60_000) })),
+      413,
+    ],
+    ['no valid op', [{ endpoint: '' }, 42], 400],
+    ['an empty batch', [], 400],
+    ['an object without ops', { op: op(1) }, 400],
+  ])('answers %s with nothing written', async (_name, body, status) => {
+    const res = await events(postBatch(body));
+
+    expect(res.statusCode).toBe(status);
+    expect(store.calls.append).toBe(0);
+    expect(bodyOf(await stats(getStats())).total).toBe(0);
+  });
+
+  it('keeps the order of a batch in the ring', async () => {
+    await events(
+      postBatch(
+        Array.from({ length: 12 }, (_, i) => op(i, { source: 'scenario', staffer_id: `s${i}` })),
+      ),
+    );
+
+    const recent = bodyOf(await stats(getStats())).recent_scenario_ops as { staffer: string }[];
+
+    expect(recent.map((r) => r.staffer)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i + 2}`));
+  });
+});
+
+describe('ops with an id', () => {
+  let store: MemorySegmentStore;
+
+  beforeEach(async () => {
+    store = new MemorySegmentStore();
+    resetRuntime({ store });
+    await stats(getStats());
+  });
+
+  it('are counted once when the same batch is sent twice, and the repeat is not written', async () => {
+    const batch = [op(1, { id: 'a' }), op(2, { id: 'b' }), op(3)];
+    await events(postBatch(batch));
+
+    const again = await events(postBatch(batch.slice(0, 2)));
+
+    expect(again.statusCode).toBe(201);
+    expect(bodyOf(again)).toMatchObject({
+      key: null,
+      accepted: [
+        { index: 0, id: 'a', duplicate: true },
+        { index: 1, id: 'b', duplicate: true },
+      ],
+    });
+    expect(store.calls.append).toBe(1);
+    expect(bodyOf(await stats(getStats())).total).toBe(3);
+  });
+
+  it('are counted once when repeated inside one batch', async () => {
+    const res = await events(postBatch([op(1, { id: 'a' }), op(2, { id: 'a' })]));
+
+    expect(bodyOf(res).accepted).toEqual([
+      { index: 0, id: 'a' },
+      { index: 1, id: 'a', duplicate: true },
+    ]);
+    expect(bodyOf(await stats(getStats())).total).toBe(1);
+  });
+
+  it('answer a retried single op with 200 and duplicate: true', async () => {
+    expect((await event(postOp(op(1, { id: 'x' })))).statusCode).toBe(201);
+
+    const retry = await event(postOp(op(1, { id: 'x' })));
+
+    expect(retry.statusCode).toBe(200);
+    expect(bodyOf(retry)).toMatchObject({ ok: true, duplicate: true, id: 'x' });
+    expect(store.calls.append).toBe(1);
+  });
+
+  it('behave as before without an id', async () => {
+    await event(postOp(op(1)));
+    await event(postOp(op(1)));
+
+    expect(bodyOf(await stats(getStats())).total).toBe(2);
+  });
+});
+
+describe('id markers on S3', () => {
+  const s3 = mockClient(S3Client);
+  const clash = () => s3Error('PreconditionFailed', 412);
+  const isMarker = (input: { Key?: string }) => String(input.Key).includes('/ids/');
+
+  beforeEach(() => {
+    resetRuntime({ client: new S3Client({ region: 'us-east-1' }) });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+  });
+
+  afterEach(() => {
+    s3.reset();
+  });
+
+  it('take a 412 on the marker, with the segment it names present, as a duplicate', async () => {
+    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
+      if (isMarker(input)) throw clash();
+      return { ETag: '"x"' };
+    });
+    s3.on(GetObjectCommand).resolves({
+      Body: {
+        transformToString: async () =>
+          '{"id":"x","key":"ops/2026/11/24/21/20261124T210000000Z-a.jsonl"}',
+      },
+    } as never);
+    s3.on(HeadObjectCommand).resolves({});
+
+    const res = await event(postOp(op(1, { id: 'x' })));
+
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res).duplicate).toBe(true);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ IfNoneMatch: '*' });
+    expect(puts[0]?.Key).toMatch(new RegExp(`${idMarkerKey('x')}$`));
+  });
+
+  it('take the claim over when the segment the marker names was never written', async () => {
+    let markerPuts = 0;
+    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
+      if (isMarker(input) && markerPuts++ === 0) throw clash();
+      return { ETag: '"x"' };
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
+      if (String(input.Key).endsWith('compacted.jsonl.gz')) {
+        throw s3Error('NoSuchKey', 404);
+      }
+      return {
+        Body: {
+          transformToString: async () =>
+            '{"id":"x","key":"ops/2026/11/24/21/20261124T210000000Z-gone.jsonl"}',
+        },
+      };
+    });
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+
+    const res = await event(postOp(op(1, { id: 'x' })));
+
+    expect(res.statusCode).toBe(201);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.filter(isMarker)).toHaveLength(2);
+    expect(puts.filter((p) => !isMarker(p))).toHaveLength(1);
+    expect(JSON.parse(String(puts[1]?.Body)).key).toBe(bodyOf(res).key);
+  });
+
+  it.each([
+    ['its line is in the compacted hour', 'ops/2026/11/24/21/20261124T210000000Z-a.jsonl', 200],
+    [
+      'the compacted hour does not hold it',
+      'ops/2026/11/24/21/20261124T210000000Z-other.jsonl',
+      201,
+    ],
+  ])('look for a compacted segment in its hour: %s', async (_name, compactedFrom, status) => {
+    const segment = 'ops/2026/11/24/21/20261124T210000000Z-a.jsonl';
+    const hour = compactedKey('ops/2026/11/24/21/');
+    const body = gzipCompacted([
+      {
+        key: compactedFrom,
+        line: 0,
+        op: {
+          endpoint: 'x',
+          success: true,
+          timestamp: '2026-11-24T21:00:00Z',
+          source: 'mcp',
+          id: 'x',
+        },
+      },
+    ]);
+    let markerPuts = 0;
+    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
+      if (isMarker(input) && markerPuts++ === 0) throw clash();
+      return { ETag: '"x"' };
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
+      if (String(input.Key).endsWith(hour)) {
+        return { ETag: '"h"', Body: { transformToByteArray: async () => new Uint8Array(body) } };
+      }
+      return { Body: { transformToString: async () => JSON.stringify({ id: 'x', key: segment }) } };
+    });
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+
+    const res = await event(postOp(op(1, { id: 'x' })));
+
+    expect(res.statusCode).toBe(status);
+  });
+
+  it('answer 503 and write no segment when the marker cannot be written', async () => {
+    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
+      if (isMarker(input)) throw new Error('socket hang up');
+      return { ETag: '"x"' };
+    });
+
+    const res = await event(postOp(op(1, { id: 'x' })));
+
+    expect(res.statusCode).toBe(503);
+    expect(
+      s3.commandCalls(PutObjectCommand).filter((c) => !isMarker(c.args[0].input)),
+    ).toHaveLength(0);
+  });
+});

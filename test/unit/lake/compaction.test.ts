@@ -1,0 +1,271 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ObservedOp } from '../../../lib/ingest/op';
+import {
+  compactHours,
+  compactPartition,
+  mergeEntries,
+  partitionsToCompact,
+  sameEntries,
+} from '../../../lib/lake/compaction';
+import type { RingEntry } from '../../../lib/ring/ring';
+import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
+import { compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
+import { encodeSegment } from '../../../lib/storage/segment-codec';
+import { MemorySegmentStore } from '../../support/memory-store';
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2026, 10, 24, 14, 30);
+const H11 = Date.UTC(2026, 10, 24, 11);
+const P11 = 'ops/2026/11/24/11/';
+
+const op = (endpoint: string, extra: Partial<ObservedOp> = {}): ObservedOp => ({
+  endpoint,
+  success: true,
+  source: 'mcp',
+  timestamp: '2026-11-24T11:00:00.000Z',
+  ...extra,
+});
+
+/** A store with segments in the 11:00 hour: one per name, one op each (two for `pair`). */
+function hourOf(...names: string[]): { store: MemorySegmentStore; keys: string[] } {
+  const store = new MemorySegmentStore();
+  const keys = names.map((name, i) => {
+    const key = segmentKey(new Date(H11 + i * 1000), `w${i}`);
+    const ops = name === 'pair' ? [op('pair-0'), op('pair-1')] : [op(name)];
+    store.putRaw(key, encodeSegment(ops));
+    return key;
+  });
+  return { store, keys };
+}
+
+/** The entries the compacted object of 11:00 holds. */
+function compactedEntries(store: MemorySegmentStore): RingEntry[] {
+  const body = store.objects.get(compactedKey(P11));
+  if (!(body instanceof Uint8Array)) throw new Error('no compacted object');
+  const decoded = gunzipCompacted(body);
+  if ('error' in decoded) throw new Error(decoded.error);
+  return decoded.entries;
+}
+
+describe('which hours a run compacts', () => {
+  it('starts with the last hour that closed at least afterHours ago, newest first', () => {
+    // 14:30 with 2 hours: 12:00–13:00 closed 1.5 h ago (too recent); 11:00–12:00 closed 2.5 h ago.
+    expect(partitionsToCompact(NOW, 2, 3)).toEqual([
+      'ops/2026/11/24/11/',
+      'ops/2026/11/24/10/',
+      'ops/2026/11/24/09/',
+    ]);
+  });
+
+  it('takes an hour that closed exactly afterHours ago', () => {
+    expect(partitionsToCompact(Date.UTC(2026, 10, 24, 14), 2, 1)).toEqual(['ops/2026/11/24/11/']);
+  });
+});
+
+describe('compacting one hour', () => {
+  it('merges the segments into one compacted object in log order, then deletes them', async () => {
+    const { store, keys } = hourOf('a', 'pair', 'c');
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'compacted', segments: 3, ops: 4, written: true });
+    expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
+    expect(compactedEntries(store).map((e) => [e.key, e.line, e.op.endpoint])).toEqual([
+      [keys[0], 0, 'a'],
+      [keys[1], 0, 'pair-0'],
+      [keys[1], 1, 'pair-1'],
+      [keys[2], 0, 'c'],
+    ]);
+  });
+
+  it('does nothing to an hour that is already compacted', async () => {
+    const { store } = hourOf('a', 'b');
+    await compactPartition(store, P11);
+    const before = new Map(store.objects);
+    store.compaction.put = 0;
+    store.compaction.delete = 0;
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toEqual({ partition: P11, status: 'clean', leftAlone: [] });
+    expect(store.objects).toEqual(before);
+    expect(store.compaction).toMatchObject({ put: 0, delete: 0 });
+  });
+
+  it('after a crash between write and delete, only deletes (the object already holds them)', async () => {
+    const { store, keys } = hourOf('a', 'b');
+    const segments = new Map(store.objects);
+    await compactPartition(store, P11);
+    for (const [k, v] of segments) store.objects.set(k, v); // the deletes never happened
+    store.compaction.put = 0;
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 2, written: false });
+    expect(store.compaction.put).toBe(0);
+    expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
+    expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
+  });
+
+  it('merges a segment that arrived after the hour was compacted into a rewrite', async () => {
+    const { store, keys } = hourOf('a', 'b');
+    await compactPartition(store, P11);
+    const late = segmentKey(new Date(H11 + 500), 'late');
+    store.putRaw(late, encodeSegment([op('late')]));
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'compacted', segments: 1, ops: 3, written: true });
+    expect(compactedEntries(store).map((e) => e.key)).toEqual([keys[0], late, keys[1]]);
+    expect(store.objects.has(late)).toBe(false);
+  });
+
+  it('leaves a segment with an unreadable line in place, and compacts the rest', async () => {
+    const { store, keys } = hourOf('a', 'b');
+    const broken = segmentKey(new Date(H11 + 5000), 'broken');
+    store.putRaw(broken, `${JSON.stringify(op('ok'))}\nnot json\n`);
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'compacted', segments: 2, leftAlone: [broken] });
+    expect([...store.objects.keys()].sort()).toEqual([broken, compactedKey(P11)].sort());
+    expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
+    vi.restoreAllMocks();
+  });
+
+  it('deletes an empty segment with the others: it holds nothing to keep', async () => {
+    const { store, keys } = hourOf('a');
+    const empty = segmentKey(new Date(H11 + 5000), 'empty');
+    store.putRaw(empty, '');
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 1, leftAlone: [] });
+    expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
+    expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
+  });
+
+  it('touches nothing when the compacted object is damaged', async () => {
+    const { store } = hourOf('a', 'b');
+    store.putRaw(compactedKey(P11), Buffer.from('not gzip'));
+    const before = new Map(store.objects);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/damaged/) });
+    expect(store.objects).toEqual(before);
+    vi.restoreAllMocks();
+  });
+
+  it('deletes nothing when another run rewrote the compacted object meanwhile', async () => {
+    const { store, keys } = hourOf('a', 'b');
+    await compactPartition(store, P11);
+    store.putRaw(segmentKey(new Date(H11 + 9000), 'late'), encodeSegment([op('late')]));
+    const put = store.putObject.bind(store);
+    // Another run writes between this run's read and its conditional write.
+    store.putObject = async (key, body, ifMatch) => {
+      store.objects.set(key, gzipCompacted([{ key: keys[0] as string, line: 0, op: op('a') }]));
+      return put(key, body, ifMatch);
+    };
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/changed/) });
+    expect(store.compaction.delete).toBe(1); // only the first run's
+    expect(store.objects.size).toBe(2);
+    vi.restoreAllMocks();
+  });
+
+  it('keeps ops that carry their own _observer field exactly', async () => {
+    const store = new MemorySegmentStore();
+    const mine = op('mine', { _observer: 'client value', extra: [1, { x: null }] });
+    const key = segmentKey(new Date(H11), 'w0');
+    store.putRaw(key, encodeSegment([mine]));
+
+    await compactPartition(store, P11);
+
+    expect(compactedEntries(store)).toEqual([{ key, line: 0, op: mine }]);
+  });
+});
+
+describe('a run over many hours', () => {
+  it('compacts the eligible hours and leaves the recent ones', async () => {
+    const store = new MemorySegmentStore();
+    const put = (at: number, name: string) =>
+      store.putRaw(segmentKey(new Date(at), name), encodeSegment([op(name)]));
+    put(NOW - 5 * HOUR, 'old1');
+    put(NOW - 5 * HOUR + 1, 'old2');
+    put(H11 + 10, 'eleven');
+    put(NOW - HOUR, 'recent');
+    put(NOW, 'now');
+
+    const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 24 });
+
+    expect(summary).toMatchObject({
+      partitions: 24,
+      compacted: 2,
+      segments_deleted: 3,
+      ops_compacted: 3,
+      failed: [],
+      stopped_early: false,
+    });
+    const keys = [...store.objects.keys()].sort();
+    expect(keys).toHaveLength(4);
+    expect(keys.filter((k) => k.endsWith('-compacted.jsonl.gz'))).toEqual([
+      compactedKey(hourPartition(new Date(NOW - 5 * HOUR))),
+      compactedKey(P11),
+    ]);
+  });
+
+  it('stops before the next hour when time runs out', async () => {
+    const { store } = hourOf('a');
+    let checks = 0;
+
+    const summary = await compactHours(store, {
+      now: NOW,
+      afterHours: 2,
+      lookbackHours: 24,
+      outOfTime: () => ++checks > 1,
+    });
+
+    expect(summary).toMatchObject({ partitions: 1, compacted: 1, stopped_early: true });
+  });
+
+  it('reports a failed hour and goes on with the others', async () => {
+    const store = new MemorySegmentStore();
+    store.putRaw(compactedKey(P11), Buffer.from('damaged'));
+    store.putRaw(segmentKey(new Date(H11), 'a'), encodeSegment([op('a')]));
+    store.putRaw(segmentKey(new Date(H11 - HOUR), 'b'), encodeSegment([op('b')]));
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });
+
+    expect(summary.compacted).toBe(1);
+    expect(summary.failed).toEqual([{ partition: P11, error: expect.stringMatching(/damaged/) }]);
+    vi.restoreAllMocks();
+  });
+});
+
+describe('merging', () => {
+  const e = (key: string, line: number, name: string): RingEntry => ({ key, line, op: op(name) });
+
+  it("prefers a segment's own ops over the compacted copy, in log order", () => {
+    const merged = mergeEntries(
+      [e('a', 0, 'old-a'), e('c', 0, 'c')],
+      [e('b', 0, 'b'), e('a', 0, 'a')],
+    );
+
+    expect(merged.map((x) => x.op.endpoint)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('compares ops regardless of field order', () => {
+    const a = { key: 'k', line: 0, op: { ...op('x'), z: 1, y: { b: 1, a: 2 } } };
+    const b = { key: 'k', line: 0, op: { y: { a: 2, b: 1 }, z: 1, ...op('x') } };
+
+    expect(sameEntries([a], [b])).toBe(true);
+    expect(sameEntries([a], [{ ...b, line: 1 }])).toBe(false);
+  });
+});

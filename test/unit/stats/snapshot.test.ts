@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { RingEntry } from '../../../lib/ring/ring';
+import {
+  decodeCheckpoint,
+  decodeHour,
+  encodeCheckpoint,
+  encodeHour,
+  type StatsSnapshot,
+  statsHourKey,
+  statsMinuteKey,
+  statsSnapshot,
+} from '../../../lib/stats/snapshot';
+import { segmentKey } from '../../../lib/storage/keys';
+
+const at = new Date(Date.UTC(2026, 10, 24, 21, 7, 30, 5));
+const entry = (i: number): RingEntry => ({
+  key: segmentKey(new Date(at.getTime() + i), `c${i}`),
+  line: 0,
+  op: {
+    endpoint: `e${i}`,
+    success: i % 2 === 0,
+    source: 'mcp',
+    timestamp: at.toISOString(),
+    extra: { i },
+  },
+});
+
+describe('snapshot keys', () => {
+  it('names the minute and the hour in UTC', () => {
+    expect(statsMinuteKey(at)).toBe('stats/2026/11/24/21/07.json');
+    expect(statsHourKey(at)).toBe('stats/hourly/2026/11/24/21.json');
+  });
+});
+
+describe('checkpoint documents', () => {
+  it('round-trip the entries, their keys and lines, and the listing time', () => {
+    const entries = [entry(1), entry(2), entry(3)];
+
+    const back = decodeCheckpoint(
+      encodeCheckpoint(entries, 2000, at.getTime(), at, ['r-1', 'r-2']),
+    );
+
+    expect(back).toEqual({ cap: 2000, listedAt: at.getTime(), entries, recentIds: ['r-1', 'r-2'] });
+  });
+
+  it('refuses a document that is not JSON', () => {
+    expect(decodeCheckpoint('{"version":1,')).toHaveProperty('error');
+  });
+
+  it('refuses a document whose count does not match its entries', () => {
+    const doc = JSON.parse(encodeCheckpoint([entry(1)], 10, 0, at));
+
+    const back = decodeCheckpoint(JSON.stringify({ ...doc, op_count: 2 }));
+
+    expect(back).toEqual({ error: 'holds 1 ops but claims 2' });
+  });
+
+  it('refuses a document holding one invalid op', () => {
+    const doc = JSON.parse(encodeCheckpoint([entry(1), entry(2)], 10, 0, at));
+    doc.entries[1].op = { success: true };
+
+    expect(decodeCheckpoint(JSON.stringify(doc))).toEqual({ error: 'entry 1 is not a valid op' });
+  });
+
+  it('refuses an entry whose key is not a segment key', () => {
+    const doc = JSON.parse(encodeCheckpoint([entry(1)], 10, 0, at));
+    doc.entries[0].key = 'elsewhere/x.json';
+
+    expect(decodeCheckpoint(JSON.stringify(doc))).toHaveProperty('error');
+  });
+});
+
+describe('stats snapshots', () => {
+  it('add when they were made and the receive times of the ring window', () => {
+    const snap = statsSnapshot(
+      { total: 2, successes: 1, failures: 1, by_source: { mcp: 2 }, recent_scenario_ops: [] },
+      entry(0),
+      entry(9),
+      at,
+    );
+
+    expect(snap.generated_at).toBe('2026-11-24T21:07:30.005Z');
+    expect(snap.window).toEqual({
+      from: '2026-11-24T21:07:30.005Z',
+      to: '2026-11-24T21:07:30.014Z',
+      ops: 2,
+    });
+  });
+
+  it('merge into an hour document in time order, one per minute', () => {
+    const snap = (iso: string, total: number) =>
+      ({ generated_at: iso, total }) as unknown as StatsSnapshot;
+    let doc = encodeHour([], snap('2026-11-24T21:05:00.000Z', 1));
+    doc = encodeHour(decodeHour(doc), snap('2026-11-24T21:03:00.000Z', 2));
+    doc = encodeHour(decodeHour(doc), snap('2026-11-24T21:05:40.000Z', 3));
+
+    expect(decodeHour(doc).map((s) => [s.generated_at, s.total])).toEqual([
+      ['2026-11-24T21:03:00.000Z', 2],
+      ['2026-11-24T21:05:40.000Z', 3],
+    ]);
+  });
+
+  it('read an unreadable hour document as empty', () => {
+    expect(decodeHour('garbage')).toEqual([]);
+    expect(decodeHour(undefined)).toEqual([]);
+  });
+});
