@@ -1,5 +1,6 @@
 // `npm run bench`: measures the service against the physical limit of its
 // storage, a local S3 server in its own process, and writes bench/results.json.
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,11 +8,12 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { countRequests } from '../dev/s3-tools';
-import type { HttpEvent, HttpResult } from '../lib/http/http';
+import type { HttpEvent, HttpResult } from '../lib/http/response';
 import { type ObservedOp, parseOp } from '../lib/ingest/op';
 import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';
 import { Ring } from '../lib/ring/ring';
+import { writeSnapshot } from '../lib/stats/writer';
 import { segmentKey } from '../lib/storage/keys';
 import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
@@ -224,7 +226,7 @@ async function coldStart(endpoint: string): Promise<Record<string, number>> {
     32,
     (i) => store.append([stored(i)], new Date(start + ((end - start) * i) / HISTORY_OPS)),
   );
-  await observerOver(store, () => end).snapshot();
+  await writeSnapshot(observerOver(store, () => end));
   await mapLimit(
     Array.from({ length: TAIL_SEGMENTS }, (_, i) => i),
     32,

@@ -1,9 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { compactRequest } from '../lib/ingest/requests';
 import { CompactionError, type CompactionSummary, compactHours } from '../lib/lake/compaction';
+import { countCompaction } from '../lib/lake/metrics';
 import { log } from '../lib/platform/log';
-import { countCompaction, withTelemetry } from '../lib/platform/metrics';
-import { config, getCompactionStore } from '../lib/platform/runtime';
+import { withTelemetry } from '../lib/platform/metrics';
+import { config, getStore } from '../lib/platform/runtime';
 
 /** Hours are not started with less than this left before the function's timeout. */
 const TIME_RESERVE_MS = 60_000;
@@ -16,7 +17,7 @@ const TIME_RESERVE_MS = 60_000;
 export const handler = withTelemetry(
   async (event: unknown, context?: Context): Promise<CompactionSummary> => {
     const request = compactRequest(event);
-    const summary = await compactHours(getCompactionStore(), {
+    const summary = await compactHours(getStore(), {
       now: Date.now(),
       afterHours: request.afterHours ?? config.compactAfterHours,
       lookbackHours: request.lookbackHours ?? config.compactLookbackHours,

@@ -1,6 +1,8 @@
-import { httpHandler, json, readJsonBody } from '../lib/http/http';
+import { httpHandler } from '../lib/http/handler';
+import { readJsonBody } from '../lib/http/request';
+import { json } from '../lib/http/response';
+import { countBatch, countBatchFailure } from '../lib/ingest/metrics';
 import { batchAnswer, opsFromBatchBody } from '../lib/ingest/requests';
-import { countBatch, countBatchFailure } from '../lib/platform/metrics';
 import { admit, getObserver } from '../lib/platform/runtime';
 
 /** POST /observer/events: up to 500 ops, written as one segment; 201, or 207 with per-op results. */

@@ -1,5 +1,7 @@
-import { httpHandler, json } from '../lib/http/http';
-import { getObserver, takeColdStart } from '../lib/platform/runtime';
+import { httpHandler } from '../lib/http/handler';
+import { json } from '../lib/http/response';
+import { logger } from '../lib/platform/log';
+import { getObserver } from '../lib/platform/runtime';
 
 /** The deployed version, set at build time by serverless.yml (absent in tests). */
 const VERSION = process.env.OBSERVER_VERSION ?? 'dev';
@@ -9,7 +11,7 @@ export const handler = httpHandler(async () =>
   json(200, {
     status: 'ok',
     version: VERSION,
-    cold_start: takeColdStart(),
+    cold_start: logger.isServingColdStart(),
     ...getObserver().status(),
   }),
 );

@@ -1,11 +1,11 @@
-import { httpHandler, json } from '../lib/http/http';
-import { historyHours } from '../lib/ingest/requests';
-import { admit, getObserver } from '../lib/platform/runtime';
+import { httpHandler } from '../lib/http/handler';
+import { json } from '../lib/http/response';
+import { admit, getStore } from '../lib/platform/runtime';
+import { historyHours, readHistory } from '../lib/stats/history';
 
 /** GET /observer/stats/history?hours=N: the stats snapshots of the last N hours, oldest first. */
 export const handler = httpHandler(async (event) => {
   await admit(event);
   const hours = historyHours(event.queryStringParameters);
-  const snapshots = await getObserver().history(hours);
-  return json(200, { hours, snapshots });
+  return json(200, { hours, snapshots: await readHistory(getStore(), hours, Date.now()) });
 });

@@ -1,4 +1,5 @@
-import { HttpError, httpHandler } from '../lib/http/http';
+import { HttpError } from '../lib/http/errors';
+import { httpHandler } from '../lib/http/handler';
 
 /** The methods each route takes, for a 405 that says which. */
 const ROUTES: Record<string, string> = {

@@ -1,6 +1,7 @@
-import { httpHandler, json } from '../lib/http/http';
-import { measuredStats } from '../lib/platform/metrics';
+import { httpHandler } from '../lib/http/handler';
+import { json } from '../lib/http/response';
 import { admit, getObserver } from '../lib/platform/runtime';
+import { measuredStats } from '../lib/ring/metrics';
 
 /** GET /observer/stats: aggregates over the ring, refreshed from S3 first. */
 export const handler = httpHandler(async (event) => {

@@ -3,6 +3,7 @@
 // and a checkpoint written hours ago, then prints the objects, the ops and what
 // a cold start costs before and after compacting the closed hours. Exits 1 if
 // compaction lost or doubled an op, or changed what a cold start answers.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { compactHours } from '../lib/lake/compaction';
 import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';
 import type { Stats } from '../lib/ring/ring';
+import { writeSnapshot } from '../lib/stats/writer';
 import { isCompactedKey, OPS_ROOT } from '../lib/storage/keys';
 import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     const checkpointAt = thisHour - 4 * HOUR + 30 * 60_000;
     const early = arrivals.filter((t) => t < checkpointAt);
     await mapLimit(early, 16, (t, i) => store.append([op(i, t)], new Date(t)));
-    await new Observer(store, { ...OPTIONS, now: () => checkpointAt }).snapshot();
+    await writeSnapshot(new Observer(store, { ...OPTIONS, now: () => checkpointAt }));
     await mapLimit(arrivals.slice(early.length), 16, (t, i) =>
       store.append([op(early.length + i, t)], new Date(t)),
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpError } from '../http/http';
+import { HttpError } from '../http/errors';
 import type { RecordResult } from '../ring/observer';
 import { MAX_HISTORY_HOURS } from '../stats/snapshot';
 import { describeIssues, type FieldIssue, MAX_OP_BYTES, type ObservedOp, parseOp } from './op';

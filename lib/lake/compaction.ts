@@ -4,7 +4,7 @@ import { compareEntries, type RingEntry } from '../ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
 import { compactedKey, HOUR_MS, hourPartitionsBack, isCompactedKey } from '../storage/keys';
 import { decodeSegment } from '../storage/segment-codec';
-import type { CompactionStore } from '../storage/store';
+import type { SegmentStore } from '../storage/store';
 
 /** How a compaction run chooses its hours. */
 export interface CompactionOptions {
@@ -89,7 +89,7 @@ export function sameEntries(a: readonly RingEntry[], b: readonly RingEntry[]): b
  * A failed hour is logged and reported, and the run goes on with the next.
  */
 export async function compactHours(
-  store: CompactionStore,
+  store: SegmentStore,
   options: CompactionOptions,
 ): Promise<CompactionSummary> {
   const summary: CompactionSummary = {
@@ -142,7 +142,7 @@ export async function compactHours(
  * 5. delete the segments it now holds.
  */
 export async function compactPartition(
-  store: CompactionStore,
+  store: SegmentStore,
   partition: string,
   readConcurrency = 16,
 ): Promise<PartitionResult> {

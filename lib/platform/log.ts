@@ -16,8 +16,40 @@ const ownConsole = isDevMode()
   ? undefined
   : new Console({ stdout: process.stdout, stderr: process.stderr });
 
-/** The Powertools logger, printing every entry as one compact JSON line. */
+// Lambda sets this for an on-demand container, and Powertools reports a cold
+// start only then; emulators (serverless-offline, invoke local, tests) do
+// not set it, and every request would claim a warm container.
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
+
+/**
+ * The Powertools logger, printing every entry as one compact JSON line and
+ * remembering whether the invocation being served is its container's first
+ * (Powertools' own cold-start tracking, read once per invocation).
+ */
 class JsonLineLogger extends Logger {
+  private servingColdStart = false;
+
+  /** Called once per invocation (by `addContext`, or by `startInvocation`). */
+  protected override getColdStart(): boolean {
+    this.servingColdStart = super.getColdStart();
+    return this.servingColdStart;
+  }
+
+  /** Starts an invocation that has no Lambda context (a direct call in a test or script). */
+  startInvocation(): void {
+    this.getColdStart();
+  }
+
+  /** Whether the invocation being served is the container's first. */
+  isServingColdStart(): boolean {
+    return this.servingColdStart;
+  }
+
+  /** Makes the next invocation a cold start again, as in a new container (tests). */
+  restartContainer(): void {
+    this.coldStart = true;
+  }
+
   protected override printLog(level: number, item: LogItem): void {
     item.prepareForPrint();
     const line = JSON.stringify(item.getAttributes(), this.getJsonReplacer());

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * The segment key layout, relative to the configured prefix:
@@ -28,12 +28,14 @@ export function stamp(at: Date): string {
   );
 }
 
+/** `YYYY/MM/DD/HH` of a UTC instant: the date path of every hourly key. */
+function hourPath(at: Date): string {
+  return `${pad(at.getUTCFullYear(), 4)}/${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/${pad(at.getUTCHours())}`;
+}
+
 /** The hour partition an instant falls in: `ops/YYYY/MM/DD/HH/`. */
 export function hourPartition(at: Date): string {
-  return (
-    `${OPS_ROOT}${pad(at.getUTCFullYear(), 4)}/${pad(at.getUTCMonth() + 1)}/` +
-    `${pad(at.getUTCDate())}/${pad(at.getUTCHours())}/`
-  );
+  return `${OPS_ROOT}${hourPath(at)}/`;
 }
 
 /** The key of a segment received at `at`. */
@@ -102,4 +104,25 @@ export function hourPartitionsBack(fromMs: number, hours: number): string[] {
 export function uniqueSuffixes(containerId = randomBytes(5).toString('hex')): () => string {
   let seq = 0;
   return () => `${containerId}${(seq++).toString(36).padStart(6, '0')}`;
+}
+
+/** The ring checkpoint: the last ≤ cap ops and the listing they run up to. */
+export const CHECKPOINT_KEY = 'ring/checkpoint.json';
+
+/** The newest stats snapshot. */
+export const LATEST_STATS_KEY = 'stats/latest.json';
+
+/** `stats/YYYY/MM/DD/HH/mm.json`: the snapshot of one minute. */
+export function statsMinuteKey(at: Date): string {
+  return `stats/${hourPath(at)}/${pad(at.getUTCMinutes())}.json`;
+}
+
+/** `stats/hourly/YYYY/MM/DD/HH.json`: every snapshot of one hour, for the history route. */
+export function statsHourKey(at: Date): string {
+  return `stats/hourly/${hourPath(at)}.json`;
+}
+
+/** `ids/<sha256 of the id>.json`: the marker that claims an op id for one segment. */
+export function idMarkerKey(id: string): string {
+  return `ids/${createHash('sha256').update(id).digest('hex')}.json`;
 }

@@ -10,16 +10,11 @@ import {
 import type { ObservedOp } from '../ingest/op';
 import { log } from '../platform/log';
 import type { RingEntry } from '../ring/ring';
+import { ConcurrentWriteError, StoreUnavailableError } from './errors';
 import { compactedKey, isCompactedKey, isSegmentKey, segmentKey, uniqueSuffixes } from './keys';
+import { replayObject } from './replay';
 import { encodeSegment, MAX_SEGMENT_BYTES } from './segment-codec';
-import {
-  type CompactionStore,
-  ConcurrentWriteError,
-  replayObject,
-  type SegmentStore,
-  type StoredObject,
-  StoreUnavailableError,
-} from './store';
+import type { SegmentStore, StoredObject } from './store';
 
 /** How many fresh keys a write tries when the key it picked already exists. */
 const KEY_ATTEMPTS = 3;
@@ -49,7 +44,7 @@ type PutResult =
   | { kind: 'failed'; err: unknown; maybeWritten: boolean };
 
 /** The segment store on S3 (or any S3-compatible server). */
-export class S3SegmentStore implements SegmentStore, CompactionStore {
+export class S3SegmentStore implements SegmentStore, SegmentStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
@@ -80,7 +75,10 @@ export class S3SegmentStore implements SegmentStore, CompactionStore {
       const put = await this.put(key, body, {}, writeDeadline);
       if (put.kind === 'written') return key;
       if (put.kind === 'failed' && !put.maybeWritten) {
-        throw new StoreUnavailableError('the segment could not be written', { cause: put.err });
+        throw new StoreUnavailableError('the segment could not be written', {
+          cause: put.err,
+          outcome: 'not-recorded',
+        });
       }
       if (put.kind === 'clash') {
         // Our own earlier attempt (an SDK retry met it), or, unheard of with unique keys, another's.
@@ -106,10 +104,13 @@ export class S3SegmentStore implements SegmentStore, CompactionStore {
       if (put.kind === 'failed') {
         throw new StoreUnavailableError('the segment could not be written; its key was voided', {
           cause: put.err,
+          outcome: 'not-recorded',
         });
       }
     }
-    throw new StoreUnavailableError(`no free segment key after ${KEY_ATTEMPTS} attempts`);
+    throw new StoreUnavailableError(`no free segment key after ${KEY_ATTEMPTS} attempts`, {
+      outcome: 'not-recorded',
+    });
   }
 
   async claimId(id: string, key: string): Promise<boolean> {
@@ -128,7 +129,10 @@ export class S3SegmentStore implements SegmentStore, CompactionStore {
       return true;
     } catch (err: unknown) {
       if (!isKeyClash(err)) {
-        throw new StoreUnavailableError('the op id could not be recorded', { cause: err });
+        throw new StoreUnavailableError('the op id could not be recorded', {
+          cause: err,
+          outcome: 'not-recorded',
+        });
       }
     }
     // Claimed before: a duplicate when the segment the claim names was written.

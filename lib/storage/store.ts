@@ -1,13 +1,10 @@
 import type { ObservedOp } from '../ingest/op';
-import { log } from '../platform/log';
 import type { RingEntry } from '../ring/ring';
-import { gunzipCompacted } from './compacted-codec';
-import { isCompactedKey } from './keys';
-import { decodeSegment } from './segment-codec';
 
 /**
- * The port between the service and its storage: segments of ops under
- * `ops/`, addressed by keys relative to the configured prefix.
+ * The one port between the service and its storage: segments of ops under
+ * `ops/`, documents (checkpoint, stats, markers) and whole objects for
+ * compaction, addressed by keys relative to the configured prefix.
  */
 export interface SegmentStore {
   /** A fresh key for a segment received at `at`. */
@@ -35,19 +32,7 @@ export interface SegmentStore {
   getDocument(key: string): Promise<string | undefined>;
   /** Writes a document whole, replacing the previous one in one step (or not at all). */
   putDocument(key: string, body: string): Promise<void>;
-}
-
-/** An object's bytes and the version tag (ETag) they were read at. */
-export interface StoredObject {
-  body: Uint8Array;
-  etag: string;
-}
-
-/** What compaction needs: list, read and write whole objects, delete segments. */
-export interface CompactionStore {
-  /** Pages of segment keys under `prefix`, in ascending order. */
-  list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
-  /** An object's bytes, or undefined when there is none. */
+  /** An object's bytes and version tag, or undefined when there is none. */
   getObject(key: string): Promise<StoredObject | undefined>;
   /**
    * Writes an object whole, only if the key still holds the version `ifMatch`
@@ -56,6 +41,12 @@ export interface CompactionStore {
   putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void>;
   /** Deletes the objects; resolves once every one is gone (an absent one counts as gone). */
   deleteObjects(keys: readonly string[]): Promise<void>;
+}
+
+/** An object's bytes and the version tag (ETag) they were read at. */
+export interface StoredObject {
+  body: Uint8Array;
+  etag: string;
 }
 
 /**
@@ -72,56 +63,9 @@ export function storeView(store: SegmentStore, overrides: Partial<SegmentStore>)
     read: (key) => store.read(key),
     getDocument: (key) => store.getDocument(key),
     putDocument: (key, body) => store.putDocument(key, body),
+    getObject: (key) => store.getObject(key),
+    putObject: (key, body, ifMatch) => store.putObject(key, body, ifMatch),
+    deleteObjects: (keys) => store.deleteObjects(keys),
     ...overrides,
   };
-}
-
-/** Someone else wrote the object since it was read; nothing was written. */
-export class ConcurrentWriteError extends Error {
-  override name = 'ConcurrentWriteError';
-}
-
-/**
- * Storage could not take or give the data; the client may retry. For a
- * write, `outcome` says whether it is certain that nothing was recorded.
- */
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
-  readonly outcome: 'not-recorded' | 'unknown';
-
-  constructor(message: string, options: ErrorOptions & { outcome?: 'unknown' } = {}) {
-    super(message, options);
-    this.outcome = options.outcome ?? 'not-recorded';
-  }
-}
-
-/** Logs and drops what replay could not use; returns the ops that apply. */
-export function replaySegment(key: string, text: string): ObservedOp[] {
-  const { ops, skipped } = decodeSegment(text);
-  for (const s of skipped)
-    log.warn('replay skipped a line', { key, line: s.line, reason: s.reason });
-  if (ops.length === 0 && skipped.length === 0) {
-    log.warn('replay skipped a segment', { key, reason: 'the segment holds no lines' });
-  }
-  return ops;
-}
-
-/**
- * The entries a stored object holds: a segment's ops at their line, or a
- * compacted hour's ops at their original key and line. What cannot be read
- * is logged and dropped.
- */
-export function replayObject(key: string, body: Uint8Array | string): RingEntry[] {
-  if (!isCompactedKey(key)) {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf-8');
-    return replaySegment(key, text).map((op, line) => ({ key, line, op }));
-  }
-  const decoded = gunzipCompacted(typeof body === 'string' ? Buffer.from(body) : body);
-  if ('error' in decoded) {
-    log.warn('compacted object unreadable; skipped', { key, reason: decoded.error });
-    return [];
-  }
-  for (const s of decoded.skipped)
-    log.warn('replay skipped a line', { key, line: s.line, reason: s.reason });
-  return decoded.entries;
 }

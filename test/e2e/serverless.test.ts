@@ -3,9 +3,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkS3, type LoadResult, sendLoad, serverErrors } from '../../dev/load-run';
 import { ObservedOpSchema } from '../../lib/ingest/op';
 import { METRICS_NAMESPACE, MetricName } from '../../lib/platform/metrics';
-import { CHECKPOINT_KEY } from '../../lib/stats/snapshot';
 import { encodeCompacted } from '../../lib/storage/compacted-codec';
-import { compactedKey, hourPartition, keyTime, segmentKey } from '../../lib/storage/keys';
+import {
+  CHECKPOINT_KEY,
+  compactedKey,
+  hourPartition,
+  keyTime,
+  segmentKey,
+} from '../../lib/storage/keys';
 import { DEFAULT_WRITE_BUDGET, S3SegmentStore } from '../../lib/storage/s3-store';
 import { encodeSegment } from '../../lib/storage/segment-codec';
 import { httpEvent } from '../support/events';

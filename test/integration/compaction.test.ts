@@ -4,11 +4,12 @@ import type { ObservedOp } from '../../lib/ingest/op';
 import { compactHours } from '../../lib/lake/compaction';
 import { Observer } from '../../lib/ring/observer';
 import type { RingEntry, Stats } from '../../lib/ring/ring';
+import { writeSnapshot } from '../../lib/stats/writer';
 import { gunzipCompacted } from '../../lib/storage/compacted-codec';
 import { isCompactedKey, isSegmentKey } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { decodeSegment } from '../../lib/storage/segment-codec';
-import { type CompactionStore, storeView } from '../../lib/storage/store';
+import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats } from '../support/events';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
@@ -49,12 +50,14 @@ async function seed(prefix: string): Promise<void> {
     }
   }
   const early = () => BASE + 30 * 60_000;
-  await new Observer(store, {
-    cap: CAP,
-    skewMs: 15_000,
-    coldStartHours: 168,
-    now: early,
-  }).snapshot();
+  await writeSnapshot(
+    new Observer(store, {
+      cap: CAP,
+      skewMs: 15_000,
+      coldStartHours: 168,
+      now: early,
+    }),
+  );
   await store.append([op(i++)], new Date(NOW - 2000));
   await store.append([op(i++)], new Date(NOW - 1000));
 }
@@ -76,7 +79,7 @@ const EXPECTED: Stats = (() => {
   };
 })();
 
-const compact = (store: CompactionStore) =>
+const compact = (store: SegmentStore) =>
   compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });
 
 /** Every op stored under the prefix, by where it was first stored, from both forms. */
@@ -121,7 +124,7 @@ async function coldStarts(prefix: string): Promise<{ listing: Stats; checkpoint:
  * throw, as if the process stopped there. A delete it dies in removes the
  * first half of its keys first (a batch cut short).
  */
-function dyingAt(n: number, store: S3SegmentStore): CompactionStore & { calls: number } {
+function dyingAt(n: number, store: S3SegmentStore): SegmentStore & { calls: number } {
   let calls = 0;
   const step = async <T>(run: () => Promise<T>, partial?: () => Promise<void>): Promise<T> => {
     calls++;
@@ -131,10 +134,7 @@ function dyingAt(n: number, store: S3SegmentStore): CompactionStore & { calls: n
     }
     return run();
   };
-  return {
-    get calls() {
-      return calls;
-    },
+  const view = storeView(store, {
     list: async function* (prefix, startAfter) {
       yield await step(async () => {
         const pages: string[] = [];
@@ -149,6 +149,9 @@ function dyingAt(n: number, store: S3SegmentStore): CompactionStore & { calls: n
         () => store.deleteObjects(keys),
         () => store.deleteObjects(keys.slice(0, Math.ceil(keys.length / 2))),
       ),
+  });
+  return Object.defineProperty(view, 'calls', { get: () => calls }) as SegmentStore & {
+    calls: number;
   };
 }
 

@@ -1,12 +1,12 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { seededRandom } from '../../dev/random';
 import { mapLimit } from '../../lib/platform/concurrency';
 import { segmentKey } from '../../lib/storage/keys';
 import { S3SegmentStore, VOID_METADATA } from '../../lib/storage/s3-store';
 import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/storage/segment-codec';
 import { clearCounts, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
-import { seededRandom } from '../support/fake-bucket';
 import { putText, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { listKeysIn } from '../../dev/s3-tools';
 import { mapLimit } from '../../lib/platform/concurrency';
 import { createS3Client } from '../../lib/storage/s3-client';
 import { type LocalS3, spawnLocalS3 } from '../../scripts/local-s3';
 import { type Container, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
-import { listKeysIn } from '../support/s3';
 import { freePort } from '../support/serverless';
 
 // A local S3 server of this test's own, stopped in the middle of a run and

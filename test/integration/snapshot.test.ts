@@ -2,7 +2,8 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ObservedOp } from '../../lib/ingest/op';
 import { Observer } from '../../lib/ring/observer';
-import { CHECKPOINT_KEY } from '../../lib/stats/snapshot';
+import { writeSnapshot } from '../../lib/stats/writer';
+import { CHECKPOINT_KEY } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
@@ -145,10 +146,10 @@ describe('a crash in the snapshot writer', () => {
     const prefix = uniquePrefix(`crash${n}`);
     await seed(prefix, 0, 60);
     // An earlier, good checkpoint that the crashing run must not spoil.
-    await observer(new S3SegmentStore(s3, inject('s3Bucket'), prefix)).snapshot();
+    await writeSnapshot(observer(new S3SegmentStore(s3, inject('s3Bucket'), prefix)));
     await seed(prefix, 60, 15);
 
-    await expect(observer(crashingAt(n, prefix)).snapshot()).rejects.toThrow(/crash/);
+    await expect(writeSnapshot(observer(crashingAt(n, prefix)))).rejects.toThrow(/crash/);
     const cold = observer(new S3SegmentStore(s3, inject('s3Bucket'), prefix));
     const { stats } = await cold.stats();
 
@@ -174,7 +175,7 @@ describe('GET /observer/stats/history', () => {
     const written: string[] = [];
     for (const step of [0, 60_000, 3_600_000, 60_000]) {
       now += step;
-      written.push((await o.snapshot()).generated_at);
+      written.push((await writeSnapshot(o)).generated_at);
     }
     await container(prefix);
     const { handler: history } = await import('../../handlers/history');

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../lib/http/http';
-import { countRequests } from './s3';
+import { countRequests } from '../../dev/s3-tools';
+import type { HttpEvent, HttpResult } from '../../lib/http/response';
 
 type Handler = (event: HttpEvent, context?: Context) => Promise<HttpResult>;
 

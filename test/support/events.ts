@@ -1,4 +1,4 @@
-import type { HttpEvent } from '../../lib/http/http';
+import type { HttpEvent } from '../../lib/http/response';
 
 /** An API Gateway HTTP API (payload 2.0) event, as the Lambda receives it. */
 export function httpEvent(

@@ -1,21 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { ObservedOp } from '../../lib/ingest/op';
 import type { RingEntry } from '../../lib/ring/ring';
+import { ConcurrentWriteError } from '../../lib/storage/errors';
 import { isSegmentKey, segmentKey, uniqueSuffixes } from '../../lib/storage/keys';
+import { replayObject } from '../../lib/storage/replay';
 import { encodeSegment } from '../../lib/storage/segment-codec';
-import {
-  type CompactionStore,
-  ConcurrentWriteError,
-  replayObject,
-  type SegmentStore,
-  type StoredObject,
-} from '../../lib/storage/store';
+import type { SegmentStore, StoredObject } from '../../lib/storage/store';
 
 /**
  * The segment store in memory, with the S3 store's key layout and replay
  * rules, and conditional writes as S3 does them.
  */
-export class MemorySegmentStore implements SegmentStore, CompactionStore {
+export class MemorySegmentStore implements SegmentStore, SegmentStore {
   readonly objects = new Map<string, string | Uint8Array>();
   readonly calls = { append: 0, list: 0, read: 0 };
   /** Calls of the compaction port. */

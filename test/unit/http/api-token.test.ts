@@ -1,7 +1,8 @@
 import { GetParameterCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TokenUnavailableError, tokenLoader } from '../../../lib/http/api-token';
+import { tokenLoader } from '../../../lib/http/auth';
+import { TokenUnavailableError } from '../../../lib/http/errors';
 
 const ssm = mockClient(SSMClient);
 const PARAM = '/observer/test/api-token';

@@ -1,17 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  authorize,
-  HttpError,
-  type HttpEvent,
-  httpHandler,
-  json,
-  MAX_BODY_BYTES,
-  readJsonBody,
-  toResponse,
-} from '../../../lib/http/http';
+import { authorize } from '../../../lib/http/auth';
+import { HttpError, toResponse } from '../../../lib/http/errors';
+import { httpHandler } from '../../../lib/http/handler';
+import { MAX_BODY_BYTES, readJsonBody } from '../../../lib/http/request';
+import { type HttpEvent, json } from '../../../lib/http/response';
 import { MAX_OP_BYTES } from '../../../lib/ingest/op';
 import { opFromBody } from '../../../lib/ingest/requests';
-import { StoreUnavailableError } from '../../../lib/storage/store';
+import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, httpEvent } from '../../support/events';
 
 const TOKEN = 'a-secret-token-0123456789';
@@ -86,11 +81,32 @@ describe('toResponse', () => {
   it('answers a store outage with 503 and retry-after, saying nothing was recorded', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
 
-    const res = toResponse(new StoreUnavailableError('PutObject failed: SlowDown'));
+    const res = toResponse(
+      new StoreUnavailableError('PutObject failed: SlowDown', { outcome: 'not-recorded' }),
+    );
 
     expect(res.statusCode).toBe(503);
     expect(res.headers).toMatchObject({ 'retry-after': expect.any(String) });
     expect(bodyOf(res)).toStrictEqual({ error: expect.stringContaining('retry'), recorded: false });
+  });
+
+  it('answers a failed read with 503 and says nothing of recording', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const res = toResponse(new StoreUnavailableError('listing segments failed'));
+
+    expect(res.statusCode).toBe(503);
+    expect(bodyOf(res)).toStrictEqual({ error: 'storage is unavailable; retry later' });
+  });
+
+  it('answers a 5xx HttpError without its message', () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+
+    const res = toResponse(new HttpError(502, 'upstream said: secret-detail'));
+
+    expect(res.statusCode).toBe(502);
+    expect(bodyOf(res)).toStrictEqual({ error: 'internal error' });
+    expect(logged.mock.calls.flat().join('')).toContain('secret-detail');
   });
 
   it('says so when a write may or may not have been recorded', () => {

@@ -3,11 +3,11 @@ import { handler as event } from '../../../handlers/event';
 import { handler as health } from '../../../handlers/health';
 import { handler as notFound } from '../../../handlers/not-found';
 import { handler as stats } from '../../../handlers/stats';
-import type { HttpResult } from '../../../lib/http/http';
-import { MAX_BODY_BYTES } from '../../../lib/http/http';
+import { MAX_BODY_BYTES } from '../../../lib/http/request';
+import type { HttpResult } from '../../../lib/http/response';
 import { MAX_OP_BYTES } from '../../../lib/ingest/op';
 import { resetRuntime } from '../../../lib/platform/runtime';
-import { StoreUnavailableError } from '../../../lib/storage/store';
+import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';
 

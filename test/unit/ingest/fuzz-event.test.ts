@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../../lib/http/http';
+import type { HttpEvent, HttpResult } from '../../../lib/http/response';
 import { type Container, freshContainer } from '../../support/container';
 import { httpEvent } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';

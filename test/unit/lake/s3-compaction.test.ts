@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compactRequest } from '../../../lib/ingest/requests';
 import { loadConfig } from '../../../lib/platform/config';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
+import { ConcurrentWriteError, StoreUnavailableError } from '../../../lib/storage/errors';
 import { compactedKey, segmentKey } from '../../../lib/storage/keys';
 import { S3SegmentStore } from '../../../lib/storage/s3-store';
-import { ConcurrentWriteError, StoreUnavailableError } from '../../../lib/storage/store';
 import { s3Error } from '../../support/s3-errors';
 
 const s3 = mockClient(S3Client);

@@ -154,7 +154,7 @@ describe('a POST /observer/event', () => {
   it('emits PersistFailures and logs the storage error when S3 does not take the op', async () => {
     const c = await container();
     // The container's own class: freshContainer loaded its modules anew.
-    const { StoreUnavailableError } = await import('../../../lib/storage/store');
+    const { StoreUnavailableError } = await import('../../../lib/storage/errors');
     c.store.append = async () => {
       throw new StoreUnavailableError('the segment could not be written', {
         cause: new Error('socket hang up'),
@@ -226,7 +226,7 @@ describe('the compact function', () => {
     const op = { endpoint: 'x', success: true, source: 'mcp', timestamp: old.toISOString() };
     const segments = new MemorySegmentStore();
     for (const u of ['a', 'b']) segments.putRaw(segmentKey(old, u), encodeSegment([op]));
-    c.runtime.resetRuntime({ store: c.store, compactionStore: segments });
+    c.runtime.resetRuntime({ store: segments });
     const { handler } = await import('../../../handlers/compact');
     return handler;
   }

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RingEntry } from '../../../lib/ring/ring';
+import { decodeCheckpoint, encodeCheckpoint } from '../../../lib/stats/checkpoint';
 import {
-  decodeCheckpoint,
   decodeHour,
-  encodeCheckpoint,
   encodeHour,
   type StatsSnapshot,
-  statsHourKey,
-  statsMinuteKey,
   statsSnapshot,
 } from '../../../lib/stats/snapshot';
-import { segmentKey } from '../../../lib/storage/keys';
+import { segmentKey, statsHourKey, statsMinuteKey } from '../../../lib/storage/keys';
 
 const at = new Date(Date.UTC(2026, 10, 24, 21, 7, 30, 5));
 const entry = (i: number): RingEntry => ({

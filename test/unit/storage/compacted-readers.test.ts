@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ObservedOp } from '../../../lib/ingest/op';
 import { compactHours } from '../../../lib/lake/compaction';
 import { Observer } from '../../../lib/ring/observer';
-import { CHECKPOINT_KEY } from '../../../lib/stats/snapshot';
+import { writeSnapshot } from '../../../lib/stats/writer';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
-import { compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
+import { CHECKPOINT_KEY, compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore } from '../../support/memory-store';
 
@@ -116,7 +116,7 @@ describe('a cold start from a checkpoint', () => {
       for (const [k, v] of store.objects)
         if (k < segmentKey(new Date(T0 - 4 * HOUR), '')) early.putRaw(k, v);
       let now = T0 - 4 * HOUR;
-      await observer(early, cap, () => now).snapshot();
+      await writeSnapshot(observer(early, cap, () => now));
       store.putRaw(CHECKPOINT_KEY, (await early.getDocument(CHECKPOINT_KEY)) as string);
       now = T0;
       const expected = (await observer(history(60), cap).stats()).stats;
@@ -135,7 +135,7 @@ describe('a cold start from a checkpoint', () => {
   it('newer than the compaction reads no compacted object', async () => {
     const store = history(60);
     await compact(store);
-    await observer(store, 30).snapshot();
+    await writeSnapshot(observer(store, 30));
     store.calls.read = 0;
 
     const { stats } = await observer(store, 30).stats();
@@ -162,7 +162,7 @@ describe('a warm refresh', () => {
   it('after a cold start from an old checkpoint, lists a compacted hour once', async () => {
     const store = history(60);
     let now = T0 - 3 * HOUR;
-    await observer(store, 30, () => now).snapshot();
+    await writeSnapshot(observer(store, 30, () => now));
     now = T0;
     await compact(store);
     const o = observer(store, 30, () => now);

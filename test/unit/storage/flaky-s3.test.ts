@@ -1,12 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../dev/random';
 import { handler as event } from '../../../handlers/event';
 import { handler as stats } from '../../../handlers/stats';
 import { mapLimit } from '../../../lib/platform/concurrency';
 import { config, getObserver, resetRuntime } from '../../../lib/platform/runtime';
 import { bodyOf, getStats, postOp } from '../../support/events';
-import { FakeBucket, PUT_FAULTS, seededRandom } from '../../support/fake-bucket';
+import { FakeBucket, PUT_FAULTS } from '../../support/fake-bucket';
 
 // 1,000 events through the event handler over a bucket where 30% of
 // PutObject calls fail or time out (seeded): the witness guarantees hold.

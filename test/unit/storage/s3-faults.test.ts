@@ -8,16 +8,17 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { seededRandom } from '../../../dev/random';
 import { handler as event } from '../../../handlers/event';
 import { handler as stats } from '../../../handlers/stats';
 import { parseOp } from '../../../lib/ingest/op';
 import { collect } from '../../../lib/platform/concurrency';
 import { config, resetRuntime } from '../../../lib/platform/runtime';
+import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { S3SegmentStore } from '../../../lib/storage/s3-store';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
-import { StoreUnavailableError } from '../../../lib/storage/store';
 import { bodyOf, getStats, postOp } from '../../support/events';
-import { FakeBucket, seededRandom } from '../../support/fake-bucket';
+import { FakeBucket } from '../../support/fake-bucket';
 import { s3Error } from '../../support/s3-errors';
 
 const s3 = mockClient(S3Client);

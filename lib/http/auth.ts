@@ -1,11 +1,10 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type Config, MIN_TOKEN_LENGTH } from '../platform/config';
 import { log } from '../platform/log';
-
-/** The API token could not be read: nobody is let in, and the client may retry. */
-export class TokenUnavailableError extends Error {
-  override name = 'TokenUnavailableError';
-}
+import { HttpError, TokenUnavailableError } from './errors';
+import { header } from './request';
+import type { HttpEvent } from './response';
 
 /** The SSM client for reading the token: short timeouts, so a slow SSM costs a request little. */
 export function createSsmClient(config: Pick<Config, 'region'>): SSMClient {
@@ -68,4 +67,39 @@ async function readTokenParameter(client: SSMClient, name: string): Promise<stri
   }
   log.info('API token read from SSM', { parameter: name });
   return token;
+}
+
+/**
+ * When a token is configured, requires `Authorization: Bearer <token>`
+ * (compared in constant time) and answers 401 otherwise. Every route that
+ * takes or gives ops calls this with the loaded token; only health is open.
+ */
+export function authorize(event: HttpEvent, token: string | undefined): void {
+  if (token === undefined) return;
+  const given = /^Bearer\s+(.+)$/i.exec(header(event, 'authorization') ?? '')?.[1]?.trim();
+  const challenge = { 'www-authenticate': 'Bearer realm="observer"' };
+  if (given === undefined) {
+    throw new HttpError(
+      401,
+      'missing bearer token: send Authorization: Bearer <token>',
+      {},
+      challenge,
+    );
+  }
+  if (!sameSecret(given, token)) {
+    throw new HttpError(
+      401,
+      'invalid bearer token',
+      {},
+      {
+        'www-authenticate': 'Bearer realm="observer", error="invalid_token"',
+      },
+    );
+  }
+}
+
+// Hashing first makes the comparison constant-time whatever the lengths.
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

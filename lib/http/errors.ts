@@ -1,0 +1,76 @@
+import { describeError, log } from '../platform/log';
+import { StoreUnavailableError } from '../storage/errors';
+import { type HttpResult, json } from './response';
+
+/**
+ * An answer for the client: status, message and optional details, sent as
+ * JSON. Only a 4xx is exposed as it is: a 5xx HttpError is logged with its
+ * message and answered without it, so no internal detail reaches a client.
+ */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  /** Whether the message and details may be sent to the client (status < 500). */
+  readonly expose: boolean;
+
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.expose = status < 500;
+  }
+}
+
+/** The API token could not be read: nobody is let in, and the client may retry. */
+export class TokenUnavailableError extends Error {
+  override name = 'TokenUnavailableError';
+}
+
+const RETRY_LATER = { 'retry-after': '1' };
+
+/**
+ * Turns anything thrown into a response: an exposed HttpError says what it
+ * says; a store outage is a 503 the client may retry (saying, for a write,
+ * whether anything was recorded); anything else is logged with its cause
+ * and answered without detail.
+ */
+export function toResponse(err: unknown): HttpResult {
+  if (err instanceof HttpError && err.expose) {
+    return json(err.status, { error: err.message, ...err.details }, err.headers);
+  }
+  if (err instanceof StoreUnavailableError) {
+    log.error('storage unavailable', { ...describeError(err), outcome: err.outcome });
+    return json(503, storeUnavailableBody(err), RETRY_LATER);
+  }
+  if (err instanceof TokenUnavailableError) {
+    log.error('API token unavailable; refusing the request', describeError(err));
+    return json(503, { error: 'authentication is unavailable; retry later' }, RETRY_LATER);
+  }
+  if (err instanceof HttpError) {
+    log.error('request failed', describeError(err));
+    return json(err.status, { error: 'internal error' }, err.headers);
+  }
+  log.error('unhandled error', describeError(err));
+  return json(500, { error: 'internal error' });
+}
+
+function storeUnavailableBody(err: StoreUnavailableError): Record<string, unknown> {
+  switch (err.outcome) {
+    case 'unknown':
+      return {
+        error:
+          'storage did not confirm the write; the op may or may not have been recorded, retry later',
+        recorded: 'unknown',
+      };
+    case 'not-recorded':
+      return {
+        error: 'storage is unavailable; nothing was recorded, retry later',
+        recorded: false,
+      };
+    default:
+      return { error: 'storage is unavailable; retry later' };
+  }
+}

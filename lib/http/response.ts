@@ -1,0 +1,26 @@
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2 as HttpResult,
+} from 'aws-lambda';
+
+export type { HttpResult };
+export type HttpEvent = APIGatewayProxyEventV2;
+
+const BASE_HEADERS = {
+  'content-type': 'application/json',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+/** Every response goes through here: a JSON body and the same safe headers. */
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResult {
+  return {
+    statusCode: status,
+    headers: { ...BASE_HEADERS, ...headers },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { HttpError } from '../http/errors';
+import { mapLimit } from '../platform/concurrency';
+import { HOUR_MS, statsHourKey } from '../storage/keys';
+import type { SegmentStore } from '../storage/store';
+import { decodeHour, MAX_HISTORY_HOURS, type StatsSnapshot } from './snapshot';
+
+/** The stats snapshots of the `hours` hours before `now`, oldest first. */
+export async function readHistory(
+  store: SegmentStore,
+  hours: number,
+  now: number,
+  concurrency = 16,
+): Promise<StatsSnapshot[]> {
+  // hours + 1 partitions: the oldest one is only partly inside the window.
+  const keys = Array.from({ length: hours + 1 }, (_, i) =>
+    statsHourKey(new Date(now - i * HOUR_MS)),
+  );
+  const perHour = await mapLimit(keys.reverse(), concurrency, async (key) =>
+    decodeHour(await store.getDocument(key)),
+  );
+  const since = new Date(now - hours * HOUR_MS).toISOString();
+  return perHour.flat().filter((s) => s.generated_at >= since);
+}
+
+const HoursSchema = z.coerce
+  .number({ error: 'hours must be a whole number' })
+  .int({ error: 'hours must be a whole number' })
+  .min(1, { error: 'hours must be at least 1' })
+  .max(MAX_HISTORY_HOURS, { error: `hours must be at most ${MAX_HISTORY_HOURS}` })
+  .default(24);
+
+/** The `hours` query parameter of the history route: 1–168, default 24, or a 400. */
+export function historyHours(query: Record<string, string | undefined> | undefined): number {
+  const raw = query?.hours;
+  const parsed = HoursSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new HttpError(400, `invalid query: ${parsed.error.issues[0]?.message ?? 'bad hours'}`);
+  }
+  return parsed.data;
+}
