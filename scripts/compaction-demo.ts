@@ -158,7 +158,7 @@ async function look(store: S3SegmentStore, config: Parameters<typeof createS3Cli
   await mapLimit(keys, 16, async (key) => {
     const size = (await store.getObject(key))?.body.length ?? 0;
     bytes += size;
-    for (const e of await store.read(key)) {
+    for (const e of (await store.read(key)) ?? []) {
       origins.add(`${e.key}#${e.line}`);
       lines++;
     }

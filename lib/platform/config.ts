@@ -1,5 +1,25 @@
 import { z } from 'zod';
-import { DEFAULT_RING_CAP } from '../ring/ring';
+
+/** The default ring capacity, as in the Go original. */
+export const DEFAULT_RING_CAP = 2000;
+
+/** Time limits of one write: the write (with the SDK's retries), then settling its key. */
+export interface WriteBudget {
+  writeMs: number;
+  settleMs: number;
+}
+
+/**
+ * Within the event function's 10 s: the write and its retries get 6 s, and
+ * settling a key whose write failed without an answer gets 2.5 s more.
+ */
+export const WRITE_BUDGET: WriteBudget = { writeMs: 6_000, settleMs: 2_500 };
+
+/**
+ * The shortest skew window accepted: a write may finish this long after the
+ * time its key is stamped with, and a refresh must still look back that far.
+ */
+export const MIN_SKEW_MS = WRITE_BUDGET.writeMs + WRITE_BUDGET.settleMs;
 
 /** The shortest API token accepted, from the environment or from SSM. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -54,7 +74,11 @@ export const ConfigSchema = z
             'OBSERVER_API_TOKEN_PARAM must be an SSM parameter name such as /observer/api-token',
         }),
     ),
-    OBSERVER_SKEW_MS: optional(intInRange('OBSERVER_SKEW_MS', 0, 3_600_000)),
+    OBSERVER_SKEW_MS: optional(
+      intInRange('OBSERVER_SKEW_MS', MIN_SKEW_MS, 3_600_000).describe(
+        'a write may land this long after its key is stamped',
+      ),
+    ),
     OBSERVER_COLD_START_HOURS: optional(intInRange('OBSERVER_COLD_START_HOURS', 0, 24 * 90)),
     OBSERVER_COMPACT_AFTER_HOURS: optional(intInRange('OBSERVER_COMPACT_AFTER_HOURS', 1, 24 * 30)),
     OBSERVER_COMPACT_LOOKBACK_HOURS: optional(

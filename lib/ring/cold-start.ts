@@ -3,7 +3,7 @@ import { describeError, log } from '../platform/log';
 import { decodeCheckpoint } from '../stats/checkpoint';
 import { CHECKPOINT_KEY, HOUR_MS, hourPartitionsBack, OPS_ROOT } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
-import type { RingEntry } from './ring';
+import { type ListedObject, ObjectReader } from './object-reader';
 import { RingState } from './ring-state';
 
 /** How a ring is rebuilt: its size, the skew window, and how far back partitions are walked. */
@@ -13,12 +13,6 @@ export interface ColdStartOptions {
   coldStartHours: number;
   readConcurrency: number;
   listConcurrency: number;
-}
-
-/** A listed object and the ops it holds, as read from the store. */
-export interface ListedObject {
-  key: string;
-  entries: RingEntry[];
 }
 
 /**
@@ -102,13 +96,16 @@ async function keysBefore(store: SegmentStore, horizon: string, cap: number): Pr
 class NewestFirstReader {
   readonly found: ListedObject[] = [];
   private readonly seen = new Set<string>();
+  private readonly objects: ObjectReader;
   private held = 0;
 
   constructor(
-    private readonly store: SegmentStore,
+    store: SegmentStore,
     private readonly cap: number,
     private readonly concurrency: number,
-  ) {}
+  ) {
+    this.objects = new ObjectReader(store);
+  }
 
   full(): boolean {
     return this.held >= this.cap;
@@ -125,9 +122,9 @@ class NewestFirstReader {
   }
 
   private async take(key: string): Promise<ListedObject> {
-    const entries = await this.store.read(key);
-    for (const e of entries) if (!this.seen.has(e.key)) this.held++;
-    for (const e of entries) this.seen.add(e.key);
-    return { key, entries };
+    const object = await this.objects.read(key);
+    for (const e of object.entries) if (!this.seen.has(e.key)) this.held++;
+    for (const e of object.entries) this.seen.add(e.key);
+    return object;
   }
 }

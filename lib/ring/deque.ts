@@ -1,4 +1,4 @@
-/** A double-ended queue on a circular buffer: O(1) push, shift and index; O(n) insert in the middle. */
+/** A double-ended queue on a circular buffer: O(1) push, shift and index; O(n) insert or removal in the middle. */
 export class Deque<T> {
   private buf: (T | undefined)[];
   private head = 0;
@@ -54,6 +54,19 @@ export class Deque<T> {
     }
     this.buf[(this.head + index) % n] = value;
     this.size++;
+  }
+
+  /** Removes the element at `index`, moving the later ones forward by one. */
+  removeAt(index: number): T | undefined {
+    if (index < 0 || index >= this.size) return undefined;
+    const n = this.buf.length;
+    const value = this.buf[(this.head + index) % n];
+    for (let i = index; i < this.size - 1; i++) {
+      this.buf[(this.head + i) % n] = this.buf[(this.head + i + 1) % n];
+    }
+    this.buf[(this.head + this.size - 1) % n] = undefined;
+    this.size--;
+    return value;
   }
 
   /** The first index whose element sorts after `value` (binary search over sorted contents). */

@@ -6,6 +6,7 @@ import { keyFloor, OPS_ROOT } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
 import { type ColdStartOptions, newestObjects, stateFromCheckpoint } from './cold-start';
 import { IdMemory } from './id-memory';
+import { ObjectReader } from './object-reader';
 import type { Stats } from './ring';
 import { idMemoryCapacity, RingState } from './ring-state';
 
@@ -70,35 +71,29 @@ export class Observer {
   /**
    * Persists the ops as one segment (one write, whatever their number), then
    * applies them to the ring if this container has loaded it. An op whose id
-   * is already recorded — known to this container, repeated earlier in the
-   * same call, or claimed in the store by a segment that exists — is a
-   * duplicate: acknowledged, not written again. A failed write throws and
-   * changes nothing.
+   * this container knows (written or applied here, or repeated earlier in
+   * the same call) is a duplicate: acknowledged, not written again. A copy
+   * this container cannot know of (a retry sent to another container) is
+   * written, and every reader and compaction count only the first copy. A
+   * failed write throws and changes nothing.
    */
   async record(ops: readonly ObservedOp[], receivedAt: Date): Promise<RecordResult> {
-    const duplicate = ops.map((op) => op.id !== undefined && this.knows(op.id));
-    const key = this.store.nextKey(receivedAt);
-    const claimed = new Set<string>();
-    await mapLimit(ops, this.readConcurrency, async (op, i) => {
-      const id = op.id;
-      if (id === undefined || duplicate[i]) return;
-      if (claimed.has(id)) {
-        duplicate[i] = true;
-        return;
-      }
-      claimed.add(id);
-      if (!(await this.store.claimId(id, key))) duplicate[i] = true;
+    const inCall = new Set<string>();
+    const duplicate = ops.map(({ id }) => {
+      if (id === undefined) return false;
+      if (this.knows(id) || inCall.has(id)) return true;
+      inCall.add(id);
+      return false;
     });
     const fresh = ops.filter((_, i) => !duplicate[i]);
     if (fresh.length === 0) return { key: undefined, duplicate };
-    // The store may have moved to a fresh key on a clash: apply under the key written.
-    const written = await this.store.append(fresh, receivedAt, key);
+    const key = await this.store.append(fresh, receivedAt);
     for (const op of fresh) if (op.id !== undefined) this.recorded.add(op.id);
     this.state?.apply(
-      written,
-      fresh.map((op, line) => ({ key: written, line, op })),
+      key,
+      fresh.map((op, line) => ({ key, line, op })),
     );
-    return { key: written, duplicate };
+    return { key, duplicate };
   }
 
   private knows(id: string): boolean {
@@ -180,10 +175,8 @@ export class Observer {
     const keys = (await collect(this.store.list(OPS_ROOT, startAfter))).filter(
       (k) => !state.has(k),
     );
-    const segments = await mapLimit(keys, this.readConcurrency, async (key) => ({
-      key,
-      entries: await this.store.read(key),
-    }));
+    const reader = new ObjectReader(this.store);
+    const segments = await mapLimit(keys, this.readConcurrency, (key) => reader.read(key));
     for (const s of segments) state.applyObject(s.key, s.entries);
     state.watermark = Math.max(state.watermark, listedAt);
     // A later refresh starts at watermark - skew; keep one more window of keys as a margin.

@@ -1,6 +1,6 @@
 import { log } from '../platform/log';
 import { IdMemory } from './id-memory';
-import { Ring, type RingEntry } from './ring';
+import { compareEntries, Ring, type RingEntry } from './ring';
 
 /** How many op ids a container remembers: the ring's worth five times over, at least 10,000. */
 export function idMemoryCapacity(cap: number): number {
@@ -32,8 +32,10 @@ export class RingState {
 
   /**
    * Applies a segment's entries once, in log order; false when it was
-   * already applied (or may have been). An op whose id was applied before is
-   * skipped: the first copy in log order counts, a retried copy does not.
+   * already applied (or may have been). Of the copies of an op id (a retry
+   * stored again) the first in log order counts, wherever it is read from
+   * and in whatever order the copies arrive, so every container and the
+   * compacted lake count the same copy.
    */
   apply(key: string, entries: readonly RingEntry[]): boolean {
     if (this.applied.has(key)) return false;
@@ -46,12 +48,22 @@ export class RingState {
     this.applied.add(key);
     for (const entry of entries) {
       const id = entry.op.id;
-      if (id !== undefined) {
-        if (this.ids.has(id)) continue;
-        this.ids.add(id);
-      }
-      this.ring.insert(entry);
+      if (id === undefined || this.countsFirst(id, entry)) this.ring.insert(entry);
     }
+    return true;
+  }
+
+  /** Whether `entry` is the first copy of op `id` seen so far; the ring drops a later one it held. */
+  private countsFirst(id: string, entry: RingEntry): boolean {
+    const counted = this.ids.get(id);
+    if (counted === undefined) {
+      this.ids.set(id, { key: entry.key, line: entry.line });
+      return true;
+    }
+    // Known without a position (from a checkpoint): that copy was applied first.
+    if (counted === null || compareEntries(counted, entry) <= 0) return false;
+    this.ring.remove(counted);
+    this.ids.set(id, { key: entry.key, line: entry.line });
     return true;
   }
 
@@ -67,7 +79,8 @@ export class RingState {
       const key = (entries[i] as RingEntry).key;
       let end = i;
       while (end < entries.length && (entries[end] as RingEntry).key === key) end++;
-      this.apply(key, entries.slice(i, end));
+      // A compacted hour carries segments pruned long ago: applied then, passed over quietly now.
+      if (key === objectKey || key >= this.pruneFloor) this.apply(key, entries.slice(i, end));
       i = end;
     }
     if (objectKey >= this.pruneFloor) this.applied.add(objectKey);
@@ -90,7 +103,7 @@ export class RingState {
     for (const id of recentIds) this.ids.add(id);
     for (const e of entries) {
       this.applied.add(e.key);
-      if (e.op.id !== undefined) this.ids.add(e.op.id);
+      if (e.op.id !== undefined) this.ids.set(e.op.id, { key: e.key, line: e.line });
       this.ring.insert(e);
     }
   }

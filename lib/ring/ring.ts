@@ -1,11 +1,9 @@
 import { DEFAULT_SOURCE, type ObservedOp } from '../ingest/op';
+import { DEFAULT_RING_CAP } from '../platform/config';
 import { Deque } from './deque';
 
 /** How many recent scenario ops stats report. */
 export const RECENT_SCENARIOS = 10;
-
-/** The default ring capacity, as in the Go original. */
-export const DEFAULT_RING_CAP = 2000;
 
 /** An op in the ring with its place in the log: segment key, then line in that segment. */
 export interface RingEntry {
@@ -33,7 +31,10 @@ export interface Stats {
 }
 
 /** Log order: segment key, then line. */
-export function compareEntries(a: RingEntry, b: RingEntry): number {
+export function compareEntries(
+  a: Pick<RingEntry, 'key' | 'line'>,
+  b: Pick<RingEntry, 'key' | 'line'>,
+): number {
   if (a.key !== b.key) return a.key < b.key ? -1 : 1;
   return a.line - b.line;
 }
@@ -88,6 +89,23 @@ export class Ring {
     }
     this.count(entry.op, 1);
     if (this.entries.length > this.cap) this.evictOldest();
+    return true;
+  }
+
+  /**
+   * Removes the entry stored at `position` (segment key and line), if the
+   * ring holds it; returns whether it did.
+   */
+  remove(position: { key: string; line: number }): boolean {
+    const probe = position as RingEntry;
+    const index = this.entries.upperBound(probe, compareEntries) - 1;
+    const found = this.entries.at(index);
+    if (found === undefined || compareEntries(found, probe) !== 0) return false;
+    this.entries.removeAt(index);
+    if (isScenario(found)) {
+      this.scenarios.removeAt(this.scenarios.upperBound(probe, compareEntries) - 1);
+    }
+    this.count(found.op, -1);
     return true;
   }
 

@@ -81,6 +81,11 @@ export function compactedKey(partition: string): string {
   return `${partition}${stamp(new Date(start + HOUR_MS - 1))}${COMPACTED_SUFFIX}`;
 }
 
+/** The hour partition a segment key lies in: everything up to its last `/`. */
+export function partitionOf(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1);
+}
+
 /** When an hour partition (`ops/YYYY/MM/DD/HH/`) begins, or undefined for another shape. */
 export function partitionStart(partition: string): number | undefined {
   const m = PARTITION_PATTERN.exec(partition);

@@ -7,27 +7,20 @@ import type { RingEntry } from '../ring/ring';
  * compaction, addressed by keys relative to the configured prefix.
  */
 export interface SegmentStore {
-  /** A fresh key for a segment received at `at`. */
-  nextKey(at: Date): string;
   /**
-   * Writes the ops as one new segment received at `at`, under `key` when
-   * given (else a fresh one), and returns its key. Never overwrites: a clash
-   * is retried under a fresh key.
+   * Writes the ops as one new segment stamped with their receive time `at`,
+   * never overwriting, and returns its key once it is stored.
    */
-  append(ops: readonly ObservedOp[], at: Date, key?: string): Promise<string>;
-  /**
-   * Claims an op id for the segment `key` is about to hold. False when the id
-   * is already claimed by a segment that exists: the op is a duplicate.
-   */
-  claimId(id: string, key: string): Promise<boolean>;
+  append(ops: readonly ObservedOp[], at: Date): Promise<string>;
   /** Pages of segment keys under `prefix`, after `startAfter`, in ascending order. */
   list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
   /**
    * The ops a listed object holds, each with the segment key and line it was
    * first stored under: a segment's own ops, or every op of a compacted hour.
-   * Malformed or invalid lines are skipped with a warning.
+   * Malformed or invalid lines are skipped with a warning; undefined when
+   * the object is gone (compacted, expired or deleted since it was listed).
    */
-  read(key: string): Promise<RingEntry[]>;
+  read(key: string): Promise<RingEntry[] | undefined>;
   /** A document (checkpoint, stats snapshot) as text; undefined when there is none. */
   getDocument(key: string): Promise<string | undefined>;
   /** Writes a document whole, replacing the previous one in one step (or not at all). */
@@ -56,9 +49,7 @@ export interface StoredObject {
  */
 export function storeView(store: SegmentStore, overrides: Partial<SegmentStore>): SegmentStore {
   return {
-    nextKey: (at) => store.nextKey(at),
-    append: (ops, at, key) => store.append(ops, at, key),
-    claimId: (id, key) => store.claimId(id, key),
+    append: (ops, at) => store.append(ops, at),
     list: (prefix, startAfter) => store.list(prefix, startAfter),
     read: (key) => store.read(key),
     getDocument: (key) => store.getDocument(key),

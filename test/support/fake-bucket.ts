@@ -5,11 +5,12 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { mockClient } from 'aws-sdk-client-mock';
 
 export { seededRandom } from '../../dev/random';
+
+import { s3Error } from './s3-errors';
 
 /** The ways a PutObject fails in the fake, from "S3 refused it" to "it lands after the client gave up". */
 export const PUT_FAULTS = [
@@ -26,13 +27,11 @@ interface StoredObject {
   metadata: Record<string, string>;
 }
 
-export const s3Error = (name: string, status: number) =>
-  new S3ServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
-    message: name,
-  });
+/** A GetObject body as the SDK hands it over, for mocked replies. */
+export const sdkBody = (text: string) => ({
+  transformToString: async () => text,
+  transformToByteArray: async () => new Uint8Array(Buffer.from(text)),
+});
 
 const timeout = () =>
   Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' });
@@ -71,15 +70,12 @@ export class FakeBucket {
     s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
       const object = this.current(input.Key);
       if (!object) throw s3Error('NotFound', 404);
-      return { ETag: `"${md5(object.body)}"` };
+      return { ETag: `"${md5(object.body)}"`, Metadata: object.metadata };
     });
     s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
       const object = this.current(input.Key);
       if (!object) throw s3Error('NoSuchKey', 404);
-      return {
-        Metadata: object.metadata,
-        Body: { transformToString: async () => object.body },
-      };
+      return { Metadata: object.metadata, Body: sdkBody(object.body) };
     });
     s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; StartAfter?: string }) => {
       const keys = [...this.objects.keys()]

@@ -11,31 +11,18 @@ import type { SegmentStore, StoredObject } from '../../lib/storage/store';
  * The segment store in memory, with the S3 store's key layout and replay
  * rules, and conditional writes as S3 does them.
  */
-export class MemorySegmentStore implements SegmentStore, SegmentStore {
+export class MemorySegmentStore implements SegmentStore {
   readonly objects = new Map<string, string | Uint8Array>();
   readonly calls = { append: 0, list: 0, read: 0 };
   /** Calls of the compaction port. */
   readonly compaction = { get: 0, put: 0, delete: 0 };
   private readonly nextUnique = uniqueSuffixes();
 
-  nextKey(at: Date): string {
-    return segmentKey(at, this.nextUnique());
-  }
-
-  async append(ops: readonly ObservedOp[], at: Date, key = this.nextKey(at)): Promise<string> {
+  async append(ops: readonly ObservedOp[], at: Date): Promise<string> {
+    const key = segmentKey(at, this.nextUnique());
     this.calls.append++;
     this.objects.set(key, encodeSegment(ops));
     return key;
-  }
-
-  /** Id markers, as S3 holds them when conditional writes work. */
-  readonly markers = new Map<string, string>();
-
-  async claimId(id: string, key: string): Promise<boolean> {
-    const earlier = this.markers.get(id);
-    if (earlier !== undefined && this.objects.has(earlier)) return false;
-    this.markers.set(id, key);
-    return true;
   }
 
   /** Puts raw text or bytes under a key, as a foreign or broken writer (or compaction) would. */
@@ -61,9 +48,10 @@ export class MemorySegmentStore implements SegmentStore, SegmentStore {
     this.objects.set(key, body);
   }
 
-  async read(key: string): Promise<RingEntry[]> {
+  async read(key: string): Promise<RingEntry[] | undefined> {
     this.calls.read++;
-    return replayObject(key, this.objects.get(key) ?? '');
+    const body = this.objects.get(key);
+    return body === undefined ? undefined : replayObject(key, body);
   }
 
   async getObject(key: string): Promise<StoredObject | undefined> {

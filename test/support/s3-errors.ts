@@ -4,7 +4,7 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 export const s3Error = (name: string, status: number) =>
   new S3ServiceException({
     name,
-    $fault: 'client',
+    $fault: status >= 500 ? 'server' : 'client',
     $metadata: { httpStatusCode: status },
     message: name,
   });

@@ -13,7 +13,6 @@ import { handler as stats } from '../../../handlers/stats';
 import { resetRuntime } from '../../../lib/platform/runtime';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
 import { compactedKey } from '../../../lib/storage/keys';
-import { idMarkerKey } from '../../../lib/storage/s3-store';
 import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { s3Error } from '../../support/s3-errors';
@@ -179,123 +178,38 @@ describe('ops with an id', () => {
   });
 });
 
-describe('id markers on S3', () => {
+describe('ops with an id on S3', () => {
   const s3 = mockClient(S3Client);
-  const clash = () => s3Error('PreconditionFailed', 412);
-  const isMarker = (input: { Key?: string }) => String(input.Key).includes('/ids/');
 
   beforeEach(() => {
     resetRuntime({ client: new S3Client({ region: 'us-east-1' }) });
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
   });
 
   afterEach(() => {
     s3.reset();
   });
 
-  it('take a 412 on the marker, with the segment it names present, as a duplicate', async () => {
-    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
-      if (isMarker(input)) throw clash();
-      return { ETag: '"x"' };
-    });
-    s3.on(GetObjectCommand).resolves({
-      Body: {
-        transformToString: async () =>
-          '{"id":"x","key":"ops/2026/11/24/21/20261124T210000000Z-a.jsonl"}',
-      },
-    } as never);
-    s3.on(HeadObjectCommand).resolves({});
-
-    const res = await event(postOp(op(1, { id: 'x' })));
-
-    expect(res.statusCode).toBe(200);
-    expect(bodyOf(res).duplicate).toBe(true);
-    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts).toHaveLength(1);
-    expect(puts[0]).toMatchObject({ IfNoneMatch: '*' });
-    expect(puts[0]?.Key).toMatch(new RegExp(`${idMarkerKey('x')}$`));
-  });
-
-  it('take the claim over when the segment the marker names was never written', async () => {
-    let markerPuts = 0;
-    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
-      if (isMarker(input) && markerPuts++ === 0) throw clash();
-      return { ETag: '"x"' };
-    });
-    s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
-      if (String(input.Key).endsWith('compacted.jsonl.gz')) {
-        throw s3Error('NoSuchKey', 404);
-      }
-      return {
-        Body: {
-          transformToString: async () =>
-            '{"id":"x","key":"ops/2026/11/24/21/20261124T210000000Z-gone.jsonl"}',
-        },
-      };
-    });
-    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
-
-    const res = await event(postOp(op(1, { id: 'x' })));
+  it('cost one PutObject for a batch of 100, whatever their ids', async () => {
+    const res = await events(
+      postBatch(Array.from({ length: 100 }, (_, i) => op(i, { id: `b-${i}` }))),
+    );
 
     expect(res.statusCode).toBe(201);
-    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts.filter(isMarker)).toHaveLength(2);
-    expect(puts.filter((p) => !isMarker(p))).toHaveLength(1);
-    expect(JSON.parse(String(puts[1]?.Body)).key).toBe(bodyOf(res).key);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
 
-  it.each([
-    ['its line is in the compacted hour', 'ops/2026/11/24/21/20261124T210000000Z-a.jsonl', 200],
-    [
-      'the compacted hour does not hold it',
-      'ops/2026/11/24/21/20261124T210000000Z-other.jsonl',
-      201,
-    ],
-  ])('look for a compacted segment in its hour: %s', async (_name, compactedFrom, status) => {
-    const segment = 'ops/2026/11/24/21/20261124T210000000Z-a.jsonl';
-    const hour = compactedKey('ops/2026/11/24/21/');
-    const body = gzipCompacted([
-      {
-        key: compactedFrom,
-        line: 0,
-        op: {
-          endpoint: 'x',
-          success: true,
-          timestamp: '2026-11-24T21:00:00Z',
-          source: 'mcp',
-          id: 'x',
-        },
-      },
-    ]);
-    let markerPuts = 0;
-    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
-      if (isMarker(input) && markerPuts++ === 0) throw clash();
-      return { ETag: '"x"' };
-    });
-    s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
-      if (String(input.Key).endsWith(hour)) {
-        return { ETag: '"h"', Body: { transformToByteArray: async () => new Uint8Array(body) } };
-      }
-      return { Body: { transformToString: async () => JSON.stringify({ id: 'x', key: segment }) } };
-    });
-    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+  it('cost no PutObject when the container already wrote them', async () => {
+    const batch = Array.from({ length: 100 }, (_, i) => op(i, { id: `r-${i}` }));
+    await events(postBatch(batch));
 
-    const res = await event(postOp(op(1, { id: 'x' })));
+    const retry = await events(postBatch(batch));
 
-    expect(res.statusCode).toBe(status);
-  });
-
-  it('answer 503 and write no segment when the marker cannot be written', async () => {
-    s3.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
-      if (isMarker(input)) throw new Error('socket hang up');
-      return { ETag: '"x"' };
-    });
-
-    const res = await event(postOp(op(1, { id: 'x' })));
-
-    expect(res.statusCode).toBe(503);
-    expect(
-      s3.commandCalls(PutObjectCommand).filter((c) => !isMarker(c.args[0].input)),
-    ).toHaveLength(0);
+    expect(retry.statusCode).toBe(201);
+    expect(bodyOf(retry).key).toBeNull();
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
   });
 });

@@ -55,7 +55,7 @@ describe('loadConfig: defaults', () => {
       S3_ENDPOINT: 'http://127.0.0.1:4569',
       OBSERVER_RING_CAP: '50',
       OBSERVER_API_TOKEN: 'a-token-of-16-ch',
-      OBSERVER_SKEW_MS: '5000',
+      OBSERVER_SKEW_MS: '9000',
     });
 
     expect(config).toMatchObject({
@@ -64,7 +64,7 @@ describe('loadConfig: defaults', () => {
       s3Endpoint: 'http://127.0.0.1:4569',
       ringCap: 50,
       apiToken: 'a-token-of-16-ch',
-      skewMs: 5000,
+      skewMs: 9000,
     });
   });
 
@@ -172,6 +172,12 @@ describe('loadConfig: bad values stop the start-up with a message naming them', 
     const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_API_TOKEN: 'short-secret' });
 
     expect(err.message).not.toContain('short-secret');
+  });
+
+  it('rejects an OBSERVER_SKEW_MS shorter than a write may take to land', () => {
+    const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_SKEW_MS: '5000' });
+
+    expect(err.message).toContain('OBSERVER_SKEW_MS must be >= 8500');
   });
 
   it('rejects a bad OBSERVER_SKEW_MS', () => {

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
 import type { ObservedOp } from '../../../lib/ingest/op';
+import { DEFAULT_RING_CAP } from '../../../lib/platform/config';
 import { Deque } from '../../../lib/ring/deque';
-import {
-  DEFAULT_RING_CAP,
-  Ring,
-  type RingEntry,
-  type ScenarioOpDigest,
-} from '../../../lib/ring/ring';
+import { Ring, type RingEntry, type ScenarioOpDigest } from '../../../lib/ring/ring';
 
 const pick = <T>(rand: () => number, items: readonly T[]): T =>
   items[Math.floor(rand() * items.length)] as T;

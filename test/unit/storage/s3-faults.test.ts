@@ -18,7 +18,7 @@ import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { S3SegmentStore } from '../../../lib/storage/s3-store';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { bodyOf, getStats, postOp } from '../../support/events';
-import { FakeBucket } from '../../support/fake-bucket';
+import { FakeBucket, sdkBody } from '../../support/fake-bucket';
 import { s3Error } from '../../support/s3-errors';
 
 const s3 = mockClient(S3Client);
@@ -70,7 +70,7 @@ describe('a failing PutObject', () => {
     const [write, settle] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(settle).toMatchObject({
       Key: write?.Key,
-      Body: '',
+      ContentLength: 0,
       IfNoneMatch: '*',
       Metadata: { 'observer-void': '1' },
     });
@@ -79,13 +79,13 @@ describe('a failing PutObject', () => {
   it('acknowledges a write whose reply was lost when its key turns out to hold its bytes', async () => {
     let written = '';
     s3.on(PutObjectCommand)
-      .callsFakeOnce((input: { Body: string }) => {
-        written = input.Body;
+      .callsFakeOnce((input: { Body: Buffer }) => {
+        written = input.Body.toString();
         throw new Error('socket hang up');
       })
       .rejects(s3Error('PreconditionFailed', 412));
     s3.on(HeadObjectCommand).callsFake(() => ({
-      ETag: `"${createHash('md5').update(written).digest('hex')}"`,
+      Metadata: { 'observer-sha256': createHash('sha256').update(written).digest('hex') },
     }));
 
     const res = await event(postOp({ endpoint: 'a' }));
@@ -156,9 +156,13 @@ describe('segment key clashes', () => {
 
   it('takes a 412 on an object holding its own bytes as its own earlier write', async () => {
     const ops = [op()];
-    const md5 = createHash('md5').update(encodeSegment(ops)).digest('hex');
+    const sha256 = createHash('sha256').update(encodeSegment(ops)).digest('hex');
     s3.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412));
-    s3.on(HeadObjectCommand).resolves({ ETag: `"${md5}"` });
+    // Its own bytes are told by their SHA-256, whatever the ETag (not an MD5 under SSE-KMS).
+    s3.on(HeadObjectCommand).resolves({
+      ETag: '"kms-etag"',
+      Metadata: { 'observer-sha256': sha256 },
+    });
     const store = new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b');
 
     const key = await store.append(ops, new Date());
@@ -276,10 +280,9 @@ describe('a failing refresh', () => {
         Contents: [{ Key: `${config.prefix}ops/2026/11/24/21/20261124T210000000Z-a.jsonl` }],
       });
     s3.on(GetObjectCommand).resolves({
-      Body: {
-        transformToString: async () =>
-          '{"endpoint":"a","success":true,"timestamp":"2026-11-24T21:00:00Z","source":"mcp"}\n',
-      },
+      Body: sdkBody(
+        '{"endpoint":"a","success":true,"timestamp":"2026-11-24T21:00:00Z","source":"mcp"}\n',
+      ),
     } as never);
     expect((await stats(getStats())).statusCode).toBe(503);
     const res = await stats(getStats());
