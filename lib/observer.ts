@@ -18,7 +18,7 @@ import {
   statsSnapshot,
 } from './snapshot';
 
-/** How the ring is kept; see the README's "The ring" section. */
+/** How the ring is kept; see docs/architecture.md, "Read path: the ring". */
 export interface ObserverOptions {
   /** Ring capacity (ops). */
   cap: number;
