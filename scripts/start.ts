@@ -11,13 +11,10 @@ const extraArgs = process.argv.slice(2);
 let s3: LocalS3 | undefined;
 let endpoint = process.env.S3_ENDPOINT || '';
 if (endpoint === '') {
-  s3 = await startLocalS3({
-    directory: resolve(process.env.OBSERVER_DATA_DIR || '.data/s3'),
-    bucket,
-    port: Number(process.env.S3_PORT || 4569),
-  });
+  const directory = resolve(process.env.OBSERVER_DATA_DIR || '.data/s3');
+  s3 = await startLocalS3({ directory, bucket, port: Number(process.env.S3_PORT || 4569) });
   endpoint = s3.endpoint;
-  console.log(`local S3 (s3rver) on ${endpoint}, bucket ${bucket}, data in .data/s3`);
+  console.log(`local S3 (s3rver) on ${endpoint}, bucket ${bucket}, data in ${directory}`);
 }
 
 const offline = spawn(

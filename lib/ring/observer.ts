@@ -10,7 +10,7 @@ import { ObjectReader } from './object-reader';
 import type { Stats } from './ring';
 import { idMemoryCapacity, RingState } from './ring-state';
 
-/** How the ring is kept; see the README's "The ring" section. */
+/** How the ring is kept; see docs/architecture.md, "Read path: the ring". */
 export interface ObserverOptions {
   /** Ring capacity (ops). */
   cap: number;

@@ -11,11 +11,8 @@ import { handler as event } from '../../../handlers/event';
 import { handler as events } from '../../../handlers/events';
 import { handler as stats } from '../../../handlers/stats';
 import { resetRuntime } from '../../../lib/platform/runtime';
-import { gzipCompacted } from '../../../lib/storage/compacted-codec';
-import { compactedKey } from '../../../lib/storage/keys';
 import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';
-import { s3Error } from '../../support/s3-errors';
 
 const postBatch = (body: unknown) =>
   httpEvent({
