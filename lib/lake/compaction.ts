@@ -2,7 +2,14 @@ import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, log } from '../platform/log';
 import { compareEntries, type RingEntry } from '../ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
-import { compactedKey, HOUR_MS, hourPartitionsBack, isCompactedKey } from '../storage/keys';
+import {
+  compactedKey,
+  HOUR_MS,
+  hourPartitionsBack,
+  isCompactedKey,
+  previousPartition,
+} from '../storage/keys';
+import { replayObject } from '../storage/replay';
 import { decodeSegment } from '../storage/segment-codec';
 import type { SegmentStore } from '../storage/store';
 
@@ -136,10 +143,12 @@ export async function compactHours(
  * 2. read the compacted object, if any (a damaged one stops here);
  * 3. read the segments; one with an unreadable line is left alone (an
  *    empty one holds nothing to keep, and is deleted with the others);
- * 4. unless the compacted object already holds exactly these ops, write
+ * 4. keep the first copy of each op id, as every reader counts it: a
+ *    later copy in the hour, or one the hour before already holds, goes;
+ * 5. unless the compacted object already holds exactly these ops, write
  *    the merged list, conditionally (only over the version read in 2),
  *    and read it back byte for byte;
- * 5. delete the segments it now holds.
+ * 6. delete the segments it now holds.
  */
 export async function compactPartition(
   store: SegmentStore,
@@ -154,68 +163,116 @@ export async function compactPartition(
 
     const current = listed.includes(key) ? await store.getObject(key) : undefined;
     const compacted = current ? decodeCompactedStrictly(key, current.body) : [];
-
-    const read = await mapLimit(segmentKeys, readConcurrency, async (k) => ({
-      key: k,
-      object: await store.getObject(k),
-    }));
-    const merged: RingEntry[] = [];
-    const leftAlone: string[] = [];
-    const done: string[] = [];
-    for (const { key: k, object } of read) {
-      if (object === undefined) continue; // deleted since the listing (by a run before this one)
-      const { ops, skipped } = decodeSegment(Buffer.from(object.body).toString('utf-8'));
-      if (skipped.length > 0) {
-        // Deleting it would drop bytes the compacted object cannot carry (an empty one has none).
-        leftAlone.push(k);
-        log.warn('segment left uncompacted: it has lines that cannot be read', {
-          key: k,
-          skipped: skipped.length,
-        });
-        continue;
-      }
-      done.push(k);
-      ops.forEach((op, line) => {
-        merged.push({ key: k, line, op });
-      });
-    }
-    if (done.length === 0) return { partition, status: 'clean', leftAlone };
-    const entries = mergeEntries(compacted, merged);
-    const written = !sameEntries(compacted, entries);
-    if (written) {
-      const body = gzipCompacted(entries);
-      const check = gunzipCompacted(body);
-      if ('error' in check || !sameEntries(check.entries, entries)) {
-        throw new CompactionError('the ops do not read back from the compacted encoding');
-      }
-      await store.putObject(key, body, current ? current.etag : null);
-      const back = await store.getObject(key);
-      if (back === undefined || !Buffer.from(back.body).equals(body)) {
-        throw new CompactionError(`${key} did not read back as written; nothing deleted`);
-      }
-    }
-    await store.deleteObjects(done);
-    log.info('hour compacted', {
-      partition,
-      key,
-      segments: done.length,
-      ops: entries.length,
-      written,
-      left_alone: leftAlone.length,
-    });
-    return {
-      partition,
-      status: 'compacted',
-      key,
-      segments: done.length,
-      ops: entries.length,
-      written,
+    const {
+      entries: fresh,
+      done,
       leftAlone,
-    };
+    } = await readSegments(store, segmentKeys, readConcurrency);
+    if (done.length === 0) return { partition, status: 'clean', leftAlone };
+    const earlier = await idsOfHour(store, previousPartition(partition), readConcurrency);
+    const entries = firstCopies(mergeEntries(compacted, fresh), earlier);
+    const written = !sameEntries(compacted, entries);
+    if (written) await writeVerified(store, key, entries, current?.etag ?? null);
+    await store.deleteObjects(done);
+    const result = { partition, key, segments: done.length, ops: entries.length, written };
+    log.info('hour compacted', { ...result, left_alone: leftAlone.length });
+    return { ...result, status: 'compacted', leftAlone };
   } catch (err: unknown) {
     log.error('hour not compacted; the next run retries it', { partition, ...describeError(err) });
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return { partition, status: 'failed', error };
+  }
+}
+
+/**
+ * The ops of the readable segments, the segments they came from (`done`),
+ * and those left alone because a line of theirs cannot be read: deleting
+ * one would drop bytes the compacted object cannot carry.
+ */
+async function readSegments(
+  store: SegmentStore,
+  keys: readonly string[],
+  readConcurrency: number,
+): Promise<{ entries: RingEntry[]; done: string[]; leftAlone: string[] }> {
+  const read = await mapLimit(keys, readConcurrency, async (key) => ({
+    key,
+    object: await store.getObject(key),
+  }));
+  const entries: RingEntry[] = [];
+  const done: string[] = [];
+  const leftAlone: string[] = [];
+  for (const { key, object } of read) {
+    if (object === undefined) continue; // deleted since the listing (by a run before this one)
+    const { ops, skipped } = decodeSegment(Buffer.from(object.body).toString('utf-8'));
+    if (skipped.length > 0) {
+      leftAlone.push(key);
+      log.warn('segment left uncompacted: it has lines that cannot be read', {
+        key,
+        skipped: skipped.length,
+      });
+      continue;
+    }
+    done.push(key);
+    ops.forEach((op, line) => {
+      entries.push({ key, line, op });
+    });
+  }
+  return { entries, done, leftAlone };
+}
+
+/**
+ * The op ids an hour partition holds, in its segments and its compacted
+ * object alike: a retry stored again in the next hour is a later copy.
+ */
+async function idsOfHour(
+  store: SegmentStore,
+  partition: string,
+  readConcurrency: number,
+): Promise<Set<string>> {
+  const keys = await collect(store.list(partition));
+  const objects = await mapLimit(keys, readConcurrency, (key) => store.getObject(key));
+  const ids = new Set<string>();
+  objects.forEach((object, i) => {
+    if (object === undefined) return;
+    for (const e of replayObject(keys[i] as string, object.body)) if (e.op.id) ids.add(e.op.id);
+  });
+  return ids;
+}
+
+/**
+ * The entries in log order with every later copy of an op id left out:
+ * one stored before (`earlier`) or earlier in the list. Readers count the
+ * first copy in log order; the compacted hour keeps the same one.
+ */
+export function firstCopies(
+  entries: readonly RingEntry[],
+  earlier: ReadonlySet<string> = new Set(),
+): RingEntry[] {
+  const seen = new Set(earlier);
+  return entries.filter(({ op }) => {
+    if (op.id === undefined) return true;
+    if (seen.has(op.id)) return false;
+    seen.add(op.id);
+    return true;
+  });
+}
+
+/** Writes the compacted object over the version read (or none), and reads it back byte for byte. */
+async function writeVerified(
+  store: SegmentStore,
+  key: string,
+  entries: readonly RingEntry[],
+  ifMatch: string | null,
+): Promise<void> {
+  const body = gzipCompacted(entries);
+  const check = gunzipCompacted(body);
+  if ('error' in check || !sameEntries(check.entries, entries)) {
+    throw new CompactionError('the ops do not read back from the compacted encoding');
+  }
+  await store.putObject(key, body, ifMatch);
+  const back = await store.getObject(key);
+  if (back === undefined || !Buffer.from(back.body).equals(body)) {
+    throw new CompactionError(`${key} did not read back as written; nothing deleted`);
   }
 }
 

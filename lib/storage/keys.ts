@@ -94,6 +94,13 @@ export function partitionStart(partition: string): number | undefined {
   return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0);
 }
 
+/** The hour partition before `partition` (`ops/YYYY/MM/DD/HH/`). */
+export function previousPartition(partition: string): string {
+  const start = partitionStart(partition);
+  if (start === undefined) throw new RangeError(`not an hour partition: ${partition}`);
+  return hourPartition(new Date(start - HOUR_MS));
+}
+
 /** The hour partitions from the one holding `fromMs` back through `hours` earlier ones, newest first. */
 export function hourPartitionsBack(fromMs: number, hours: number): string[] {
   const out: string[] = [];

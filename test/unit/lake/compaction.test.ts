@@ -3,6 +3,7 @@ import type { ObservedOp } from '../../../lib/ingest/op';
 import {
   compactHours,
   compactPartition,
+  firstCopies,
   mergeEntries,
   partitionsToCompact,
   sameEntries,
@@ -267,5 +268,41 @@ describe('merging', () => {
 
     expect(sameEntries([a], [b])).toBe(true);
     expect(sameEntries([a], [{ ...b, line: 1 }])).toBe(false);
+  });
+});
+
+describe('copies of a retried op', () => {
+  it('keeps the first in log order and leaves out a later copy in the same hour', async () => {
+    const store = new MemorySegmentStore();
+    const first = segmentKey(new Date(H11 + 1000), 'a');
+    const retry = segmentKey(new Date(H11 + 2000), 'b');
+    store.putRaw(first, encodeSegment([op('x', { id: 'op-1' }), op('y')]));
+    store.putRaw(retry, encodeSegment([op('x', { id: 'op-1', success: false })]));
+
+    const result = await compactPartition(store, P11);
+
+    expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 2 });
+    expect(compactedEntries(store).map((e) => [e.key, e.line, e.op.endpoint])).toEqual([
+      [first, 0, 'x'],
+      [first, 1, 'y'],
+    ]);
+    expect(store.objects.has(retry)).toBe(false);
+  });
+
+  it('leaves out a copy the hour before already holds, compacted or not', async () => {
+    const store = new MemorySegmentStore();
+    store.putRaw(segmentKey(new Date(H11 - 1000), 'a'), encodeSegment([op('x', { id: 'op-1' })]));
+    store.putRaw(segmentKey(new Date(H11 + 1000), 'b'), encodeSegment([op('x', { id: 'op-1' })]));
+    store.putRaw(segmentKey(new Date(H11 + 2000), 'c'), encodeSegment([op('z', { id: 'op-2' })]));
+
+    await compactPartition(store, P11);
+
+    expect(compactedEntries(store).map((e) => e.op.id)).toEqual(['op-2']);
+  });
+
+  it('keeps ops without an id however alike they are', () => {
+    const entries = [0, 1].map((line) => ({ key: 'k', line, op: op('same') }));
+
+    expect(firstCopies(entries)).toHaveLength(2);
   });
 });
