@@ -1,0 +1,291 @@
+import {
+  type Cluster,
+  differences,
+  hashId,
+  matches,
+  newCluster,
+  resolveCluster,
+} from './cluster';
+import { tokenize, WILDCARD } from './tokenize';
+import { generalise, recordVariant } from './variants';
+
+/** Tuning of the template miner; every field has a default. */
+export interface MinerOptions {
+  /** Live clusters kept at most; the least recently used is evicted past it. */
+  maxClusters: number;
+  /** Clusters kept at most under one leaf of the tree (same length and leading tokens). */
+  maxChildren: number;
+  /** Leading tokens that key the tree below the token count. */
+  depth: number;
+  /** Distinct values a position must show before it becomes a wildcard. */
+  minDistinctValues: number;
+  /** Constant positions a message may differ at to be held as a variant of a cluster. */
+  maxDifferences: number;
+  /** Share of positions a variant must have equal to its cluster. */
+  minSimilarity: number;
+  /** Message shapes remembered for the fast path. */
+  maxShapes: number;
+}
+
+/** The one configuration the service, the CLI and the bench use. */
+export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
+  maxClusters: 2000,
+  maxChildren: 200,
+  depth: 1,
+  minDistinctValues: 3,
+  maxDifferences: 2,
+  minSimilarity: 0.6,
+  maxShapes: 8000,
+});
+
+/** Where a message went. */
+export interface MinedMessage {
+  clusterId: string;
+  template: string;
+  /** Messages in the cluster, this one included. */
+  count: number;
+}
+
+/** A cluster as listed by `clusters()`. */
+export interface ClusterSummary {
+  id: string;
+  template: string;
+  count: number;
+}
+
+interface Leaf {
+  clusters: Cluster[];
+}
+
+// A leading token keys the tree only when it reads as a plain word; names
+// with dots, brackets or digits are often variables themselves.
+const WORD = /^[A-Za-z][A-Za-z_-]*[:,;.!?]?$/;
+
+const summary = (c: Cluster): MinedMessage => ({
+  clusterId: c.id,
+  template: c.tokens.join(' '),
+  count: c.count,
+});
+
+/**
+ * An online log-template miner in the spirit of Drain: messages are
+ * tokenized and masked, routed by token count and leading tokens to a leaf,
+ * and matched against the leaf's templates. A message that differs from a
+ * cluster at a few constant positions opens a variant of it; a position turns
+ * into a wildcard once it has shown `minDistinctValues` distinct values, and
+ * the variants then fold into the cluster. Cluster ids are a hash of the
+ * template a cluster was founded with, so they do not change as it
+ * generalises; a folded cluster's id resolves to the cluster it joined.
+ */
+export class TemplateMiner {
+  readonly options: Readonly<MinerOptions>;
+  private readonly leaves = new Map<string, Leaf>();
+  private readonly live = new Map<string, Cluster>(); // by id, least recently used first
+  private readonly aliases = new Map<string, Cluster>();
+  private readonly shapes = new Map<string, Cluster>();
+  private seq = 0;
+  private tick = 0;
+
+  constructor(options: Partial<MinerOptions> = {}) {
+    this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
+  }
+
+  /** Adds a message and answers the cluster it joined or founded. */
+  add(message: string): MinedMessage {
+    const tokens = tokenize(message);
+    const shape = tokens.join(' ');
+    let cluster = this.cached(shape);
+    if (!cluster) {
+      const leafKey = this.leafKey(tokens);
+      cluster = this.findMatch(leafKey, tokens) ?? this.found(leafKey, tokens);
+      this.remember(shape, cluster);
+    }
+    cluster.count++;
+    this.touch(cluster);
+    return summary(cluster);
+  }
+
+  /** The cluster a message would join, without changing anything. */
+  match(message: string): MinedMessage | undefined {
+    const tokens = tokenize(message);
+    const cached = this.shapes.get(tokens.join(' '));
+    const cluster = cached ? resolveCluster(cached) : this.findMatch(this.leafKey(tokens), tokens);
+    return cluster && !cluster.evicted ? summary(cluster) : undefined;
+  }
+
+  /** The id a cluster id now answers to (after folds), or undefined once evicted. */
+  resolve(id: string): string | undefined {
+    const cluster = this.live.get(id) ?? this.aliases.get(id);
+    if (!cluster) return undefined;
+    const current = resolveCluster(cluster);
+    return current.evicted ? undefined : current.id;
+  }
+
+  /** The live clusters, most messages first (ties: oldest first). */
+  clusters(): ClusterSummary[] {
+    return [...this.live.values()]
+      .sort((a, b) => b.count - a.count || a.seq - b.seq)
+      .map((c) => ({ id: c.id, template: c.tokens.join(' '), count: c.count }));
+  }
+
+  /** Live clusters. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  private leafKey(tokens: readonly string[]): string {
+    const lead = tokens.slice(0, this.options.depth).map((t) => (WORD.test(t) ? t : WILDCARD));
+    return `${tokens.length} ${lead.join(' ')}`;
+  }
+
+  private cached(shape: string): Cluster | undefined {
+    const hit = this.shapes.get(shape);
+    if (!hit) return undefined;
+    const cluster = resolveCluster(hit);
+    if (cluster.evicted) {
+      this.shapes.delete(shape);
+      return undefined;
+    }
+    return cluster;
+  }
+
+  private remember(shape: string, cluster: Cluster): void {
+    this.shapes.set(shape, cluster);
+    if (this.shapes.size > this.options.maxShapes) {
+      this.shapes.delete(this.shapes.keys().next().value as string);
+    }
+  }
+
+  /** The most specific cluster of the leaf whose template matches, oldest first on ties. */
+  private findMatch(leafKey: string, tokens: readonly string[]): Cluster | undefined {
+    let best: Cluster | undefined;
+    for (const c of this.leaves.get(leafKey)?.clusters ?? []) {
+      if (!matches(c.tokens, tokens)) continue;
+      if (!best || c.wildcards < best.wildcards) best = c;
+    }
+    return best;
+  }
+
+  /** Founds a cluster: a variant of the closest root cluster, or a new root. */
+  private found(leafKey: string, tokens: string[]): Cluster {
+    while (this.live.size >= this.options.maxClusters) {
+      this.evict(this.live.values().next().value as Cluster);
+    }
+    let leaf = this.leaves.get(leafKey);
+    if (!leaf) {
+      leaf = { clusters: [] };
+      this.leaves.set(leafKey, leaf);
+    } else if (leaf.clusters.length >= this.options.maxChildren) {
+      this.evictFromLeaf(leaf);
+    }
+    const { parent, diff } = this.closest(leaf, tokens);
+    const id = this.uniqueId(tokens.join(' '));
+    const cluster = newCluster(id, this.seq++, leafKey, tokens);
+    leaf.clusters.push(cluster);
+    this.live.set(id, cluster);
+    if (parent && diff) {
+      for (let i = 0; i < tokens.length; i++) {
+        if (parent.tokens[i] === WILDCARD) cluster.tokens[i] = WILDCARD;
+      }
+      cluster.wildcards = parent.wildcards;
+      const variable = recordVariant(parent, cluster, diff, this.options.minDistinctValues);
+      if (variable.length > 0) {
+        for (const [from, into] of generalise(parent, variable)) this.fold(from, into);
+      }
+    }
+    return resolveCluster(cluster);
+  }
+
+  /**
+   * The cluster of the leaf that differs least from the message (oldest on
+   * ties), if it differs at few enough positions and shares enough constants.
+   */
+  private closest(leaf: Leaf, tokens: readonly string[]): { parent?: Cluster; diff?: number[] } {
+    const { maxDifferences, minSimilarity } = this.options;
+    const n = tokens.length;
+    let parent: Cluster | undefined;
+    let diff: number[] | undefined;
+    for (const c of leaf.clusters) {
+      const constants = n - c.wildcards;
+      let limit = Math.min(maxDifferences, Math.floor(constants - minSimilarity * n));
+      if (diff) limit = Math.min(limit, diff.length - 1);
+      if (limit < 1) continue;
+      const d = differences(c.tokens, tokens, limit);
+      if (d && d.length > 0) {
+        parent = c;
+        diff = d;
+      }
+    }
+    return { parent, diff };
+  }
+
+  private uniqueId(template: string): string {
+    const base = hashId(template);
+    let id = base;
+    for (let n = 2; this.live.has(id) || this.aliases.has(id); n++) id = `${base}-${n}`;
+    return id;
+  }
+
+  private touch(cluster: Cluster): void {
+    cluster.lastUsed = ++this.tick;
+    this.live.delete(cluster.id);
+    this.live.set(cluster.id, cluster);
+  }
+
+  /**
+   * Moves a cluster's messages into another; its id becomes an alias, and
+   * its own variants become variants of the other (or fold too, if equal).
+   */
+  private fold(from: Cluster, into: Cluster): void {
+    into.count += from.count;
+    from.mergedInto = into;
+    const orphans = from.variants;
+    from.variants = [];
+    this.detach(from);
+    this.aliases.set(from.id, into);
+    if (this.aliases.size > this.options.maxClusters) {
+      this.aliases.delete(this.aliases.keys().next().value as string);
+    }
+    for (const orphan of orphans) {
+      orphan.parent = null;
+      const diff = differences(into.tokens, orphan.tokens, orphan.tokens.length) ?? [];
+      if (diff.length === 0) {
+        this.fold(orphan, into);
+      } else {
+        orphan.parent = into;
+        orphan.diff = diff;
+        into.variants.push(orphan);
+      }
+    }
+  }
+
+  private evictFromLeaf(leaf: Leaf): void {
+    let oldest = leaf.clusters[0] as Cluster;
+    for (const c of leaf.clusters) if (c.lastUsed < oldest.lastUsed) oldest = c;
+    this.evict(oldest);
+  }
+
+  private evict(cluster: Cluster): void {
+    cluster.evicted = true;
+    this.detach(cluster);
+    for (const variant of cluster.variants) {
+      variant.parent = null;
+      variant.diff = [];
+    }
+    cluster.variants = [];
+  }
+
+  /** Removes a cluster from its leaf, the live set and its root's variants. */
+  private detach(cluster: Cluster): void {
+    this.live.delete(cluster.id);
+    const leaf = this.leaves.get(cluster.leafKey);
+    if (leaf) {
+      leaf.clusters = leaf.clusters.filter((c) => c !== cluster);
+      if (leaf.clusters.length === 0) this.leaves.delete(cluster.leafKey);
+    }
+    if (cluster.parent) {
+      cluster.parent.variants = cluster.parent.variants.filter((v) => v !== cluster);
+      cluster.parent = null;
+    }
+  }
+}
