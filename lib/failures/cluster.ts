@@ -100,5 +100,7 @@ export function hashId(text: string): string {
     lo = Math.imul(lo ^ c, 0x01000193) >>> 0;
     hi = Math.imul(hi ^ c ^ (lo >>> 24), 0x01000193) >>> 0;
   }
-  return (hi & 0xffffff).toString(16).padStart(6, '0') + (lo & 0xffffff).toString(16).padStart(6, '0');
+  return (
+    (hi & 0xffffff).toString(16).padStart(6, '0') + (lo & 0xffffff).toString(16).padStart(6, '0')
+  );
 }

@@ -1,11 +1,5 @@
-import {
-  type Cluster,
-  differences,
-  hashId,
-  matches,
-  newCluster,
-  resolveCluster,
-} from './cluster';
+import { type Cluster, differences, hashId, newCluster, resolveCluster } from './cluster';
+import { closest, findMatch, type Leaf, leafKey } from './leaf';
 import { tokenize, WILDCARD } from './tokenize';
 import { generalise, recordVariant } from './variants';
 
@@ -53,14 +47,6 @@ export interface ClusterSummary {
   count: number;
 }
 
-interface Leaf {
-  clusters: Cluster[];
-}
-
-// A leading token keys the tree only when it reads as a plain word; names
-// with dots, brackets or digits are often variables themselves.
-const WORD = /^[A-Za-z][A-Za-z_-]*[:,;.!?]?$/;
-
 const summary = (c: Cluster): MinedMessage => ({
   clusterId: c.id,
   template: c.tokens.join(' '),
@@ -96,8 +82,8 @@ export class TemplateMiner {
     const shape = tokens.join(' ');
     let cluster = this.cached(shape);
     if (!cluster) {
-      const leafKey = this.leafKey(tokens);
-      cluster = this.findMatch(leafKey, tokens) ?? this.found(leafKey, tokens);
+      const key = leafKey(tokens, this.options.depth);
+      cluster = findMatch(this.leaves.get(key), tokens) ?? this.found(key, tokens);
       this.remember(shape, cluster);
     }
     cluster.count++;
@@ -109,7 +95,9 @@ export class TemplateMiner {
   match(message: string): MinedMessage | undefined {
     const tokens = tokenize(message);
     const cached = this.shapes.get(tokens.join(' '));
-    const cluster = cached ? resolveCluster(cached) : this.findMatch(this.leafKey(tokens), tokens);
+    const cluster = cached
+      ? resolveCluster(cached)
+      : findMatch(this.leaves.get(leafKey(tokens, this.options.depth)), tokens);
     return cluster && !cluster.evicted ? summary(cluster) : undefined;
   }
 
@@ -133,11 +121,6 @@ export class TemplateMiner {
     return this.live.size;
   }
 
-  private leafKey(tokens: readonly string[]): string {
-    const lead = tokens.slice(0, this.options.depth).map((t) => (WORD.test(t) ? t : WILDCARD));
-    return `${tokens.length} ${lead.join(' ')}`;
-  }
-
   private cached(shape: string): Cluster | undefined {
     const hit = this.shapes.get(shape);
     if (!hit) return undefined;
@@ -156,16 +139,6 @@ export class TemplateMiner {
     }
   }
 
-  /** The most specific cluster of the leaf whose template matches, oldest first on ties. */
-  private findMatch(leafKey: string, tokens: readonly string[]): Cluster | undefined {
-    let best: Cluster | undefined;
-    for (const c of this.leaves.get(leafKey)?.clusters ?? []) {
-      if (!matches(c.tokens, tokens)) continue;
-      if (!best || c.wildcards < best.wildcards) best = c;
-    }
-    return best;
-  }
-
   /** Founds a cluster: a variant of the closest root cluster, or a new root. */
   private found(leafKey: string, tokens: string[]): Cluster {
     while (this.live.size >= this.options.maxClusters) {
@@ -178,7 +151,8 @@ export class TemplateMiner {
     } else if (leaf.clusters.length >= this.options.maxChildren) {
       this.evictFromLeaf(leaf);
     }
-    const { parent, diff } = this.closest(leaf, tokens);
+    const { maxDifferences, minSimilarity } = this.options;
+    const { parent, diff } = closest(leaf, tokens, maxDifferences, minSimilarity);
     const id = this.uniqueId(tokens.join(' '));
     const cluster = newCluster(id, this.seq++, leafKey, tokens);
     leaf.clusters.push(cluster);
@@ -194,29 +168,6 @@ export class TemplateMiner {
       }
     }
     return resolveCluster(cluster);
-  }
-
-  /**
-   * The cluster of the leaf that differs least from the message (oldest on
-   * ties), if it differs at few enough positions and shares enough constants.
-   */
-  private closest(leaf: Leaf, tokens: readonly string[]): { parent?: Cluster; diff?: number[] } {
-    const { maxDifferences, minSimilarity } = this.options;
-    const n = tokens.length;
-    let parent: Cluster | undefined;
-    let diff: number[] | undefined;
-    for (const c of leaf.clusters) {
-      const constants = n - c.wildcards;
-      let limit = Math.min(maxDifferences, Math.floor(constants - minSimilarity * n));
-      if (diff) limit = Math.min(limit, diff.length - 1);
-      if (limit < 1) continue;
-      const d = differences(c.tokens, tokens, limit);
-      if (d && d.length > 0) {
-        parent = c;
-        diff = d;
-      }
-    }
-    return { parent, diff };
   }
 
   private uniqueId(template: string): string {

@@ -21,7 +21,8 @@ const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/;
 const PATH = /(?:^|(?<=[=:]))(?:~|\.{1,2})?\/[^/]+\/.*$/;
 const EMBEDDED_URL = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s,;'"(){}[\]<>]*/g;
 // IPv6 addresses, MAC addresses and clock times inside a longer token.
-const COLON_GROUPS = /(?<![0-9A-Za-z])(?=[0-9a-fA-F:]*\d)(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4}(?![0-9A-Za-z])/g;
+const COLON_GROUPS =
+  /(?<![0-9A-Za-z])(?=[0-9a-fA-F:]*\d)(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4}(?![0-9A-Za-z])/g;
 // Inside a mixed token: a run of digits (signed after a non-alphanumeric) or
 // of eight hex digits or more.
 const DIGIT_RUN = /(?:(?<![A-Za-z0-9])[-+])?(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{8,}|\d+)/g;
