@@ -31,7 +31,7 @@ const JOINED_WILDCARDS = /<\*>(?:[-.,:/_]+<\*>)+/g;
 
 // Words that, after a number, are part of the same quantity.
 const UNITS = new Set([
-  ...['b', 'byte', 'bytes', 'kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'k', 'm', 'g'],
+  ...['byte', 'bytes', 'kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib'],
   ...['ns', 'us', 'µs', 'ms', 's', 'sec', 'secs', 'second', 'seconds', 'min', 'mins'],
   ...['minute', 'minutes', 'h', 'hr', 'hrs', 'hour', 'hours', 'day', 'days', '%'],
   ...['millisecond', 'milliseconds', 'microseconds', 'nanoseconds', 'percent'],
