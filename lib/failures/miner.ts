@@ -1,36 +1,10 @@
 import { type Cluster, differences, hashId, newCluster, resolveCluster } from './cluster';
 import { closest, findMatch, type Leaf, leafKey } from './leaf';
+import { DEFAULT_MINER_OPTIONS, type MinerOptions } from './options';
 import { tokenize, WILDCARD } from './tokenize';
 import { generalise, recordVariant } from './variants';
 
-/** Tuning of the template miner; every field has a default. */
-export interface MinerOptions {
-  /** Live clusters kept at most; the least recently used is evicted past it. */
-  maxClusters: number;
-  /** Clusters kept at most under one leaf of the tree (same length and leading tokens). */
-  maxChildren: number;
-  /** Leading tokens that key the tree below the token count. */
-  depth: number;
-  /** Distinct values a position must show before it becomes a wildcard. */
-  minDistinctValues: number;
-  /** Constant positions a message may differ at to be held as a variant of a cluster. */
-  maxDifferences: number;
-  /** Share of positions a variant must have equal to its cluster. */
-  minSimilarity: number;
-  /** Message shapes remembered for the fast path. */
-  maxShapes: number;
-}
-
-/** The one configuration the service, the CLI and the bench use. */
-export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
-  maxClusters: 2000,
-  maxChildren: 200,
-  depth: 1,
-  minDistinctValues: 3,
-  maxDifferences: 2,
-  minSimilarity: 0.6,
-  maxShapes: 8000,
-});
+export { DEFAULT_MINER_OPTIONS, type MinerOptions } from './options';
 
 /** Where a message went. */
 export interface MinedMessage {
@@ -78,7 +52,7 @@ export class TemplateMiner {
 
   /** Adds a message and answers the cluster it joined or founded. */
   add(message: string): MinedMessage {
-    const tokens = tokenize(message);
+    const tokens = this.tokens(message);
     const shape = tokens.join(' ');
     let cluster = this.cached(shape);
     if (!cluster) {
@@ -93,7 +67,7 @@ export class TemplateMiner {
 
   /** The cluster a message would join, without changing anything. */
   match(message: string): MinedMessage | undefined {
-    const tokens = tokenize(message);
+    const tokens = this.tokens(message);
     const cached = this.shapes.get(tokens.join(' '));
     const cluster = cached
       ? resolveCluster(cached)
@@ -130,6 +104,13 @@ export class TemplateMiner {
       return undefined;
     }
     return cluster;
+  }
+
+  private tokens(message: string): string[] {
+    const tokens = tokenize(message);
+    const max = this.options.maxTokens;
+    if (tokens.length <= max) return tokens;
+    return [...tokens.slice(0, max - 1), WILDCARD];
   }
 
   private remember(shape: string, cluster: Cluster): void {

@@ -43,8 +43,6 @@ interface Piece {
   trail: string;
   /** The core was a quantity: a number, with its unit once joined. */
   quantity: boolean;
-  /** The whole core is one variable. */
-  bare: boolean;
 }
 
 function splitPunctuation(raw: string): [string, string, string] {
@@ -64,7 +62,7 @@ function hasDigit(text: string): boolean {
 }
 
 function variable(lead: string, trail: string, quantity: boolean): Piece {
-  return { lead, core: WILDCARD, trail, quantity, bare: true };
+  return { lead, core: WILDCARD, trail, quantity };
 }
 
 /** Masks the variable parts of one whitespace-free token. */
@@ -78,7 +76,7 @@ function maskToken(raw: string): Piece {
   if (URL.test(core) || (digit && (HEX.test(core) || HEX_GROUPS.test(core) || HOST.test(core)))) {
     return variable(lead, trail, false);
   }
-  if (!digit && !core.includes('/')) return { lead, core, trail, quantity: false, bare: false };
+  if (!digit && !core.includes('/')) return { lead, core, trail, quantity: false };
   let masked = core.replace(EMBEDDED_URL, WILDCARD).replace(PATH, WILDCARD);
   if (digit) {
     const eq = masked.indexOf('=');
@@ -89,7 +87,7 @@ function maskToken(raw: string): Piece {
     masked = masked.replace(COLON_GROUPS, WILDCARD).replace(DIGIT_RUN, WILDCARD);
     masked = masked.replace(JOINED_WILDCARDS, WILDCARD);
   }
-  return { lead, core: masked, trail, quantity: false, bare: masked === WILDCARD };
+  return { lead, core: masked, trail, quantity: false };
 }
 
 function unitTrail(raw: string): string | undefined {

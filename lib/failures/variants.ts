@@ -6,6 +6,9 @@ import { WILDCARD } from './tokenize';
 // tell apart events by them, so they never count as evidence of a variable.
 const KEYWORD = /^(?:[A-Z][A-Za-z]*|[A-Z][A-Z0-9_]+|true|false|null|nil|none|yes|no|on|off)$/;
 
+/** Position sets a cluster counts values for at most. */
+const MAX_POSITION_SETS = 64;
+
 /** True for a keyword, alone or as the value of a `key=`/`key:` pair, punctuation aside. */
 export function isKeyword(token: string): boolean {
   const core = token.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
@@ -35,6 +38,9 @@ export function recordVariant(
   if (!seen) {
     seen = new Set();
     root.values.set(key, seen);
+    // Bounded: the oldest position sets are forgotten first.
+    if (root.values.size > MAX_POSITION_SETS)
+      root.values.delete(root.values.keys().next().value as string);
     count(seen, diff, root.tokens);
   }
   count(seen, diff, variant.tokens);

@@ -100,6 +100,13 @@ describe('TemplateMiner', () => {
     expect(miner.size).toBe(5);
   });
 
+  it('keeps at most maxTokens tokens of a long message, the rest as one wildcard', () => {
+    const miner = new TemplateMiner({ maxTokens: 8 });
+    const words = Array.from({ length: 1000 }, (_, i) => `w${String.fromCharCode(97 + (i % 26))}`);
+    const { template } = miner.add(words.join(' '));
+    expect(template.split(' ')).toEqual([...words.slice(0, 7), '<*>']);
+  });
+
   it('answers undefined when resolving an unknown or evicted id', () => {
     const miner = new TemplateMiner({ maxClusters: 1 });
     const gone = miner.add('first template here').clusterId;
