@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../dev/random';
 import { TemplateMiner } from '../../../lib/failures/miner';
-import { seededRandom } from '../../support/random';
 
 const VOCABULARY = [
   'open',

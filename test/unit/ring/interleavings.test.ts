@@ -50,14 +50,18 @@ function recount(store: MemorySegmentStore, cap = CAP): Stats {
 
 /** The store as an observer sees it, with `before()` run before each of its calls. */
 function hooked(store: SegmentStore, before: () => Promise<void>): SegmentStore {
+  const after = async <T>(call: () => Promise<T>): Promise<T> => {
+    await before();
+    return call();
+  };
   return storeView(store, {
-    append: async (ops, at) => (await before(), store.append(ops, at)),
+    append: (ops, at) => after(() => store.append(ops, at)),
     list: async function* (prefix, startAfter) {
       await before();
       yield* store.list(prefix, startAfter);
     },
-    read: async (key) => (await before(), store.read(key)),
-    getDocument: async (key) => (await before(), store.getDocument(key)),
+    read: (key) => after(() => store.read(key)),
+    getDocument: (key) => after(() => store.getDocument(key)),
   });
 }
 
