@@ -3,7 +3,12 @@ import { HttpError } from '../http/errors';
 import { mapLimit } from '../platform/concurrency';
 import { HOUR_MS, statsHourKey } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
-import { decodeHour, MAX_HISTORY_HOURS, type StatsSnapshot } from './snapshot';
+
+/** How many times adding to an hour's document is tried while other runs change it. */
+const HOUR_WRITE_ATTEMPTS = 5;
+
+import { ConcurrentWriteError, StoreUnavailableError } from '../storage/errors';
+import { decodeHour, encodeHour, MAX_HISTORY_HOURS, type StatsSnapshot } from './snapshot';
 
 /** The stats snapshots of the `hours` hours before `now`, oldest first. */
 export async function readHistory(
@@ -38,4 +43,29 @@ export function historyHours(query: Record<string, string | undefined> | undefin
     throw new HttpError(400, `invalid query: ${parsed.error.issues[0]?.message ?? 'bad hours'}`);
   }
   return parsed.data;
+}
+
+/**
+ * Adds a minute's snapshot to its hour's history document with a
+ * conditional write (over the version read, or onto no document), read
+ * again and retried when another run changed it meanwhile: overlapping
+ * snapshot runs never drop each other's minutes.
+ */
+export async function addToHour(
+  store: SegmentStore,
+  key: string,
+  snapshot: StatsSnapshot,
+): Promise<void> {
+  for (let attempt = 1; attempt <= HOUR_WRITE_ATTEMPTS; attempt++) {
+    const current = await store.getObject(key);
+    const text = current ? Buffer.from(current.body).toString('utf-8') : undefined;
+    const body = Buffer.from(encodeHour(decodeHour(text), snapshot));
+    try {
+      await store.putObject(key, body, current?.etag ?? null);
+      return;
+    } catch (err: unknown) {
+      if (!(err instanceof ConcurrentWriteError)) throw err;
+    }
+  }
+  throw new StoreUnavailableError(`${key} changed at every attempt; this minute is not in it`);
 }

@@ -31,9 +31,24 @@ export function statsSnapshot(
   };
 }
 
+const count = z.number().int().nonnegative();
+
 const SnapshotSchema = z.looseObject({
   generated_at: z.iso.datetime({ offset: true }),
-  total: z.number(),
+  total: count,
+  successes: count,
+  failures: count,
+  by_source: z.record(z.string(), count),
+  recent_scenario_ops: z.array(
+    z.object({
+      ts: z.string(),
+      ok: z.boolean(),
+      staffer: z.string().optional(),
+      kind: z.string().optional(),
+      role: z.string().optional(),
+    }),
+  ),
+  window: z.object({ from: z.string().nullable(), to: z.string().nullable(), ops: count }),
 });
 
 const HourSchema = z.object({ snapshots: z.array(SnapshotSchema) });
@@ -42,7 +57,7 @@ const HourSchema = z.object({ snapshots: z.array(SnapshotSchema) });
 export function decodeHour(text: string | undefined): StatsSnapshot[] {
   if (text === undefined) return [];
   const parsed = HourSchema.safeParse(parseJson(text));
-  return parsed.success ? (parsed.data.snapshots as unknown as StatsSnapshot[]) : [];
+  return parsed.success ? parsed.data.snapshots : [];
 }
 
 /** Adds (or replaces) one minute's snapshot in an hour document, keeping time order. */

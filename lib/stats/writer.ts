@@ -1,7 +1,8 @@
 import type { Observer } from '../ring/observer';
 import { CHECKPOINT_KEY, LATEST_STATS_KEY, statsHourKey, statsMinuteKey } from '../storage/keys';
 import { encodeCheckpoint } from './checkpoint';
-import { decodeHour, encodeHour, type StatsSnapshot, statsSnapshot } from './snapshot';
+import { addToHour } from './history';
+import { type StatsSnapshot, statsSnapshot } from './snapshot';
 
 /**
  * Refreshes the observer's ring, then writes the minute's stats snapshot,
@@ -20,8 +21,7 @@ export async function writeSnapshot(observer: Observer): Promise<StatsSnapshot> 
   const doc = JSON.stringify(snap);
   await store.putDocument(statsMinuteKey(at), doc);
   await store.putDocument(LATEST_STATS_KEY, doc);
-  const hourKey = statsHourKey(at);
-  await store.putDocument(hourKey, encodeHour(decodeHour(await store.getDocument(hourKey)), snap));
+  await addToHour(store, statsHourKey(at), snap);
   await store.putDocument(
     CHECKPOINT_KEY,
     encodeCheckpoint([...ring], observer.options.cap, state.watermark, at, state.ids.values()),

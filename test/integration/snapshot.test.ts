@@ -134,10 +134,17 @@ describe('a crash in the snapshot writer', () => {
   function crashingAt(n: number, prefix: string): SegmentStore {
     const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
     let writes = 0;
+    const crash = (key: string) => {
+      if (++writes >= n) throw new Error(`crash before write ${n} (${key})`);
+    };
     return storeView(store, {
       putDocument: async (key, body) => {
-        if (++writes >= n) throw new Error(`crash before write ${n} (${key})`);
+        crash(key);
         await store.putDocument(key, body);
+      },
+      putObject: async (key, body, ifMatch) => {
+        crash(key);
+        await store.putObject(key, body, ifMatch);
       },
     });
   }

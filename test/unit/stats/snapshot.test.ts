@@ -85,8 +85,15 @@ describe('stats snapshots', () => {
   });
 
   it('merge into an hour document in time order, one per minute', () => {
-    const snap = (iso: string, total: number) =>
-      ({ generated_at: iso, total }) as unknown as StatsSnapshot;
+    const snap = (iso: string, total: number): StatsSnapshot => ({
+      total,
+      successes: total,
+      failures: 0,
+      by_source: {},
+      recent_scenario_ops: [],
+      generated_at: iso,
+      window: { from: null, to: null, ops: total },
+    });
     let doc = encodeHour([], snap('2026-11-24T21:05:00.000Z', 1));
     doc = encodeHour(decodeHour(doc), snap('2026-11-24T21:03:00.000Z', 2));
     doc = encodeHour(decodeHour(doc), snap('2026-11-24T21:05:40.000Z', 3));

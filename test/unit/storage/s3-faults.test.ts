@@ -265,12 +265,13 @@ describe('a failing refresh', () => {
     expect(res.headers?.['retry-after']).toBe('1');
   });
 
-  it('answers 503 when a cold start cannot read the store', async () => {
+  it('answers 503 when a cold start cannot read the store, and says nothing of recording', async () => {
     s3.on(ListObjectsV2Command).rejects(new Error('connect ECONNREFUSED'));
 
     const res = await stats(getStats());
 
     expect(res.statusCode).toBe(503);
+    expect(bodyOf(res)).toStrictEqual({ error: 'storage is unavailable; retry later' });
   });
 
   it('retries the rebuild on the next call after a failed cold start', async () => {
