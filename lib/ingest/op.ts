@@ -102,7 +102,8 @@ export function parseOp(input: unknown, now: Date): ParseOpResult {
     return { ok: false, issues: parsed.error.issues.map(toFieldIssue) };
   }
   const op: ObservedOp = {
-    ...parsed.data,
+    ...asSent(input, parsed.data),
+    endpoint: parsed.data.endpoint,
     success: parsed.data.success ?? false,
     timestamp: parsed.data.timestamp ?? now.toISOString(),
     source: parsed.data.source ?? DEFAULT_SOURCE,
@@ -120,7 +121,8 @@ export function parseStoredOp(input: unknown): ObservedOp | undefined {
   const { success, timestamp, source } = parsed.data;
   if (typeof timestamp !== 'string') return undefined;
   return {
-    ...parsed.data,
+    ...asSent(input, parsed.data),
+    endpoint: parsed.data.endpoint,
     success: success ?? false,
     timestamp,
     source: source ?? DEFAULT_SOURCE,
@@ -160,12 +162,24 @@ const OPTIONAL_FIELDS = new Set(Object.keys(OP_FIELDS).filter((k) => k !== 'endp
 
 // A null in a known optional field means "absent"; unknown fields stay exactly as sent.
 function dropKnownNulls(value: KnownFields & Record<string, unknown>) {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== null || !OPTIONAL_FIELDS.has(k)) out[k] = v;
-  }
+  const out = Object.fromEntries(
+    Object.entries(value).filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)),
+  );
   return out as { [K in keyof KnownFields]?: Exclude<KnownFields[K], null> } & {
     endpoint: string;
     [field: string]: unknown;
   };
+}
+
+/**
+ * The op as sent, in its field order, with the validated known fields in
+ * place: every other member is kept as it came, `__proto__`, `constructor`
+ * and `prototype` included, as own data properties (zod drops `__proto__`,
+ * and assigning it would set the object's prototype instead of a field).
+ */
+function asSent(input: unknown, known: Record<string, unknown>): Record<string, unknown> {
+  const fields = Object.entries(input as Record<string, unknown>).map(
+    ([k, v]): [string, unknown] => [k, Object.hasOwn(known, k) ? known[k] : v],
+  );
+  return Object.fromEntries(fields.filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)));
 }

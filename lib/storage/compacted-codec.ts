@@ -73,12 +73,13 @@ function toEntry(value: unknown): RingEntry | string {
   if (typeof line !== 'number' || !Number.isInteger(line) || line < 0) {
     return `${ORIGIN_FIELD}.line is not a line number`;
   }
-  // Rebuilt in the stored order, the op's own `_observer` (if any) back in its place.
-  const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (k !== ORIGIN_FIELD) fields[k] = v;
-    else if (own !== undefined) fields[k] = own;
-  }
+  // Rebuilt in the stored order, the op's own `_observer` (if any) back in its place;
+  // built from entries, so a field named `__proto__` stays a field.
+  const fields = Object.fromEntries(
+    Object.entries(value).flatMap(([k, v]): [string, unknown][] =>
+      k !== ORIGIN_FIELD ? [[k, v]] : own !== undefined ? [[k, own]] : [],
+    ),
+  );
   const op = parseStoredOp(fields);
   if (op === undefined) return 'not a valid op';
   return { key: segment, line, op };
