@@ -1,14 +1,6 @@
 import { HttpError } from '../lib/http/errors';
 import { httpHandler } from '../lib/http/handler';
-
-/** The methods each route takes, for a 405 that says which. */
-const ROUTES: Record<string, string> = {
-  '/observer/health': 'GET',
-  '/observer/stats': 'GET',
-  '/observer/stats/history': 'GET',
-  '/observer/event': 'POST',
-  '/observer/events': 'POST',
-};
+import { ROUTES } from '../lib/http/routes';
 
 /** Every request no route matched: 405 for a known path, 404 otherwise. */
 export const handler = httpHandler(async (event) => {

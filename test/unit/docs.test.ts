@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../lib/platform/config';
+import { declaredRoutes } from '../support/serverless-yml';
 
 // The README and docs/ say what the code does: these checks fail when a route,
 // a variable, a link or a saved query moves and the documents do not follow.
@@ -15,29 +16,6 @@ const DOCS = [
 ];
 const readme = read('README.md');
 const api = read('docs/api.md');
-
-/** The routes serverless.yml gives its functions: `POST /observer/event`, or `*` for the catch-all. */
-function declaredRoutes(yml: string): string[] {
-  const lines = yml.split('\n');
-  const indent = (line: string) => line.length - line.trimStart().length;
-  const routes: string[] = [];
-  lines.forEach((line, i) => {
-    const inline = /^\s*- httpApi:\s*['"]?([^'"]+?)['"]?\s*$/.exec(line)?.[1];
-    if (inline !== undefined) {
-      routes.push(inline === '*' ? '*' : inline.replace(/^\w+/, (m) => m.toUpperCase()));
-      return;
-    }
-    if (!/^\s*- httpApi:\s*$/.test(line)) return;
-    let method = '';
-    let path = '';
-    for (let j = i + 1; j < lines.length && indent(lines[j] ?? '') > indent(line); j++) {
-      method = /^\s*method:\s*['"]?(\w+)/.exec(lines[j] ?? '')?.[1]?.toUpperCase() ?? method;
-      path = /^\s*path:\s*['"]?([^\s'"]+)/.exec(lines[j] ?? '')?.[1] ?? path;
-    }
-    routes.push(`${method} ${path}`);
-  });
-  return routes;
-}
 
 /** Markdown without its fenced code blocks (their contents are not links or headings). */
 const prose = (markdown: string) => markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1\s*$/gm, '');
