@@ -1,0 +1,102 @@
+// The figures `npm run bench` prints, each with its target (if it has one),
+// as data: the printer only formats them.
+
+const MiB = 1024 * 1024;
+
+/** What bench/results.json holds. */
+export interface BenchResults {
+  ingest: Record<string, number>;
+  cold_start: Record<string, number>;
+  warm_stats: Record<string, number>;
+  stats_cpu_ratio: number;
+  bundle_bytes: Record<string, number>;
+  ring_heap_bytes: number;
+  batch: Record<string, number>;
+  [more: string]: unknown;
+}
+
+/** One printed figure: how to show it and, when it has one, its target. */
+interface Figure {
+  name: string;
+  value: (r: BenchResults) => string;
+  target?: { text: string; met: (r: BenchResults) => boolean };
+}
+
+/** Tail segments the cold-start figure writes after its checkpoint. */
+export const TAIL_SEGMENTS = 300;
+
+const num = (x: number | undefined) => x ?? Number.NaN;
+
+/** Every figure, in the order printed. */
+export const FIGURES: Figure[] = [
+  { name: 'ingest handler ops/s', value: (r) => String(r.ingest.handler_ops_per_s) },
+  { name: 'ingest raw PutObject ops/s', value: (r) => String(r.ingest.raw_put_ops_per_s) },
+  {
+    name: 'ingest ratio (handler ÷ raw)',
+    value: (r) => String(r.ingest.ratio),
+    target: { text: '≥ 0.90', met: (r) => num(r.ingest.ratio) >= 0.9 },
+  },
+  {
+    name: 'cold start with checkpoint',
+    value: (r) =>
+      `${r.cold_start.with_checkpoint_ms} ms, ${r.cold_start.with_checkpoint_requests} requests`,
+    target: {
+      text: `≤ ${3 + TAIL_SEGMENTS} requests`,
+      met: (r) => num(r.cold_start.with_checkpoint_requests) <= 3 + TAIL_SEGMENTS,
+    },
+  },
+  {
+    name: 'cold start by listing',
+    value: (r) =>
+      `${r.cold_start.without_checkpoint_ms} ms, ${r.cold_start.without_checkpoint_requests} requests`,
+  },
+  {
+    name: 'warm stats p50 / p99',
+    value: (r) => `${r.warm_stats.p50_ms} / ${r.warm_stats.p99_ms} ms`,
+  },
+  {
+    name: 'warm stats S3 requests per call',
+    value: (r) => String(r.warm_stats.s3_requests_per_call),
+    target: { text: '≤ 1', met: (r) => num(r.warm_stats.s3_requests_per_call) <= 1 },
+  },
+  {
+    name: 'stats CPU, full ring ÷ 10 ops',
+    value: (r) => String(r.stats_cpu_ratio),
+    target: { text: '≤ 2', met: (r) => r.stats_cpu_ratio <= 2 },
+  },
+  {
+    name: 'largest function bundle',
+    value: (r) => `${(Math.max(...Object.values(r.bundle_bytes)) / 1024).toFixed(1)} KiB`,
+    target: { text: '≤ 1 MiB', met: (r) => Math.max(...Object.values(r.bundle_bytes)) <= MiB },
+  },
+  {
+    name: 'ring heap (2000 typical ops)',
+    value: (r) => `${(r.ring_heap_bytes / MiB).toFixed(2)} MiB`,
+    target: { text: '≤ 4 MiB', met: (r) => r.ring_heap_bytes <= 4 * MiB },
+  },
+  { name: 'batch of 100, ops/s', value: (r) => String(r.batch.batch_ops_per_s) },
+  { name: 'single-op posts, ops/s', value: (r) => String(r.batch.single_ops_per_s) },
+  { name: 'batch speedup', value: (r) => `${r.batch.speedup}x` },
+  {
+    name: 'S3 PUTs per op (batches of 100, all with ids)',
+    value: (r) => String(r.batch.puts_per_op),
+    target: { text: '≤ 0.02', met: (r) => num(r.batch.puts_per_op) <= 0.02 },
+  },
+];
+
+/** Prints every figure with its target and whether it was met; false when one was missed. */
+export function printFigures(results: BenchResults, figures: readonly Figure[] = FIGURES): boolean {
+  const width = Math.max(...figures.map((f) => f.name.length));
+  let allMet = true;
+  process.stdout.write('\n');
+  for (const { name, value, target } of figures) {
+    const met = target?.met(results);
+    if (met === false) allMet = false;
+    const verdict = met === undefined ? '' : met ? 'ok' : 'MISSED';
+    process.stdout.write(
+      `${name.padEnd(width)}  ${value(results).padEnd(28)}  ${(target?.text ?? '').padEnd(16)}  ${verdict}\n`,
+    );
+  }
+  process.stdout.write('\nwritten: bench/results.json\n');
+  return allMet;
+}
