@@ -42,6 +42,72 @@ function op(i: number, at: number): ObservedOp {
   };
 }
 
+/** Ops received over the closed hours and this one, and a checkpoint taken 3.5 h before this hour. */
+async function seedHistory(store: S3SegmentStore): Promise<number[]> {
+  const arrivals: number[] = [];
+  for (let h = CLOSED_HOURS; h >= 1; h--) {
+    for (let i = 0; i < OPS_PER_HOUR; i++) arrivals.push(thisHour - h * HOUR + i * 59_000);
+  }
+  for (let i = 0; i < OPS_THIS_HOUR; i++) {
+    arrivals.push(thisHour + Math.floor(((now - thisHour) * i) / OPS_THIS_HOUR));
+  }
+  const checkpointAt = thisHour - 4 * HOUR + 30 * 60_000;
+  const early = arrivals.filter((t) => t < checkpointAt);
+  await mapLimit(early, 16, (t, i) => store.append([op(i, t)], new Date(t)));
+  await writeSnapshot(new Observer(store, { ...OPTIONS, now: () => checkpointAt }));
+  await mapLimit(arrivals.slice(early.length), 16, (t, i) =>
+    store.append([op(early.length + i, t)], new Date(t)),
+  );
+  return arrivals;
+}
+
+type Look = Awaited<ReturnType<typeof look>>;
+
+/** The before/after table. */
+function printComparison(before: Look, after: Look): void {
+  const row = (name: string, b: string | number, a: string | number) =>
+    process.stdout.write(`${name.padEnd(54)}${String(b).padStart(10)}${String(a).padStart(10)}\n`);
+  const rows: [string, (l: Look) => string | number][] = [
+    ['objects under ops/', (l) => l.objects],
+    ['  segments (.jsonl)', (l) => l.segments],
+    ['  compacted hours (.jsonl.gz)', (l) => l.compacted],
+    ['bytes under ops/', (l) => l.bytes],
+    ['ops stored (distinct origin key and line)', (l) => l.ops],
+    ['ops stored (lines in all objects)', (l) => l.lines],
+    ['cold start by listing: ops in the ring', (l) => l.listing.stats.total],
+    ['cold start by listing: S3 requests', (l) => l.listing.requests],
+    ['  of which GetObject', (l) => l.listing.gets],
+    ['  of which ListObjectsV2', (l) => l.listing.lists],
+    ['cold start from the old checkpoint: ops in the ring', (l) => l.checkpoint.stats.total],
+    ['cold start from the old checkpoint: S3 requests', (l) => l.checkpoint.requests],
+    ['  of which GetObject', (l) => l.checkpoint.gets],
+  ];
+  row('', 'before', 'after');
+  for (const [name, value] of rows) row(name, value(before), value(after));
+}
+
+/** What must hold after compaction; prints each check, false when one failed. */
+function checked(before: Look, after: Look, stored: number): boolean {
+  const checks = {
+    'same ops stored': before.ops === after.ops && before.ops === stored,
+    'each op stored once after compaction': after.lines === after.ops,
+    'same stats, cold start by listing': isDeepStrictEqual(
+      before.listing.stats,
+      after.listing.stats,
+    ),
+    'same stats, cold start from the checkpoint': isDeepStrictEqual(
+      before.checkpoint.stats,
+      after.checkpoint.stats,
+    ),
+    'both cold starts agree': isDeepStrictEqual(after.listing.stats, after.checkpoint.stats),
+  };
+  process.stdout.write('\n');
+  for (const [name, ok] of Object.entries(checks)) {
+    process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}\n`);
+  }
+  return Object.values(checks).every(Boolean);
+}
+
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'observer-demo-'));
   const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
@@ -53,87 +119,17 @@ async function main(): Promise<void> {
   const client = createS3Client(config);
   const store = new S3SegmentStore(client, BUCKET);
   try {
-    // Ops received over the six closed hours before this one, and this hour so far.
-    const arrivals: number[] = [];
-    for (let h = CLOSED_HOURS; h >= 1; h--) {
-      for (let i = 0; i < OPS_PER_HOUR; i++) arrivals.push(thisHour - h * HOUR + i * 59_000);
-    }
-    for (let i = 0; i < OPS_THIS_HOUR; i++) {
-      arrivals.push(thisHour + Math.floor(((now - thisHour) * i) / OPS_THIS_HOUR));
-    }
-    // A checkpoint from four hours ago, over the ops received until then.
-    const checkpointAt = thisHour - 4 * HOUR + 30 * 60_000;
-    const early = arrivals.filter((t) => t < checkpointAt);
-    await mapLimit(early, 16, (t, i) => store.append([op(i, t)], new Date(t)));
-    await writeSnapshot(new Observer(store, { ...OPTIONS, now: () => checkpointAt }));
-    await mapLimit(arrivals.slice(early.length), 16, (t, i) =>
-      store.append([op(early.length + i, t)], new Date(t)),
-    );
-
+    const arrivals = await seedHistory(store);
     const before = await look(store, config);
-    const summary = await compactHours(store, {
-      now,
-      afterHours: 2,
-      lookbackHours: 48,
-    });
+    const summary = await compactHours(store, { now, afterHours: 2, lookbackHours: 48 });
     const after = await look(store, config);
-
-    const row = (name: string, b: string | number, a: string | number) =>
-      process.stdout.write(
-        `${name.padEnd(54)}${String(b).padStart(10)}${String(a).padStart(10)}\n`,
-      );
     process.stdout.write(
       `\n${CLOSED_HOURS} closed hours x ${OPS_PER_HOUR} ops + ${OPS_THIS_HOUR} ops this hour, ` +
-        `one segment per op; checkpoint written 3.5 h before the hour began\n`,
+        `one segment per op; checkpoint written 3.5 h before the hour began\n` +
+        `compaction of the hours closed >= 2 h ago: ${JSON.stringify(summary)}\n\n`,
     );
-    process.stdout.write(
-      `compaction of the hours closed >= 2 h ago: ${JSON.stringify(summary)}\n\n`,
-    );
-    row('', 'before', 'after');
-    row('objects under ops/', before.objects, after.objects);
-    row('  segments (.jsonl)', before.segments, after.segments);
-    row('  compacted hours (.jsonl.gz)', before.compacted, after.compacted);
-    row('bytes under ops/', before.bytes, after.bytes);
-    row('ops stored (distinct origin key and line)', before.ops, after.ops);
-    row('ops stored (lines in all objects)', before.lines, after.lines);
-    row(
-      'cold start by listing: ops in the ring',
-      before.listing.stats.total,
-      after.listing.stats.total,
-    );
-    row('cold start by listing: S3 requests', before.listing.requests, after.listing.requests);
-    row('  of which GetObject', before.listing.gets, after.listing.gets);
-    row('  of which ListObjectsV2', before.listing.lists, after.listing.lists);
-    row(
-      'cold start from the old checkpoint: ops in the ring',
-      before.checkpoint.stats.total,
-      after.checkpoint.stats.total,
-    );
-    row(
-      'cold start from the old checkpoint: S3 requests',
-      before.checkpoint.requests,
-      after.checkpoint.requests,
-    );
-    row('  of which GetObject', before.checkpoint.gets, after.checkpoint.gets);
-
-    const checks = {
-      'same ops stored': before.ops === after.ops && before.ops === arrivals.length,
-      'each op stored once after compaction': after.lines === after.ops,
-      'same stats, cold start by listing': isDeepStrictEqual(
-        before.listing.stats,
-        after.listing.stats,
-      ),
-      'same stats, cold start from the checkpoint': isDeepStrictEqual(
-        before.checkpoint.stats,
-        after.checkpoint.stats,
-      ),
-      'both cold starts agree': isDeepStrictEqual(after.listing.stats, after.checkpoint.stats),
-    };
-    process.stdout.write('\n');
-    for (const [name, ok] of Object.entries(checks)) {
-      process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}\n`);
-    }
-    if (!Object.values(checks).every(Boolean)) process.exitCode = 1;
+    printComparison(before, after);
+    if (!checked(before, after, arrivals.length)) process.exitCode = 1;
   } finally {
     client.destroy();
     await s3.close();
