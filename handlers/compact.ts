@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { compactRequest } from '../lib/ingest/requests';
+import { compactRequest } from '../lib/lake/compact-request';
 import { CompactionError, type CompactionSummary, compactHours } from '../lib/lake/compaction';
 import { countCompaction } from '../lib/lake/metrics';
 import { log } from '../lib/platform/log';

@@ -1,4 +1,5 @@
-import { DEFAULT_MINER_OPTIONS, type MinerOptions, TemplateMiner } from './miner';
+import { TemplateMiner } from './miner';
+import { DEFAULT_MINER_OPTIONS, type MinerOptions } from './options';
 
 /** One input line's cluster, as the `cluster` CLI prints it. */
 export interface LineCluster {

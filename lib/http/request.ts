@@ -1,3 +1,4 @@
+import { messageOf } from '../platform/log';
 import { HttpError } from './errors';
 import type { HttpEvent } from './response';
 
@@ -32,8 +33,7 @@ export function readJsonBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unkno
   try {
     return JSON.parse(body.toString('utf-8'));
   } catch (err: unknown) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new HttpError(400, `request body is not valid JSON: ${reason}`);
+    throw new HttpError(400, `request body is not valid JSON: ${messageOf(err)}`);
   }
 }
 

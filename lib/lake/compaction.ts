@@ -1,5 +1,5 @@
 import { collect, mapLimit } from '../platform/concurrency';
-import { describeError, log } from '../platform/log';
+import { describeError, errorText, log } from '../platform/log';
 import { compareEntries, type RingEntry } from '../ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
 import {
@@ -179,8 +179,7 @@ export async function compactPartition(
     return { ...result, status: 'compacted', leftAlone };
   } catch (err: unknown) {
     log.error('hour not compacted; the next run retries it', { partition, ...describeError(err) });
-    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return { partition, status: 'failed', error };
+    return { partition, status: 'failed', error: errorText(err) };
   }
 }
 

@@ -21,6 +21,12 @@ export const WRITE_BUDGET: WriteBudget = { writeMs: 6_000, settleMs: 2_500 };
  */
 export const MIN_SKEW_MS = WRITE_BUDGET.writeMs + WRITE_BUDGET.settleMs;
 
+/** The bounds (hours) of a compaction run's settings, from the environment or a hand-run event. */
+export const COMPACT_LIMITS = {
+  afterHours: { min: 1, max: 24 * 30 },
+  lookbackHours: { min: 1, max: 24 * 400 },
+} as const;
+
 /** The shortest API token accepted, from the environment or from SSM. */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -80,9 +86,19 @@ export const ConfigSchema = z
       ),
     ),
     OBSERVER_COLD_START_HOURS: optional(intInRange('OBSERVER_COLD_START_HOURS', 0, 24 * 90)),
-    OBSERVER_COMPACT_AFTER_HOURS: optional(intInRange('OBSERVER_COMPACT_AFTER_HOURS', 1, 24 * 30)),
+    OBSERVER_COMPACT_AFTER_HOURS: optional(
+      intInRange(
+        'OBSERVER_COMPACT_AFTER_HOURS',
+        COMPACT_LIMITS.afterHours.min,
+        COMPACT_LIMITS.afterHours.max,
+      ),
+    ),
     OBSERVER_COMPACT_LOOKBACK_HOURS: optional(
-      intInRange('OBSERVER_COMPACT_LOOKBACK_HOURS', 1, 24 * 400),
+      intInRange(
+        'OBSERVER_COMPACT_LOOKBACK_HOURS',
+        COMPACT_LIMITS.lookbackHours.min,
+        COMPACT_LIMITS.lookbackHours.max,
+      ),
     ),
     AWS_REGION: optional(z.string()),
   })

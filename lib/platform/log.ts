@@ -74,12 +74,19 @@ export const log = {
   error: (message: string, fields: LogFields = {}) => logger.error(message, fields),
 };
 
-/** The message and name of a thrown value, for a log line. */
+/** A thrown value's message, or its string form when it is not an Error. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A thrown value as one line: `Name: message`, or its string form when it is not an Error. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** The message and name of a thrown value (and of its cause), for a log line. */
 export function describeError(err: unknown): LogFields {
-  if (err instanceof Error) {
-    const cause =
-      err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : undefined;
-    return { err: `${err.name}: ${err.message}`, ...(cause ? { cause } : {}) };
-  }
-  return { err: String(err) };
+  const cause =
+    err instanceof Error && err.cause instanceof Error ? errorText(err.cause) : undefined;
+  return { err: errorText(err), ...(cause ? { cause } : {}) };
 }

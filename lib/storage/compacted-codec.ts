@@ -1,5 +1,6 @@
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { parseStoredOp } from '../ingest/op';
+import { messageOf } from '../platform/log';
 import type { RingEntry } from '../ring/ring';
 import { isCompactedKey, isSegmentKey } from './keys';
 import { decodeLines, type SkippedLine } from './segment-codec';
@@ -55,7 +56,7 @@ export function gunzipCompacted(
   try {
     text = gunzipSync(body, { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf-8');
   } catch (err: unknown) {
-    return { error: `not gzip: ${err instanceof Error ? err.message : String(err)}` };
+    return { error: `not gzip: ${messageOf(err)}` };
   }
   return decodeCompacted(text);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureGroupKey, groupFailure } from '../../../lib/failures/failure-group';
-import { DEFAULT_MINER_OPTIONS, TemplateMiner } from '../../../lib/failures/miner';
+import { TemplateMiner } from '../../../lib/failures/miner';
+import { DEFAULT_MINER_OPTIONS } from '../../../lib/failures/options';
 
 const users = ['admin', 'oracle', 'test', 'guest', 'ubnt', 'pi'];
 const invalidUser = (user: string, i: number) => `Invalid user ${user} from 10.0.${i}.1`;

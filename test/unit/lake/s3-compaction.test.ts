@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compactRequest } from '../../../lib/ingest/requests';
+import { compactRequest } from '../../../lib/lake/compact-request';
 import { loadConfig } from '../../../lib/platform/config';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
 import { ConcurrentWriteError, StoreUnavailableError } from '../../../lib/storage/errors';
