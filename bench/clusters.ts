@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { groupingAccuracy } from '../dev/grouping-accuracy';
 import { type LabelledMessage, LOGHUB_SETS, loadLoghubSet, loghubDir } from '../dev/loghub';
 import { clusterLines } from '../lib/failures/cluster-lines';
-import { DEFAULT_MINER_OPTIONS } from '../lib/failures/options';
 import { TemplateMiner } from '../lib/failures/miner';
+import { DEFAULT_MINER_OPTIONS } from '../lib/failures/options';
 import { tokenize } from '../lib/failures/tokenize';
 
 const TARGET_MEAN_GA = 0.9;
