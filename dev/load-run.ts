@@ -1,9 +1,14 @@
 // A bounded load run against a local observer: POST /observer/event from
 // many concurrent clients, then a check of what S3 holds. Used by
 // `npm run load` (scripts/load.ts) and by the load test in test/e2e.
+
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { mapLimit } from '../lib/platform/concurrency';
+import { parseJson } from '../lib/platform/json';
 import { listKeysIn } from './s3-tools';
+
+const StoredEndpoint = z.looseObject({ endpoint: z.string() });
 
 /** What a load run sent and got back. */
 export interface LoadResult {
@@ -114,9 +119,9 @@ export async function checkS3(
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
       const text = (await res.Body?.transformToString('utf-8')) ?? '';
       const lines = text.split('\n').filter((l) => l !== '');
-      const ok =
-        lines.length === 1 &&
-        (JSON.parse(lines[0] as string) as { endpoint?: string }).endpoint === expected;
+      const stored =
+        lines.length === 1 ? StoredEndpoint.safeParse(parseJson(lines[0] ?? '')) : null;
+      const ok = stored?.success === true && stored.data.endpoint === expected;
       return ok ? undefined : key;
     })
   ).filter((k): k is string => k !== undefined);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { HttpError } from '../http/errors';
 import type { RecordResult } from '../ring/observer';
 import { describeIssues, type FieldIssue, MAX_OP_BYTES, type ObservedOp, parseOp } from './op';
@@ -60,6 +61,12 @@ export function eventAnswer(
   return { status: 201, body: { ...base, key: result.key } };
 }
 
+/** A batch body: the ops as a JSON array, or wrapped as `{"ops": [...]}`. */
+const BatchBodySchema = z.union([
+  z.array(z.unknown()),
+  z.looseObject({ ops: z.array(z.unknown()) }),
+]);
+
 /** One op of a batch that passed validation, with its place in the request. */
 export interface BatchItem {
   index: number;
@@ -74,12 +81,11 @@ export function opsFromBatchBody(
   body: unknown,
   receivedAt: Date,
 ): { valid: BatchItem[]; rejected: Rejection[] } {
-  const wrapped =
-    typeof body === 'object' && body !== null ? (body as { ops?: unknown }).ops : undefined;
-  const list = Array.isArray(body) ? body : Array.isArray(wrapped) ? wrapped : undefined;
-  if (list === undefined) {
+  const batch = BatchBodySchema.safeParse(body);
+  if (!batch.success) {
     throw new HttpError(400, 'body must be a JSON array of ops, or {"ops": [...]}');
   }
+  const list = Array.isArray(batch.data) ? batch.data : batch.data.ops;
   if (list.length === 0) throw new HttpError(400, 'the batch is empty');
   if (list.length > MAX_BATCH_OPS) {
     throw new HttpError(413, `the batch has ${list.length} ops; the limit is ${MAX_BATCH_OPS}`);

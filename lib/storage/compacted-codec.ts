@@ -1,4 +1,5 @@
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
 import { parseStoredOp } from '../ingest/op';
 import { messageOf } from '../platform/log';
 import type { RingEntry } from '../ring/ring';
@@ -61,23 +62,39 @@ export function gunzipCompacted(
   return decodeCompacted(text);
 }
 
+const OriginSchema = z.object({
+  segment: z
+    .string()
+    .refine((k) => isSegmentKey(k) && !isCompactedKey(k), { error: 'is not a segment key' }),
+  line: z.number().int({ error: 'is not a line number' }).nonnegative({
+    error: 'is not a line number',
+  }),
+  own: z.unknown().optional(),
+});
+
+const LineSchema = z.looseObject({
+  [ORIGIN_FIELD]: z.unknown().refine((v) => typeof v === 'object' && v !== null, {
+    error: `no ${ORIGIN_FIELD} origin`,
+  }),
+});
+
 function toEntry(value: unknown): RingEntry | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return 'not a JSON object';
+  const parsedLine = LineSchema.safeParse(value);
+  if (!parsedLine.success) {
+    return typeof value !== 'object' || value === null || Array.isArray(value)
+      ? 'not a JSON object'
+      : `no ${ORIGIN_FIELD} origin`;
   }
-  const origin = (value as Record<string, unknown>)[ORIGIN_FIELD];
-  if (typeof origin !== 'object' || origin === null) return `no ${ORIGIN_FIELD} origin`;
-  const { segment, line, own } = origin as Record<string, unknown>;
-  if (typeof segment !== 'string' || !isSegmentKey(segment) || isCompactedKey(segment)) {
-    return `${ORIGIN_FIELD}.segment is not a segment key`;
+  const origin = OriginSchema.safeParse(parsedLine.data[ORIGIN_FIELD]);
+  if (!origin.success) {
+    const issue = origin.error.issues[0];
+    return `${ORIGIN_FIELD}.${String(issue?.path[0] ?? 'origin')} ${issue?.message ?? 'is invalid'}`;
   }
-  if (typeof line !== 'number' || !Number.isInteger(line) || line < 0) {
-    return `${ORIGIN_FIELD}.line is not a line number`;
-  }
+  const { segment, line, own } = origin.data;
   // Rebuilt in the stored order, the op's own `_observer` (if any) back in its place;
-  // built from entries, so a field named `__proto__` stays a field.
+  // built from entries (of the line as parsed), so a field named `__proto__` stays a field.
   const fields = Object.fromEntries(
-    Object.entries(value).flatMap(([k, v]): [string, unknown][] =>
+    Object.entries(value as object).flatMap(([k, v]): [string, unknown][] =>
       k !== ORIGIN_FIELD ? [[k, v]] : own !== undefined ? [[k, own]] : [],
     ),
   );
