@@ -8,15 +8,20 @@ import { mapLimit } from '../lib/platform/concurrency';
 import { parseJson } from '../lib/platform/json';
 import { listKeysIn } from './s3-tools';
 
-const StoredEndpoint = z.looseObject({ endpoint: z.string() });
-
 /** What a load run sent and got back. */
 export interface LoadResult {
   sent: number;
   /** Answers by HTTP status. */
   statuses: Record<number, number>;
-  /** Requests that got no HTTP answer at all (refused, reset, timed out). */
+  /**
+   * Ops that got no answer from the service after every retry: none at all
+   * (refused, reset, timed out), or only the emulator's own error.
+   */
   noAnswer: number;
+  /** Attempts sent again: a 5xx, an emulator error or no answer, retried with the op's id. */
+  retried: number;
+  /** Answers of 200 that carried an emulator error body instead of the service's answer. */
+  emulatorErrors: number;
   /** S3 key (below the prefix) → the endpoint of the op acknowledged under it. */
   acked: Map<string, string>;
   /** Milliseconds per request, sorted ascending. */
@@ -33,7 +38,28 @@ export interface LoadOptions {
   /** No request starts after this many milliseconds. */
   maxMs: number;
   token?: string;
+  /**
+   * Times an op is sent again after a 5xx, an emulator error or no answer
+   * (default 0). Each op carries an id, so a retry is counted once.
+   */
+  retries?: number;
 }
+
+/** The op a load run sends as its i-th. */
+export function loadOp(i: number): Record<string, unknown> {
+  return {
+    id: `load-${i}`,
+    endpoint: `load/${i}`,
+    success: i % 4 !== 0,
+    source: i % 5 === 0 ? 'scenario' : 'mcp',
+    duration_ms: i % 1000,
+  };
+}
+
+/** What one attempt came to: the HTTP status and body, or nothing. */
+type Attempt = { status: number; body: Record<string, unknown> } | undefined;
+
+const EmulatorError = z.looseObject({ errorMessage: z.string(), errorType: z.string() });
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -48,39 +74,51 @@ export async function sendLoad(options: LoadOptions): Promise<LoadResult> {
     sent: 0,
     statuses: {},
     noAnswer: 0,
+    retried: 0,
+    emulatorErrors: 0,
     acked: new Map(),
     latenciesMs: [],
     elapsedMs: 0,
   };
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const attempt = async (body: string): Promise<Attempt> => {
+    try {
+      const res = await fetch(target, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const answer = z.record(z.string(), z.unknown()).safeParse(await res.json());
+      return { status: res.status, body: answer.success ? answer.data : {} };
+    } catch {
+      return undefined;
+    }
+  };
   await mapLimit(
     Array.from({ length: options.events }, (_, i) => i),
     options.concurrency,
     async (i) => {
-      const endpoint = `load/${i}`;
-      const body = JSON.stringify({
-        endpoint,
-        success: i % 4 !== 0,
-        source: i % 5 === 0 ? 'scenario' : 'mcp',
-        duration_ms: i % 1000,
-      });
+      const op = loadOp(i);
+      const body = JSON.stringify(op);
       result.sent++;
       const t0 = performance.now();
-      try {
-        const res = await fetch(target, {
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.timeout(30_000),
-        });
-        const answer = (await res.json()) as { key?: string };
-        result.latenciesMs.push(performance.now() - t0);
-        result.statuses[res.status] = (result.statuses[res.status] ?? 0) + 1;
-        if (res.status === 201 && answer.key) result.acked.set(answer.key, endpoint);
-      } catch {
-        result.noAnswer++;
+      let answer = await attempt(body);
+      for (let retry = 0; retry < (options.retries ?? 0) && failed(answer); retry++) {
+        if (answer && EmulatorError.safeParse(answer.body).success) result.emulatorErrors++;
+        result.retried++;
+        answer = await attempt(body);
       }
+      result.latenciesMs.push(performance.now() - t0);
+      if (answer === undefined || EmulatorError.safeParse(answer.body).success) {
+        result.noAnswer++;
+        return;
+      }
+      result.statuses[answer.status] = (result.statuses[answer.status] ?? 0) + 1;
+      const key = answer.body.key;
+      if (answer.status === 201 && typeof key === 'string')
+        result.acked.set(key, String(op.endpoint));
     },
     () => performance.now() - started > options.maxMs,
   );
@@ -89,17 +127,30 @@ export async function sendLoad(options: LoadOptions): Promise<LoadResult> {
   return result;
 }
 
+/** No answer, a 5xx, or a 200 that is an emulator's error rather than the service's answer. */
+function failed(answer: Attempt): boolean {
+  return (
+    answer === undefined ||
+    answer.status >= 500 ||
+    (answer.status === 200 && EmulatorError.safeParse(answer.body).success)
+  );
+}
+
 /** What S3 holds compared with what was acknowledged. */
 export interface S3Check {
   /** Segments under the prefix. */
   found: number;
   /** Acknowledged keys with no object. */
   missing: string[];
-  /** Objects nobody was told about. */
+  /** Objects nobody was told about (a retried op's earlier attempt that landed). */
   unacknowledged: string[];
   /** Objects whose op is not the one acknowledged under their key. */
   mismatched: string[];
+  /** Stored copies of each op id. */
+  copies: Map<string, number>;
 }
+
+const StoredOp = z.looseObject({ endpoint: z.string(), id: z.string().optional() });
 
 /** Lists every segment under the prefix and reads each one back. */
 export async function checkS3(
@@ -111,25 +162,32 @@ export async function checkS3(
   const keys = (await listKeysIn(client, bucket, `${prefix}ops/`)).map((k) =>
     k.slice(prefix.length),
   );
+  const copies = new Map<string, number>();
+  const mismatched: string[] = [];
+  await mapLimit(keys, 32, async (key) => {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
+    const text = (await res.Body?.transformToString('utf-8')) ?? '';
+    const ops = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => StoredOp.safeParse(parseJson(l)));
+    for (const op of ops) {
+      const id = op.success ? op.data.id : undefined;
+      if (id !== undefined) copies.set(id, (copies.get(id) ?? 0) + 1);
+    }
+    const expected = acked.get(key);
+    const only = ops.length === 1 ? ops[0] : undefined;
+    if (expected !== undefined && !(only?.success && only.data.endpoint === expected)) {
+      mismatched.push(key);
+    }
+  });
   const stored = new Set(keys);
-  const mismatched = (
-    await mapLimit(keys, 32, async (key) => {
-      const expected = acked.get(key);
-      if (expected === undefined) return undefined;
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
-      const text = (await res.Body?.transformToString('utf-8')) ?? '';
-      const lines = text.split('\n').filter((l) => l !== '');
-      const stored =
-        lines.length === 1 ? StoredEndpoint.safeParse(parseJson(lines[0] ?? '')) : null;
-      const ok = stored?.success === true && stored.data.endpoint === expected;
-      return ok ? undefined : key;
-    })
-  ).filter((k): k is string => k !== undefined);
   return {
     found: keys.length,
     missing: [...acked.keys()].filter((k) => !stored.has(k)),
     unacknowledged: keys.filter((k) => !acked.has(k)),
     mismatched,
+    copies,
   };
 }
 
