@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { seededRandom } from '../../dev/random';
 import { mapLimit } from '../../lib/platform/concurrency';
 import { segmentKey } from '../../lib/storage/keys';
@@ -8,6 +8,7 @@ import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/storage/segment-codec';
 import { clearCounts, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
+import { captureLogs, type Logs } from '../support/logs';
 import { putText, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
@@ -95,18 +96,17 @@ describe('cold start from S3', () => {
     );
     await putText(s3, `${prefix}${segmentKey(at, 'trunc0')}`, valid(4).slice(0, 20));
     await putText(s3, `${prefix}${segmentKey(at, 'good00')}`, `${valid(5)}\n`);
-    const warn = vi.spyOn(console, 'warn');
+    const logs = captureLogs('warn');
 
     const cold = await freshContainer({ OBSERVER_PREFIX: prefix });
     const stats = bodyOf(await cold.stats(getStats()));
 
     expect(stats.total).toBe(3);
-    const warnings = warn.mock.calls.map((c) => String(c[0]));
+    const warnings = logs.texts('warn');
     expect(warnings.filter((w) => w.includes('replay skipped a line'))).toHaveLength(4);
     expect(warnings.some((w) => w.includes('mixed0') && w.includes('"line":2'))).toBe(true);
     expect(warnings.some((w) => w.includes('mixed0') && w.includes('"line":3'))).toBe(true);
     expect(warnings.some((w) => w.includes('trunc0') && w.includes('"line":1'))).toBe(true);
-    warn.mockRestore();
   });
 });
 
@@ -120,10 +120,8 @@ describe('corrupt storage', () => {
     const bytes = Array.from({ length: n }, () => Math.floor(random() * 256));
     return Buffer.from(bytes.map((b) => (b === 0x0a ? 0x20 : b)));
   };
-  const warningsAbout = (warn: { mock: { calls: unknown[][] } }, suffix: string) =>
-    warn.mock.calls
-      .map((c) => JSON.parse(String(c[0])) as Record<string, unknown>)
-      .filter((w) => String(w.key ?? '').includes(suffix));
+  const warningsAbout = (logs: Logs, suffix: string) =>
+    logs.json('warn').filter((w) => String(w.key ?? '').includes(suffix));
 
   it('skips each kind of corruption with a warning naming key and line, and applies the rest', async () => {
     const prefix = uniquePrefix('corrupt');
@@ -156,7 +154,7 @@ describe('corrupt storage', () => {
       }),
     );
     await put('good02', `${valid('good-2')}\n`);
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs('warn');
 
     const cold = await freshContainer({ OBSERVER_PREFIX: prefix });
     const res = await cold.stats(getStats());
@@ -164,18 +162,17 @@ describe('corrupt storage', () => {
     expect(res.statusCode).toBe(200);
     const ring = [...(await cold.runtime.getObserver().load()).ring].map((e) => e.op.endpoint);
     expect(ring).toEqual(['good-1', 'after-long-line', 'after-wrong-shapes', 'good-2']);
-    const lines = (suffix: string) => warningsAbout(warn, suffix).map((w) => w.line);
+    const lines = (suffix: string) => warningsAbout(logs, suffix).map((w) => w.line);
     expect(lines('bytes0')).toEqual([1]);
     expect(lines('long00')).toEqual([1]);
     expect(lines('shape0')).toEqual([1, 2, 3, 4, 5]);
-    expect(warningsAbout(warn, 'empty0')).toEqual([
+    expect(warningsAbout(logs, 'empty0')).toEqual([
       expect.objectContaining({ message: 'replay skipped a segment', reason: expect.any(String) }),
     ]);
-    expect(warningsAbout(warn, 'huge00')).toEqual([
+    expect(warningsAbout(logs, 'huge00')).toEqual([
       expect.objectContaining({ reason: expect.stringMatching(/limit is 16777216/) }),
     ]);
-    expect(warningsAbout(warn, 'void00')).toEqual([]);
-    warn.mockRestore();
+    expect(warningsAbout(logs, 'void00')).toEqual([]);
   });
 
   it('skips a corrupt segment found by a warm refresh and applies the good one beside it', async () => {
@@ -184,14 +181,13 @@ describe('corrupt storage', () => {
     await c.stats(getStats());
     await putText(s3, `${prefix}${segmentKey(at(), 'bytes1')}`, garbage(512));
     await putText(s3, `${prefix}${segmentKey(at(), 'good03')}`, `${valid('good-3')}\n`);
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs('warn');
 
     const res = await c.stats(getStats());
 
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res).total).toBe(1);
-    expect(warningsAbout(warn, 'bytes1').map((w) => w.line)).toEqual([1]);
-    warn.mockRestore();
+    expect(warningsAbout(logs, 'bytes1').map((w) => w.line)).toEqual([1]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ObservedOp } from '../../lib/ingest/op';
 import { Observer } from '../../lib/ring/observer';
 import { writeSnapshot } from '../../lib/stats/writer';
@@ -8,6 +8,7 @@ import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats, httpEvent } from '../support/events';
+import { captureLogs } from '../support/logs';
 import { getText, listKeys, putText, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
@@ -103,16 +104,13 @@ describe('a cold start from the checkpoint', () => {
     const prefix = uniquePrefix('ckpt-bad');
     await seed(prefix, 0, 7);
     await putText(s3, `${prefix}${CHECKPOINT_KEY}`, '{"version":1,"entries":[{"key":');
-    const warn = vi.spyOn(console, 'warn');
+    const logs = captureLogs('warn');
 
     const c = await container(prefix);
     const stats = bodyOf(await c.stats(getStats()));
 
     expect(stats.total).toBe(7);
-    expect(warn.mock.calls.some((call) => String(call[0]).includes('checkpoint refused'))).toBe(
-      true,
-    );
-    warn.mockRestore();
+    expect(logs.texts('warn').some((w) => w.includes('checkpoint refused'))).toBe(true);
   });
 
   it('refuses a checkpoint that claims more ops than it holds', async () => {

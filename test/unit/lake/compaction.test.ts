@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ObservedOp } from '../../../lib/ingest/op';
 import {
   compactHours,
@@ -11,6 +11,7 @@ import type { RingEntry } from '../../../lib/ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
 import { compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
+import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 
 const HOUR = 3_600_000;
@@ -124,14 +125,13 @@ describe('compacting one hour', () => {
     const { store, keys } = hourOf('a', 'b');
     const broken = segmentKey(new Date(H11 + 5000), 'broken');
     store.putRaw(broken, `${JSON.stringify(op('ok'))}\nnot json\n`);
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    captureLogs('warn');
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'compacted', segments: 2, leftAlone: [broken] });
     expect([...store.objects.keys()].sort()).toEqual([broken, compactedKey(P11)].sort());
     expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
-    vi.restoreAllMocks();
   });
 
   it('deletes an empty segment with the others: it holds nothing to keep', async () => {
@@ -150,13 +150,12 @@ describe('compacting one hour', () => {
     const { store } = hourOf('a', 'b');
     store.putRaw(compactedKey(P11), Buffer.from('not gzip'));
     const before = new Map(store.objects);
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/damaged/) });
     expect(store.objects).toEqual(before);
-    vi.restoreAllMocks();
   });
 
   it('deletes nothing when another run rewrote the compacted object meanwhile', async () => {
@@ -169,14 +168,13 @@ describe('compacting one hour', () => {
       store.objects.set(key, gzipCompacted([{ key: keys[0] as string, line: 0, op: op('a') }]));
       return put(key, body, ifMatch);
     };
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/changed/) });
     expect(store.compaction.delete).toBe(1); // only the first run's
     expect(store.objects.size).toBe(2);
-    vi.restoreAllMocks();
   });
 
   it('keeps ops that carry their own _observer field exactly', async () => {
@@ -239,13 +237,12 @@ describe('a run over many hours', () => {
     store.putRaw(compactedKey(P11), Buffer.from('damaged'));
     store.putRaw(segmentKey(new Date(H11), 'a'), encodeSegment([op('a')]));
     store.putRaw(segmentKey(new Date(H11 - HOUR), 'b'), encodeSegment([op('b')]));
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });
 
     expect(summary.compacted).toBe(1);
     expect(summary.failed).toEqual([{ partition: P11, error: expect.stringMatching(/damaged/) }]);
-    vi.restoreAllMocks();
   });
 });
 

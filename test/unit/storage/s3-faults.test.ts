@@ -7,7 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
 import { handler as event } from '../../../handlers/event';
 import { handler as stats } from '../../../handlers/stats';
@@ -19,6 +19,7 @@ import { S3SegmentStore } from '../../../lib/storage/s3-store';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { bodyOf, getStats, postOp } from '../../support/events';
 import { FakeBucket, sdkBody } from '../../support/fake-bucket';
+import { captureLogs } from '../../support/logs';
 import { s3Error } from '../../support/s3-errors';
 
 const s3 = mockClient(S3Client);
@@ -30,7 +31,6 @@ beforeEach(() => {
 
 afterEach(() => {
   s3.reset();
-  vi.restoreAllMocks();
 });
 
 /** An op as parsed from a request, defaults applied. */
@@ -222,7 +222,7 @@ describe('a failing refresh', () => {
   });
 
   it('answers from the cached ring when a segment cannot be read, logs it, and catches up once', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs('warn');
     const bucket = new FakeBucket(seededRandom(1), 0);
     bucket.install(s3);
     await stats(getStats());
@@ -242,7 +242,7 @@ describe('a failing refresh', () => {
     expect(stale.statusCode).toBe(200);
     expect(stale.headers?.['x-observer-stale']).toBe('true');
     expect(bodyOf(stale).total).toBe(1);
-    expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+    expect(logs.texts('warn')).toContainEqual(
       expect.stringContaining('refresh failed; answering from the cached ring'),
     );
     expect(caughtUp.headers?.['x-observer-stale']).toBeUndefined();
@@ -251,7 +251,7 @@ describe('a failing refresh', () => {
   });
 
   it('answers 503 when a cold start cannot read a segment', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
     new FakeBucket(seededRandom(1), 0).install(s3);
     await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
       [parsed({ endpoint: 'a' })],
