@@ -1,24 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearCounts, freshContainer } from '../support/container';
-import { bodyOf, getStats, httpEvent } from '../support/events';
+import { bodyOf, getStats, postBatch } from '../support/events';
+import { nthOp, nthOps } from '../support/ops';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
 afterAll(() => s3.destroy());
-
-const postBatch = (ops: unknown[]) =>
-  httpEvent({
-    method: 'POST',
-    path: '/observer/events',
-    body: JSON.stringify(ops),
-    headers: { 'content-type': 'application/json' },
-  });
-
-const op = (i: number, extra: Record<string, unknown> = {}) => ({
-  endpoint: `tools/${i}`,
-  success: i % 2 === 0,
-  ...extra,
-});
 
 async function batchContainer(env: Record<string, string>) {
   const c = await freshContainer(env);
@@ -31,7 +18,9 @@ describe('batch ingest over S3', () => {
     const prefix = uniquePrefix('batch500');
     const c = await batchContainer({ OBSERVER_PREFIX: prefix });
 
-    const res = await c.events(postBatch(Array.from({ length: 500 }, (_, i) => op(i))));
+    const ops = nthOps(500);
+
+    const res = await c.events(postBatch(ops));
 
     expect(res.statusCode).toBe(201);
     expect(c.requests).toEqual({ PutObjectCommand: 1 });
@@ -39,15 +28,15 @@ describe('batch ingest over S3', () => {
     const cold = await freshContainer({ OBSERVER_PREFIX: prefix });
     expect(bodyOf(await cold.stats(getStats()))).toMatchObject({
       total: 500,
-      successes: 250,
-      failures: 250,
+      successes: ops.filter((o) => o.success).length,
+      failures: ops.filter((o) => !o.success).length,
     });
   });
 });
 
 describe('ops with an id over S3', () => {
   const withIds = (from: number, n: number) =>
-    Array.from({ length: n }, (_, i) => op(from + i, { id: `op-${from + i}` }));
+    Array.from({ length: n }, (_, i) => nthOp(from + i, { id: `op-${from + i}` }));
 
   it('are counted once when the same batch goes to two containers', async () => {
     const prefix = uniquePrefix('idem-two');
@@ -87,13 +76,13 @@ describe('ops with an id over S3', () => {
     const prefix = uniquePrefix('idem-ckpt');
     const env = { OBSERVER_PREFIX: prefix, OBSERVER_RING_CAP: '10' };
     const writer = await batchContainer(env);
-    await writer.events(postBatch([op(0, { id: 'early' })]));
-    await writer.events(postBatch(Array.from({ length: 12 }, (_, i) => op(i + 1))));
+    await writer.events(postBatch([nthOp(0, { id: 'early' })]));
+    await writer.events(postBatch(nthOps(12, 1)));
     const { handler: snapshot } = await import('../../handlers/snapshot');
     await snapshot();
 
     const retrier = await batchContainer(env);
-    await retrier.events(postBatch([op(0, { id: 'early' })]));
+    await retrier.events(postBatch([nthOp(0, { id: 'early' })]));
     const cold = await batchContainer(env);
     clearCounts(cold.requests);
     const stats = bodyOf(await cold.stats(getStats()));

@@ -12,6 +12,7 @@ import { decodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats } from '../support/events';
+import { nthOp, nthOps, statsOf } from '../support/ops';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
@@ -25,14 +26,6 @@ const CAP = 8;
 const NOW = Date.now();
 const BASE = Math.floor(NOW / HOUR) * HOUR - 4 * HOUR;
 
-const op = (i: number): ObservedOp => ({
-  endpoint: `e${i}`,
-  success: i % 3 !== 0,
-  source: i % 2 === 0 ? 'mcp' : 'scenario',
-  timestamp: new Date(BASE).toISOString(),
-  staffer_id: `w-${i}`,
-});
-
 const s3Store = (prefix: string) => new S3SegmentStore(s3, inject('s3Bucket'), prefix);
 
 /**
@@ -45,7 +38,7 @@ async function seed(prefix: string): Promise<void> {
   let i = 0;
   for (const hour of [0, 1]) {
     for (const minute of [10, 20, 40]) {
-      const ops = minute === 20 ? [op(i++), op(i++)] : [op(i++)];
+      const ops = minute === 20 ? [nthOp(i++), nthOp(i++)] : [nthOp(i++)];
       await store.append(ops, new Date(BASE + hour * HOUR + minute * 60_000));
     }
   }
@@ -58,26 +51,12 @@ async function seed(prefix: string): Promise<void> {
       now: early,
     }),
   );
-  await store.append([op(i++)], new Date(NOW - 2000));
-  await store.append([op(i++)], new Date(NOW - 1000));
+  await store.append([nthOp(i++)], new Date(NOW - 2000));
+  await store.append([nthOp(i++)], new Date(NOW - 1000));
 }
 
 /** What the ring of a container that saw all ten ops holds: the newest eight. */
-const EXPECTED: Stats = (() => {
-  const kept = Array.from({ length: 10 }, (_, i) => op(i)).slice(-CAP);
-  const scenarios = kept.filter((o) => o.source === 'scenario');
-  return {
-    total: CAP,
-    successes: kept.filter((o) => o.success).length,
-    failures: kept.filter((o) => !o.success).length,
-    by_source: { mcp: CAP - scenarios.length, scenario: scenarios.length },
-    recent_scenario_ops: scenarios.map((o) => ({
-      ts: o.timestamp,
-      ok: o.success,
-      staffer: o.staffer_id,
-    })),
-  };
-})();
+const EXPECTED: Stats = statsOf(nthOps(10).slice(-CAP));
 
 const compact = (store: SegmentStore) =>
   compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });

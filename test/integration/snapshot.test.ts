@@ -1,6 +1,5 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { ObservedOp } from '../../lib/ingest/op';
 import { Observer } from '../../lib/ring/observer';
 import { writeSnapshot } from '../../lib/stats/writer';
 import { CHECKPOINT_KEY } from '../../lib/storage/keys';
@@ -9,24 +8,18 @@ import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats, httpEvent } from '../support/events';
 import { captureLogs } from '../support/logs';
+import { nthOp, nthOps, statsOf } from '../support/ops';
 import { getText, listKeys, putText, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
 afterAll(() => s3.destroy());
 
 const CAP = 50;
-const op = (i: number): ObservedOp => ({
-  endpoint: `e${i}`,
-  success: i % 4 !== 0,
-  source: ['mcp', 'scenario', 'langfuse'][i % 3] as string,
-  timestamp: new Date(Date.UTC(2026, 10, 24, 12, 0, 0, i)).toISOString(),
-  staffer_id: `w-${i}`,
-});
 
 /** A bucket prefix with `n` single-op segments written by another container. */
 async function seed(prefix: string, from: number, n: number): Promise<void> {
   const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
-  for (let i = from; i < from + n; i++) await store.append([op(i)], new Date());
+  for (let i = from; i < from + n; i++) await store.append([nthOp(i)], new Date());
 }
 
 function observer(store: SegmentStore, now?: () => number): Observer {
@@ -151,14 +144,7 @@ describe('a crash in the snapshot writer', () => {
     const cold = observer(new S3SegmentStore(s3, inject('s3Bucket'), prefix));
     const { stats } = await cold.stats();
 
-    const kept = Array.from({ length: 75 }, (_, i) => op(i)).slice(-CAP);
-    expect(stats.total).toBe(CAP);
-    expect(stats.successes).toBe(kept.filter((o) => o.success).length);
-    expect(stats.by_source).toEqual({
-      mcp: kept.filter((o) => o.source === 'mcp').length,
-      scenario: kept.filter((o) => o.source === 'scenario').length,
-      langfuse: kept.filter((o) => o.source === 'langfuse').length,
-    });
+    expect(stats).toEqual(statsOf(nthOps(75).slice(-CAP)));
   });
 });
 

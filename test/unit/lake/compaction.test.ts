@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedOp } from '../../../lib/ingest/op';
 import {
   compactHours,
   compactPartition,
@@ -13,19 +12,12 @@ import { compactedKey, hourPartition, segmentKey } from '../../../lib/storage/ke
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 24, 14, 30);
 const H11 = Date.UTC(2026, 10, 24, 11);
 const P11 = 'ops/2026/11/24/11/';
-
-const op = (endpoint: string, extra: Partial<ObservedOp> = {}): ObservedOp => ({
-  endpoint,
-  success: true,
-  source: 'mcp',
-  timestamp: '2026-11-24T11:00:00.000Z',
-  ...extra,
-});
 
 /** A store with segments in the 11:00 hour: one per name, one op each (two for `pair`). */
 function hourOf(...names: string[]): { store: MemorySegmentStore; keys: string[] } {

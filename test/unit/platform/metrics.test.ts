@@ -6,6 +6,7 @@ import { type Container, freshContainer } from '../../support/container';
 import { getStats, postOp } from '../../support/events';
 import { captureLogs, type Logs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
 // What one invocation writes to the console: JSON log lines (Powertools
 // logger) and one CloudWatch embedded-metric-format line (Powertools metrics).
@@ -173,13 +174,10 @@ describe('a POST /observer/event', () => {
 describe('a GET /observer/stats', () => {
   const seed = (store: MemorySegmentStore, n: number) => {
     for (let i = 0; i < n; i++) {
-      const op = {
-        endpoint: `e${i}`,
-        success: true,
-        source: 'mcp',
-        timestamp: '2026-11-24T21:00:00Z',
-      };
-      store.putRaw(segmentKey(new Date(Date.now() - 60_000 + i), `s${i}`), encodeSegment([op]));
+      store.putRaw(
+        segmentKey(new Date(Date.now() - 60_000 + i), `s${i}`),
+        encodeSegment([op(`e${i}`)]),
+      );
     }
   };
 
@@ -218,9 +216,8 @@ describe('the compact function', () => {
   async function compactContainer() {
     const c = await container();
     const old = new Date(Date.now() - 5 * 3_600_000);
-    const op = { endpoint: 'x', success: true, source: 'mcp', timestamp: old.toISOString() };
     const segments = new MemorySegmentStore();
-    for (const u of ['a', 'b']) segments.putRaw(segmentKey(old, u), encodeSegment([op]));
+    for (const u of ['a', 'b']) segments.putRaw(segmentKey(old, u), encodeSegment([op('x')]));
     c.runtime.resetRuntime({ store: segments });
     const { handler } = await import('../../../handlers/compact');
     return handler;

@@ -4,17 +4,10 @@ import { Observer } from '../../../lib/ring/observer';
 import { segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 24, 21, 30, 0);
-
-const op = (endpoint: string, extra: Partial<ObservedOp> = {}): ObservedOp => ({
-  endpoint,
-  success: true,
-  source: 'mcp',
-  timestamp: new Date(T0).toISOString(),
-  ...extra,
-});
 
 function setup(options: { cap?: number; readConcurrency?: number; coldStartHours?: number } = {}) {
   let now = T0;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedOp } from '../../../lib/ingest/op';
 import { compactHours } from '../../../lib/lake/compaction';
 import { Observer } from '../../../lib/ring/observer';
 import { writeSnapshot } from '../../../lib/stats/writer';
@@ -7,6 +6,7 @@ import { gzipCompacted } from '../../../lib/storage/compacted-codec';
 import { CHECKPOINT_KEY, compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { nthOp } from '../../support/ops';
 
 // Every reader (cold start from a checkpoint, cold start by listing, warm
 // refresh) over hours in both forms: per-op segments and compacted objects,
@@ -15,14 +15,6 @@ import { MemorySegmentStore } from '../../support/memory-store';
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 24, 21, 30);
 
-const op = (i: number): ObservedOp => ({
-  endpoint: `e${i}`,
-  success: i % 3 !== 0,
-  source: i % 2 === 0 ? 'mcp' : 'scenario',
-  timestamp: new Date(T0).toISOString(),
-  staffer_id: `w-${i}`,
-});
-
 /** Ops 0..n-1, one segment each (every fifth holds two), spread over the 6 hours before T0. */
 function history(n: number) {
   const store = new MemorySegmentStore();
@@ -30,7 +22,7 @@ function history(n: number) {
   let s = 0;
   while (i < n) {
     const at = T0 - 6 * HOUR + s * Math.floor((6 * HOUR) / n);
-    const ops = s % 5 === 4 && i + 1 < n ? [op(i), op(i + 1)] : [op(i)];
+    const ops = s % 5 === 4 && i + 1 < n ? [nthOp(i), nthOp(i + 1)] : [nthOp(i)];
     store.putRaw(segmentKey(new Date(at), `w${String(s).padStart(4, '0')}`), encodeSegment(ops));
     i += ops.length;
     s++;
@@ -185,8 +177,8 @@ describe('a compacted hour read by a ring', () => {
     store.putRaw(
       compactedKey(hourPartition(new Date(T0 - 3 * HOUR))),
       gzipCompacted([
-        { key, line: 1, op: op(1) },
-        { key, line: 3, op: op(3) },
+        { key, line: 1, op: nthOp(1) },
+        { key, line: 3, op: nthOp(3) },
       ]),
     );
 

@@ -11,7 +11,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
 import { handler as event } from '../../../handlers/event';
 import { handler as stats } from '../../../handlers/stats';
-import { parseOp } from '../../../lib/ingest/op';
 import { collect } from '../../../lib/platform/concurrency';
 import { config, resetRuntime } from '../../../lib/platform/runtime';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
@@ -20,6 +19,7 @@ import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { bodyOf, getStats, postOp } from '../../support/events';
 import { FakeBucket, sdkBody } from '../../support/fake-bucket';
 import { captureLogs } from '../../support/logs';
+import { op } from '../../support/ops';
 import { s3Error } from '../../support/s3-errors';
 
 const s3 = mockClient(S3Client);
@@ -32,13 +32,6 @@ beforeEach(() => {
 afterEach(() => {
   s3.reset();
 });
-
-/** An op as parsed from a request, defaults applied. */
-function parsed(input: Record<string, unknown>) {
-  const result = parseOp(input, new Date());
-  if (!result.ok) throw new Error('bad fixture');
-  return result.op;
-}
 
 describe('a failing PutObject', () => {
   it('answers 503 and leaves the ring and stats unchanged', async () => {
@@ -115,12 +108,6 @@ describe('a failing PutObject', () => {
 });
 
 describe('segment key clashes', () => {
-  const op = () => {
-    const parsed = parseOp({ endpoint: 'x', success: true }, new Date());
-    if (!parsed.ok) throw new Error('bad fixture');
-    return parsed.op;
-  };
-
   it('retries a 412 with a new key', async () => {
     s3.on(PutObjectCommand)
       .rejectsOnce(s3Error('PreconditionFailed', 412))
@@ -229,7 +216,7 @@ describe('a failing refresh', () => {
     await event(postOp({ endpoint: 'mine', success: true }));
     // Another container writes a segment; reading it fails for a while.
     await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
-      [parsed({ endpoint: 'theirs' })],
+      [op('theirs')],
       new Date(),
     );
     s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
@@ -254,7 +241,7 @@ describe('a failing refresh', () => {
     captureLogs('error');
     new FakeBucket(seededRandom(1), 0).install(s3);
     await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
-      [parsed({ endpoint: 'a' })],
+      [op('a')],
       new Date(),
     );
     s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
