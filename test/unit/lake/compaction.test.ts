@@ -75,14 +75,13 @@ describe('compacting one hour', () => {
     const { store } = hourOf('a', 'b');
     await compactPartition(store, P11);
     const before = new Map(store.objects);
-    store.compaction.put = 0;
-    store.compaction.delete = 0;
+    store.resetCalls();
 
     const result = await compactPartition(store, P11);
 
     expect(result).toEqual({ partition: P11, status: 'clean', leftAlone: [] });
     expect(store.objects).toEqual(before);
-    expect(store.compaction).toMatchObject({ put: 0, delete: 0 });
+    expect(store.calls).toMatchObject({ putObject: 0, deleteObjects: 0 });
   });
 
   it('after a crash between write and delete, only deletes (the object already holds them)', async () => {
@@ -90,12 +89,12 @@ describe('compacting one hour', () => {
     const segments = new Map(store.objects);
     await compactPartition(store, P11);
     for (const [k, v] of segments) store.objects.set(k, v); // the deletes never happened
-    store.compaction.put = 0;
+    store.resetCalls();
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 2, written: false });
-    expect(store.compaction.put).toBe(0);
+    expect(store.calls.putObject).toBe(0);
     expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
     expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
   });
@@ -165,7 +164,7 @@ describe('compacting one hour', () => {
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/changed/) });
-    expect(store.compaction.delete).toBe(1); // only the first run's
+    expect(store.calls.deleteObjects).toBe(1); // only the first run's
     expect(store.objects.size).toBe(2);
   });
 

@@ -3,7 +3,7 @@ import type { ObservedOp } from '../../../lib/ingest/op';
 import { Observer } from '../../../lib/ring/observer';
 import { segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
-import { MemorySegmentStore } from '../../support/memory-store';
+import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 import { op } from '../../support/ops';
 
 const HOUR = 3_600_000;
@@ -106,8 +106,7 @@ describe('refresh', () => {
     const { store, observer, put } = setup();
     put(T0, op('a'));
     await observer.stats();
-    store.calls.list = 0;
-    store.calls.read = 0;
+    store.resetCalls();
 
     await observer.stats();
 
@@ -117,7 +116,7 @@ describe('refresh', () => {
   it('shares one refresh among calls made while one runs', async () => {
     const { store, observer } = setup();
     await observer.stats();
-    store.calls.list = 0;
+    store.resetCalls();
 
     await Promise.all(Array.from({ length: 10 }, () => observer.stats()));
 
@@ -140,6 +139,6 @@ describe('refresh', () => {
     await observer.record([op('x')], new Date(T0));
 
     expect(observer.status()).toEqual({ loaded: false, ring_size: 0, ring_cap: 2000 });
-    expect(store.calls).toEqual({ append: 1, list: 0, read: 0 });
+    expect(store.calls).toEqual({ ...NO_CALLS, append: 1 });
   });
 });

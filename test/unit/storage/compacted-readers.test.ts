@@ -58,7 +58,7 @@ describe('a cold start by listing', () => {
     const store = history(60);
     const segments = store.objects.size;
     await compact(store);
-    store.calls.read = 0;
+    store.resetCalls();
 
     await observer(store, 1000).stats();
 
@@ -113,7 +113,7 @@ describe('a cold start from a checkpoint', () => {
       now = T0;
       const expected = (await observer(history(60), cap).stats()).stats;
       await compact(store);
-      store.calls.read = 0;
+      store.resetCalls();
 
       const { stats } = await observer(store, cap).stats();
 
@@ -128,7 +128,7 @@ describe('a cold start from a checkpoint', () => {
     const store = history(60);
     await compact(store);
     await writeSnapshot(observer(store, 30));
-    store.calls.read = 0;
+    store.resetCalls();
 
     const { stats } = await observer(store, 30).stats();
 
@@ -159,7 +159,7 @@ describe('a warm refresh', () => {
     await compact(store);
     const o = observer(store, 30, () => now);
     await o.stats();
-    store.calls.read = 0;
+    store.resetCalls();
 
     now += 60_000;
     const { stats } = await o.stats();
