@@ -14,7 +14,7 @@ import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';
 import { Ring } from '../lib/ring/ring';
 import { writeSnapshot } from '../lib/stats/writer';
-import { segmentKey } from '../lib/storage/keys';
+import { HOUR_MS, segmentKey } from '../lib/storage/keys';
 import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
@@ -26,7 +26,6 @@ const INGEST_OPS = Number(process.env.BENCH_INGEST_OPS ?? 6000);
 const HISTORY_OPS = Number(process.env.BENCH_HISTORY_OPS ?? 20_000);
 const TAIL_SEGMENTS = 300;
 const WARM_CALLS = 300;
-const HOUR = 3_600_000;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const quiet = () => {
@@ -214,7 +213,7 @@ async function coldStart(endpoint: string): Promise<Record<string, number>> {
   const prefix = 'cold/';
   const store = new S3SegmentStore(client, BUCKET, prefix);
   const end = Date.now() - 120_000;
-  const start = end - 10 * HOUR;
+  const start = end - 10 * HOUR_MS;
   const stored = (i: number): ObservedOp => {
     const parsed = parseOp(typicalOp(i), new Date(start + i));
     if (!parsed.ok) throw new Error('bad op');

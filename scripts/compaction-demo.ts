@@ -15,21 +15,20 @@ import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';
 import type { Stats } from '../lib/ring/ring';
 import { writeSnapshot } from '../lib/stats/writer';
-import { isCompactedKey, OPS_ROOT } from '../lib/storage/keys';
+import { HOUR_MS, isCompactedKey, OPS_ROOT } from '../lib/storage/keys';
 import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { storeView } from '../lib/storage/store';
 import { spawnLocalS3 } from './local-s3';
 
 const BUCKET = 'observer-demo';
-const HOUR = 3_600_000;
 const CLOSED_HOURS = 6;
 const OPS_PER_HOUR = 60;
 const OPS_THIS_HOUR = 25;
 const OPTIONS = { cap: 2000, skewMs: 15_000, coldStartHours: 168 };
 
 const now = Date.now();
-const thisHour = Math.floor(now / HOUR) * HOUR;
+const thisHour = Math.floor(now / HOUR_MS) * HOUR_MS;
 
 function op(i: number, at: number): ObservedOp {
   return {
@@ -56,13 +55,13 @@ async function main(): Promise<void> {
     // Ops received over the six closed hours before this one, and this hour so far.
     const arrivals: number[] = [];
     for (let h = CLOSED_HOURS; h >= 1; h--) {
-      for (let i = 0; i < OPS_PER_HOUR; i++) arrivals.push(thisHour - h * HOUR + i * 59_000);
+      for (let i = 0; i < OPS_PER_HOUR; i++) arrivals.push(thisHour - h * HOUR_MS + i * 59_000);
     }
     for (let i = 0; i < OPS_THIS_HOUR; i++) {
       arrivals.push(thisHour + Math.floor(((now - thisHour) * i) / OPS_THIS_HOUR));
     }
     // A checkpoint from four hours ago, over the ops received until then.
-    const checkpointAt = thisHour - 4 * HOUR + 30 * 60_000;
+    const checkpointAt = thisHour - 4 * HOUR_MS + 30 * 60_000;
     const early = arrivals.filter((t) => t < checkpointAt);
     await mapLimit(early, 16, (t, i) => store.append([op(i, t)], new Date(t)));
     await writeSnapshot(new Observer(store, { ...OPTIONS, now: () => checkpointAt }));

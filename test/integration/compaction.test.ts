@@ -6,7 +6,7 @@ import { Observer } from '../../lib/ring/observer';
 import type { RingEntry, Stats } from '../../lib/ring/ring';
 import { writeSnapshot } from '../../lib/stats/writer';
 import { gunzipCompacted } from '../../lib/storage/compacted-codec';
-import { isCompactedKey, isSegmentKey } from '../../lib/storage/keys';
+import { HOUR_MS, isCompactedKey, isSegmentKey } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { decodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
@@ -18,13 +18,12 @@ import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 const s3 = rawClient();
 afterAll(() => s3.destroy());
 
-const HOUR = 3_600_000;
 const CAP = 8;
 // Hour-aligned, so every run sees the same hours whatever the minute: the
 // two hours that began 4 and 3 hours before the current one (both closed at
 // least 2 hours ago), and the current one.
 const NOW = Date.now();
-const BASE = Math.floor(NOW / HOUR) * HOUR - 4 * HOUR;
+const BASE = Math.floor(NOW / HOUR_MS) * HOUR_MS - 4 * HOUR_MS;
 
 const s3Store = (prefix: string) => new S3SegmentStore(s3, inject('s3Bucket'), prefix);
 
@@ -39,7 +38,7 @@ async function seed(prefix: string): Promise<void> {
   for (const hour of [0, 1]) {
     for (const minute of [10, 20, 40]) {
       const ops = minute === 20 ? [nthOp(i++), nthOp(i++)] : [nthOp(i++)];
-      await store.append(ops, new Date(BASE + hour * HOUR + minute * 60_000));
+      await store.append(ops, new Date(BASE + hour * HOUR_MS + minute * 60_000));
     }
   }
   const early = () => BASE + 30 * 60_000;

@@ -2,7 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { seededRandom } from '../../dev/random';
 import { mapLimit } from '../../lib/platform/concurrency';
-import { segmentKey } from '../../lib/storage/keys';
+import { HOUR_MS, segmentKey } from '../../lib/storage/keys';
 import { VOID_METADATA } from '../../lib/storage/s3-errors';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/storage/segment-codec';
@@ -49,10 +49,9 @@ describe('cold start from S3', () => {
   it('finds segments in older hour partitions and beyond the horizon, in key order', async () => {
     const prefix = uniquePrefix('ring-old');
     const writer = otherWriter(prefix);
-    const hour = 3_600_000;
     const now = Date.now();
-    await writer.append([nthOp(1, { endpoint: 'ten-days-ago' })], new Date(now - 240 * hour));
-    await writer.append([nthOp(2, { endpoint: 'three-hours-ago' })], new Date(now - 3 * hour));
+    await writer.append([nthOp(1, { endpoint: 'ten-days-ago' })], new Date(now - 240 * HOUR_MS));
+    await writer.append([nthOp(2, { endpoint: 'three-hours-ago' })], new Date(now - 3 * HOUR_MS));
     await writer.append([nthOp(3, { endpoint: 'now', source: 'scenario' })], new Date(now));
 
     const cold = await freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_COLD_START_HOURS: '48' });

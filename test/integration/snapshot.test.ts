@@ -2,7 +2,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Observer } from '../../lib/ring/observer';
 import { writeSnapshot } from '../../lib/stats/writer';
-import { CHECKPOINT_KEY } from '../../lib/storage/keys';
+import { CHECKPOINT_KEY, HOUR_MS } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
@@ -153,11 +153,11 @@ describe('GET /observer/stats/history', () => {
     const prefix = uniquePrefix('hist');
     await seed(prefix, 0, 3);
     const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
-    const start = Date.now() - 3 * 3_600_000;
+    const start = Date.now() - 3 * HOUR_MS;
     let now = start;
     const o = observer(store, () => now);
     const written: string[] = [];
-    for (const step of [0, 60_000, 3_600_000, 60_000]) {
+    for (const step of [0, 60_000, HOUR_MS, 60_000]) {
       now += step;
       written.push((await writeSnapshot(o)).generated_at);
     }

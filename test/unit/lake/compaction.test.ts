@@ -8,13 +8,12 @@ import {
 } from '../../../lib/lake/compaction';
 import type { RingEntry } from '../../../lib/ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
-import { compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
+import { compactedKey, HOUR_MS, hourPartition, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { op } from '../../support/ops';
 
-const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 24, 14, 30);
 const H11 = Date.UTC(2026, 10, 24, 11);
 const P11 = 'ops/2026/11/24/11/';
@@ -185,10 +184,10 @@ describe('a run over many hours', () => {
     const store = new MemorySegmentStore();
     const put = (at: number, name: string) =>
       store.putRaw(segmentKey(new Date(at), name), encodeSegment([op(name)]));
-    put(NOW - 5 * HOUR, 'old1');
-    put(NOW - 5 * HOUR + 1, 'old2');
+    put(NOW - 5 * HOUR_MS, 'old1');
+    put(NOW - 5 * HOUR_MS + 1, 'old2');
     put(H11 + 10, 'eleven');
-    put(NOW - HOUR, 'recent');
+    put(NOW - HOUR_MS, 'recent');
     put(NOW, 'now');
 
     const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 24 });
@@ -204,7 +203,7 @@ describe('a run over many hours', () => {
     const keys = [...store.objects.keys()].sort();
     expect(keys).toHaveLength(4);
     expect(keys.filter((k) => k.endsWith('-compacted.jsonl.gz'))).toEqual([
-      compactedKey(hourPartition(new Date(NOW - 5 * HOUR))),
+      compactedKey(hourPartition(new Date(NOW - 5 * HOUR_MS))),
       compactedKey(P11),
     ]);
   });
@@ -227,7 +226,7 @@ describe('a run over many hours', () => {
     const store = new MemorySegmentStore();
     store.putRaw(compactedKey(P11), Buffer.from('damaged'));
     store.putRaw(segmentKey(new Date(H11), 'a'), encodeSegment([op('a')]));
-    store.putRaw(segmentKey(new Date(H11 - HOUR), 'b'), encodeSegment([op('b')]));
+    store.putRaw(segmentKey(new Date(H11 - HOUR_MS), 'b'), encodeSegment([op('b')]));
     captureLogs('error');
 
     const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { segmentKey } from '../../../lib/storage/keys';
+import { HOUR_MS, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { type Container, freshContainer } from '../../support/container';
 import { getStats, postOp } from '../../support/events';
@@ -215,7 +215,7 @@ describe('a GET /observer/stats', () => {
 describe('the compact function', () => {
   async function compactContainer() {
     const c = await container();
-    const old = new Date(Date.now() - 5 * 3_600_000);
+    const old = new Date(Date.now() - 5 * HOUR_MS);
     const segments = new MemorySegmentStore();
     for (const u of ['a', 'b']) segments.putRaw(segmentKey(old, u), encodeSegment([op('x')]));
     c.runtime.resetRuntime({ store: segments });

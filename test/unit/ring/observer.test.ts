@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedOp } from '../../../lib/ingest/op';
 import { Observer } from '../../../lib/ring/observer';
-import { segmentKey } from '../../../lib/storage/keys';
+import { HOUR_MS, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 import { op } from '../../support/ops';
 
-const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 24, 21, 30, 0);
 
 function setup(options: { cap?: number; readConcurrency?: number; coldStartHours?: number } = {}) {
@@ -42,8 +41,8 @@ describe('cold start', () => {
 
   it('walks hour partitions back and then lists everything older than the horizon', async () => {
     const { observer, put } = setup({ coldStartHours: 24 });
-    put(T0 - 400 * 24 * HOUR, op('last-year'));
-    put(T0 - 5 * HOUR, op('five-hours'));
+    put(T0 - 400 * 24 * HOUR_MS, op('last-year'));
+    put(T0 - 5 * HOUR_MS, op('five-hours'));
     put(T0, op('now'));
 
     const ring = [...(await observer.load()).ring].map((e) => e.op.endpoint);
@@ -53,7 +52,7 @@ describe('cold start', () => {
 
   it('includes a segment stamped slightly ahead by a container whose clock runs fast', async () => {
     const { observer, put, tick } = setup();
-    const nearTheHour = tick(HOUR / 2 - 10_000); // 21:59:50
+    const nearTheHour = tick(HOUR_MS / 2 - 10_000); // 21:59:50
     put(nearTheHour + 20_000, op('ahead-in-the-next-hour'));
 
     const { stats } = await observer.stats();
