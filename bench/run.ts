@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { countRequests } from '../dev/s3-tools';
+import { countRequests, localS3Client } from '../dev/s3-tools';
 import type { HttpEvent, HttpResult } from '../lib/http/response';
 import { type ObservedOp, parseOp } from '../lib/ingest/op';
 import { mapLimit } from '../lib/platform/concurrency';
@@ -205,11 +205,7 @@ async function batchPath(
 
 /** ≥ 20,000 historical ops over the last hours, a checkpoint, then 300 tail segments. */
 async function coldStart(endpoint: string): Promise<Record<string, number>> {
-  const client = createS3Client({
-    s3Endpoint: endpoint,
-    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    region: 'us-east-1',
-  });
+  const client = localS3Client(endpoint);
   const prefix = 'cold/';
   const store = new S3SegmentStore(client, BUCKET, prefix);
   const end = Date.now() - 120_000;
@@ -233,11 +229,7 @@ async function coldStart(endpoint: string): Promise<Record<string, number>> {
   );
 
   const measure = async (useCheckpoint: boolean) => {
-    const counting = createS3Client({
-      s3Endpoint: endpoint,
-      s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      region: 'us-east-1',
-    });
+    const counting = localS3Client(endpoint);
     const requests = countRequests(counting);
     const s = new S3SegmentStore(counting, BUCKET, prefix);
     // Without a checkpoint: the same store, as if none had ever been written.

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { countRequests } from '../dev/s3-tools';
+import { countRequests, localS3Client } from '../dev/s3-tools';
 import type { ObservedOp } from '../lib/ingest/op';
 import { compactHours } from '../lib/lake/compaction';
 import { mapLimit } from '../lib/platform/concurrency';
@@ -16,7 +16,6 @@ import { Observer } from '../lib/ring/observer';
 import type { Stats } from '../lib/ring/ring';
 import { writeSnapshot } from '../lib/stats/writer';
 import { HOUR_MS, isCompactedKey, OPS_ROOT } from '../lib/storage/keys';
-import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { storeView } from '../lib/storage/store';
 import { spawnLocalS3 } from './local-s3';
@@ -44,12 +43,7 @@ function op(i: number, at: number): ObservedOp {
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'observer-demo-'));
   const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
-  const config = {
-    s3Endpoint: s3.endpoint,
-    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    region: 'us-east-1',
-  };
-  const client = createS3Client(config);
+  const client = localS3Client(s3.endpoint);
   const store = new S3SegmentStore(client, BUCKET);
   try {
     // Ops received over the six closed hours before this one, and this hour so far.
@@ -69,13 +63,13 @@ async function main(): Promise<void> {
       store.append([op(early.length + i, t)], new Date(t)),
     );
 
-    const before = await look(store, config);
+    const before = await look(store, s3.endpoint);
     const summary = await compactHours(store, {
       now,
       afterHours: 2,
       lookbackHours: 48,
     });
-    const after = await look(store, config);
+    const after = await look(store, s3.endpoint);
 
     const row = (name: string, b: string | number, a: string | number) =>
       process.stdout.write(
@@ -148,7 +142,7 @@ interface ColdStart {
 }
 
 /** What the bucket holds, and what cold starts (by listing, and from the checkpoint) cost. */
-async function look(store: S3SegmentStore, config: Parameters<typeof createS3Client>[0]) {
+async function look(store: S3SegmentStore, endpoint: string) {
   const keys: string[] = [];
   for await (const page of store.list(OPS_ROOT)) keys.push(...page);
   const origins = new Set<string>();
@@ -169,16 +163,13 @@ async function look(store: S3SegmentStore, config: Parameters<typeof createS3Cli
     bytes,
     ops: origins.size,
     lines,
-    listing: await coldStart(config, false),
-    checkpoint: await coldStart(config, true),
+    listing: await coldStart(endpoint, false),
+    checkpoint: await coldStart(endpoint, true),
   };
 }
 
-async function coldStart(
-  config: Parameters<typeof createS3Client>[0],
-  useCheckpoint: boolean,
-): Promise<ColdStart> {
-  const client = createS3Client(config);
+async function coldStart(endpoint: string, useCheckpoint: boolean): Promise<ColdStart> {
+  const client = localS3Client(endpoint);
   const counts = countRequests(client);
   const s = new S3SegmentStore(client, BUCKET);
   // Without a checkpoint: the same store, as if none had ever been written.

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkS3, percentile, sendLoad, serverErrors } from '../dev/load-run';
-import { createS3Client } from '../lib/storage/s3-client';
+import { localS3Client } from '../dev/s3-tools';
 import { type Offline, startOffline } from '../test/support/serverless';
 import { type LocalS3, spawnLocalS3 } from './local-s3';
 
@@ -77,11 +77,7 @@ try {
     maxMs: maxSeconds * 1000,
     token,
   });
-  const client = createS3Client({
-    s3Endpoint: s3.endpoint,
-    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    region: 'us-east-1',
-  });
+  const client = localS3Client(s3.endpoint);
   const check = await checkS3(client, BUCKET, PREFIX, run.acked);
   client.destroy();
   const statsRes = await fetch(`${api.url}/observer/stats`, {

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listKeysIn } from '../../dev/s3-tools';
+import { listKeysIn, localS3Client } from '../../dev/s3-tools';
 import { mapLimit } from '../../lib/platform/concurrency';
-import { createS3Client } from '../../lib/storage/s3-client';
 import { type LocalS3, spawnLocalS3 } from '../../scripts/local-s3';
 import { type Container, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
@@ -22,7 +21,7 @@ describe('an S3 outage and its recovery', () => {
   let directory: string;
   let port: number;
   let server: LocalS3 | undefined;
-  let env: Record<string, string>;
+  let env: { S3_ENDPOINT: string; OBSERVER_BUCKET: string; OBSERVER_PREFIX: string };
   let writer: Container;
   const acked = new Set<string>();
 
@@ -103,11 +102,7 @@ describe('an S3 outage and its recovery', () => {
   });
 
   it('lost nothing acknowledged: S3, the warm ring and a cold start all hold exactly the 201s', async () => {
-    const client = createS3Client({
-      s3Endpoint: server?.endpoint,
-      s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      region: 'us-east-1',
-    });
+    const client = localS3Client(env.S3_ENDPOINT);
     const keys = await listKeysIn(client, BUCKET, PREFIX);
     client.destroy();
     const warm = await writer.stats(getStats());
