@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { percentile } from '../dev/percentile';
 import { countRequests, localS3Client } from '../dev/s3-tools';
 import type { HttpEvent, HttpResult } from '../lib/http/response';
 import { type ObservedOp, parseOp } from '../lib/ingest/op';
@@ -87,10 +88,6 @@ const getStatsEvent: HttpEvent = {
   rawPath: '/observer/stats',
   body: undefined,
 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
@@ -269,8 +266,8 @@ async function warmStats(
   times.sort((a, b) => a - b);
   const total = Object.values(requests).reduce((a, b) => a + b, 0);
   return {
-    p50_ms: round(percentile(times, 50), 3),
-    p99_ms: round(percentile(times, 99), 3),
+    p50_ms: round(percentile(times, 0.5), 3),
+    p99_ms: round(percentile(times, 0.99), 3),
     s3_requests_per_call: round(total / WARM_CALLS, 3),
   };
 }
