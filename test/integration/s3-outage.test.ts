@@ -8,6 +8,7 @@ import { type LocalS3, spawnLocalS3 } from '../../scripts/local-s3';
 import { type Container, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { captureLogs } from '../support/logs';
+import { uniquePrefix } from '../support/s3';
 import { freePort } from '../support/serverless';
 
 // A local S3 server of this test's own, stopped in the middle of a run and
@@ -15,7 +16,7 @@ import { freePort } from '../support/serverless';
 // full service after, and nothing acknowledged lost.
 
 const BUCKET = 'observer-outage';
-const PREFIX = 'outage/';
+const PREFIX = uniquePrefix('outage');
 
 describe('an S3 outage and its recovery', () => {
   let directory: string;
