@@ -6,7 +6,7 @@ import { HOUR_MS, segmentKey } from '../../lib/storage/keys';
 import { VOID_METADATA } from '../../lib/storage/s3-errors';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/storage/segment-codec';
-import { clearCounts, freshContainer } from '../support/container';
+import { clearCounts, freshContainer, warmPair } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { captureLogs, type Logs } from '../support/logs';
 import { nthOp, statsOf } from '../support/ops';
@@ -177,11 +177,8 @@ describe('corrupt storage', () => {
 describe('warm containers', () => {
   it('two containers writing alternately report the same stats after a refresh', async () => {
     const prefix = uniquePrefix('two');
-    const a = await freshContainer({ OBSERVER_PREFIX: prefix });
-    const b = await freshContainer({ OBSERVER_PREFIX: prefix });
     // Both load their (empty) rings first, so every later op reaches them warm.
-    await a.stats(getStats());
-    await b.stats(getStats());
+    const [a, b] = await warmPair({ OBSERVER_PREFIX: prefix });
     for (let i = 0; i < 20; i++) {
       const res = await (i % 2 === 0 ? a : b).event(postOp(nthOp(i)));
       expect(res.statusCode).toBe(201);

@@ -39,9 +39,8 @@ describe('the snapshot function', () => {
     const prefix = uniquePrefix('snap');
     await seed(prefix, 0, 5);
     const c = await container(prefix);
-    const { handler: snapshot } = await import('../../handlers/snapshot');
 
-    const result = await snapshot();
+    const result = await c.snapshot();
 
     expect(result.ops).toBe(5);
     const keys = await listKeys(s3, prefix);
@@ -73,8 +72,7 @@ describe('a cold start from the checkpoint', () => {
   it('gives exactly the stats of a cold start by listing, in 3 requests plus one GET per tail segment', async () => {
     const prefix = uniquePrefix('ckpt');
     await seed(prefix, 0, 80);
-    await container(prefix);
-    await (await import('../../handlers/snapshot')).handler();
+    await (await container(prefix)).snapshot();
     await seed(prefix, 80, 12);
 
     const fromCheckpoint = await container(prefix);
@@ -109,8 +107,7 @@ describe('a cold start from the checkpoint', () => {
   it('refuses a checkpoint that claims more ops than it holds', async () => {
     const prefix = uniquePrefix('ckpt-claims');
     await seed(prefix, 0, 3);
-    await container(prefix);
-    await (await import('../../handlers/snapshot')).handler();
+    await (await container(prefix)).snapshot();
     const doc = JSON.parse(await getText(s3, `${prefix}${CHECKPOINT_KEY}`));
     await putText(s3, `${prefix}${CHECKPOINT_KEY}`, JSON.stringify({ ...doc, op_count: 4 }));
 
@@ -161,10 +158,9 @@ describe('GET /observer/stats/history', () => {
       now += step;
       written.push((await writeSnapshot(o)).generated_at);
     }
-    await container(prefix);
-    const { handler: history } = await import('../../handlers/history');
+    const c = await container(prefix);
 
-    const res = await history(
+    const res = await c.history(
       httpEvent({ path: '/observer/stats/history', query: { hours: '24' } }),
     );
 
@@ -179,10 +175,9 @@ describe('GET /observer/stats/history', () => {
   });
 
   it.each(['0', '169', 'abc', '1.5'])('answers 400 for hours=%s', async (hours) => {
-    await container(uniquePrefix('hist-bad'));
-    const { handler: history } = await import('../../handlers/history');
+    const c = await container(uniquePrefix('hist-bad'));
 
-    const res = await history(httpEvent({ path: '/observer/stats/history', query: { hours } }));
+    const res = await c.history(httpEvent({ path: '/observer/stats/history', query: { hours } }));
 
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res).error).toMatch(/hours/);
