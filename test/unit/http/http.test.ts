@@ -9,20 +9,13 @@ import { opFromBody } from '../../../lib/ingest/requests';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, httpEvent } from '../../support/events';
 import { captureLogs } from '../../support/logs';
+import { thrownBy } from '../../support/thrown';
 
 const TOKEN = 'a-secret-token-0123456789';
 const NOW = new Date('2026-11-24T21:15:03.123Z');
 
 /** The HttpError a call throws; fails the test when it throws nothing or something else. */
-function httpErrorOf(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (err: unknown) {
-    if (err instanceof HttpError) return err;
-    throw err;
-  }
-  throw new Error('expected an HttpError');
-}
+const httpErrorOf = (fn: () => unknown) => thrownBy(HttpError, fn);
 
 function postBody(body: string, headers: Record<string, string> = {}, isBase64Encoded = false) {
   return httpEvent({ method: 'POST', path: '/observer/event', body, headers, isBase64Encoded });

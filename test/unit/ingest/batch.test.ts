@@ -15,13 +15,19 @@ import { bodyOf, getStats, postBatch, postOp } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { nthOp, nthOps } from '../../support/ops';
 
+/** A warm container over an empty in-memory store: its ring is loaded. */
+async function warmOnMemory(): Promise<MemorySegmentStore> {
+  const store = new MemorySegmentStore();
+  resetRuntime({ store });
+  await stats(getStats());
+  return store;
+}
+
 describe('POST /observer/events', () => {
   let store: MemorySegmentStore;
 
   beforeEach(async () => {
-    store = new MemorySegmentStore();
-    resetRuntime({ store });
-    await stats(getStats()); // a warm container: its ring is loaded
+    store = await warmOnMemory();
   });
 
   it('writes a batch of 500 as one segment and counts all 500', async () => {
@@ -111,9 +117,7 @@ describe('ops with an id', () => {
   let store: MemorySegmentStore;
 
   beforeEach(async () => {
-    store = new MemorySegmentStore();
-    resetRuntime({ store });
-    await stats(getStats());
+    store = await warmOnMemory();
   });
 
   it('are counted once when the same batch is sent twice, and the repeat is not written', async () => {

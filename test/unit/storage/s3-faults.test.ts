@@ -195,6 +195,13 @@ describe('listing', () => {
 });
 
 describe('a failing refresh', () => {
+  /** Another container stores one op under the configured prefix, through the mocked client. */
+  const anotherContainerWrites = (endpoint: string) =>
+    new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
+      [op(endpoint)],
+      new Date(),
+    );
+
   it('answers stats from the cached ring, marked stale', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
     await stats(getStats());
@@ -215,10 +222,7 @@ describe('a failing refresh', () => {
     await stats(getStats());
     await event(postOp({ endpoint: 'mine', success: true }));
     // Another container writes a segment; reading it fails for a while.
-    await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
-      [op('theirs')],
-      new Date(),
-    );
+    await anotherContainerWrites('theirs');
     s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
 
     const stale = await stats(getStats());
@@ -240,10 +244,7 @@ describe('a failing refresh', () => {
   it('answers 503 when a cold start cannot read a segment', async () => {
     captureLogs('error');
     new FakeBucket(seededRandom(1), 0).install(s3);
-    await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
-      [op('a')],
-      new Date(),
-    );
+    await anotherContainerWrites('a');
     s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
 
     const res = await stats(getStats());
