@@ -7,14 +7,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { countRequests } from '../dev/s3-tools';
+import { percentile } from '../dev/percentile';
+import { countRequests, localS3Client } from '../dev/s3-tools';
 import type { HttpEvent, HttpResult } from '../lib/http/response';
 import { type ObservedOp, parseOp } from '../lib/ingest/op';
 import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';
 import { Ring } from '../lib/ring/ring';
 import { writeSnapshot } from '../lib/stats/writer';
-import { segmentKey } from '../lib/storage/keys';
+import { HOUR_MS, segmentKey } from '../lib/storage/keys';
 import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
@@ -26,7 +27,6 @@ const CONCURRENCY = 16;
 const INGEST_OPS = Number(process.env.BENCH_INGEST_OPS ?? 6000);
 const HISTORY_OPS = Number(process.env.BENCH_HISTORY_OPS ?? 20_000);
 const WARM_CALLS = 300;
-const HOUR = 3_600_000;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const quiet = () => {
@@ -88,10 +88,6 @@ const getStatsEvent: HttpEvent = {
   rawPath: '/observer/stats',
   body: undefined,
 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
@@ -209,15 +205,11 @@ async function batchPath(
 
 /** ≥ 20,000 historical ops over the last hours, a checkpoint, then 300 tail segments. */
 async function coldStart(endpoint: string): Promise<Record<string, number>> {
-  const client = createS3Client({
-    s3Endpoint: endpoint,
-    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    region: 'us-east-1',
-  });
+  const client = localS3Client(endpoint);
   const prefix = 'cold/';
   const store = new S3SegmentStore(client, BUCKET, prefix);
   const end = Date.now() - 120_000;
-  const start = end - 10 * HOUR;
+  const start = end - 10 * HOUR_MS;
   const stored = (i: number): ObservedOp => {
     const parsed = parseOp(typicalOp(i), new Date(start + i));
     if (!parsed.ok) throw new Error('bad op');
@@ -237,11 +229,7 @@ async function coldStart(endpoint: string): Promise<Record<string, number>> {
   );
 
   const measure = async (useCheckpoint: boolean) => {
-    const counting = createS3Client({
-      s3Endpoint: endpoint,
-      s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      region: 'us-east-1',
-    });
+    const counting = localS3Client(endpoint);
     const requests = countRequests(counting);
     const s = new S3SegmentStore(counting, BUCKET, prefix);
     // Without a checkpoint: the same store, as if none had ever been written.
@@ -281,8 +269,8 @@ async function warmStats(
   times.sort((a, b) => a - b);
   const total = Object.values(requests).reduce((a, b) => a + b, 0);
   return {
-    p50_ms: round(percentile(times, 50), 3),
-    p99_ms: round(percentile(times, 99), 3),
+    p50_ms: round(percentile(times, 0.5), 3),
+    p99_ms: round(percentile(times, 0.99), 3),
     s3_requests_per_call: round(total / WARM_CALLS, 3),
   };
 }

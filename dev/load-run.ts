@@ -191,12 +191,6 @@ export async function checkS3(
   };
 }
 
-/** The value at fraction `p` (0–1) of sorted numbers. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-}
-
 /** Answers with a status of 500 or more. */
 export function serverErrors(result: LoadResult): number {
   return Object.entries(result.statuses)

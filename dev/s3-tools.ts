@@ -1,4 +1,15 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_S3_CREDENTIALS } from '../lib/platform/config';
+import { createS3Client } from '../lib/storage/s3-client';
+
+/** A client for a local S3 server (s3rver) at `endpoint`, as the service would make one. */
+export function localS3Client(endpoint: string): S3Client {
+  return createS3Client({
+    s3Endpoint: endpoint,
+    s3Credentials: LOCAL_S3_CREDENTIALS,
+    region: 'us-east-1',
+  });
+}
 
 /** S3 calls a client makes, by command name, counting every HTTP attempt. */
 export function countRequests(client: S3Client): Record<string, number> {

@@ -8,28 +8,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { countRequests } from '../dev/s3-tools';
+import { countRequests, localS3Client } from '../dev/s3-tools';
 import type { ObservedOp } from '../lib/ingest/op';
 import { compactHours } from '../lib/lake/compaction';
 import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';
 import type { Stats } from '../lib/ring/ring';
 import { writeSnapshot } from '../lib/stats/writer';
-import { isCompactedKey, OPS_ROOT } from '../lib/storage/keys';
-import { createS3Client } from '../lib/storage/s3-client';
+import { HOUR_MS, isCompactedKey, OPS_ROOT } from '../lib/storage/keys';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { storeView } from '../lib/storage/store';
 import { spawnLocalS3 } from './local-s3';
 
 const BUCKET = 'observer-demo';
-const HOUR = 3_600_000;
 const CLOSED_HOURS = 6;
 const OPS_PER_HOUR = 60;
 const OPS_THIS_HOUR = 25;
 const OPTIONS = { cap: 2000, skewMs: 15_000, coldStartHours: 168 };
 
 const now = Date.now();
-const thisHour = Math.floor(now / HOUR) * HOUR;
+const thisHour = Math.floor(now / HOUR_MS) * HOUR_MS;
 
 function op(i: number, at: number): ObservedOp {
   return {
@@ -46,12 +44,12 @@ function op(i: number, at: number): ObservedOp {
 async function seedHistory(store: S3SegmentStore): Promise<number[]> {
   const arrivals: number[] = [];
   for (let h = CLOSED_HOURS; h >= 1; h--) {
-    for (let i = 0; i < OPS_PER_HOUR; i++) arrivals.push(thisHour - h * HOUR + i * 59_000);
+    for (let i = 0; i < OPS_PER_HOUR; i++) arrivals.push(thisHour - h * HOUR_MS + i * 59_000);
   }
   for (let i = 0; i < OPS_THIS_HOUR; i++) {
     arrivals.push(thisHour + Math.floor(((now - thisHour) * i) / OPS_THIS_HOUR));
   }
-  const checkpointAt = thisHour - 4 * HOUR + 30 * 60_000;
+  const checkpointAt = thisHour - 4 * HOUR_MS + 30 * 60_000;
   const early = arrivals.filter((t) => t < checkpointAt);
   await mapLimit(early, 16, (t, i) => store.append([op(i, t)], new Date(t)));
   await writeSnapshot(new Observer(store, { ...OPTIONS, now: () => checkpointAt }));
@@ -111,18 +109,13 @@ function checked(before: Look, after: Look, stored: number): boolean {
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'observer-demo-'));
   const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
-  const config = {
-    s3Endpoint: s3.endpoint,
-    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    region: 'us-east-1',
-  };
-  const client = createS3Client(config);
+  const client = localS3Client(s3.endpoint);
   const store = new S3SegmentStore(client, BUCKET);
   try {
     const arrivals = await seedHistory(store);
-    const before = await look(store, config);
+    const before = await look(store, s3.endpoint);
     const summary = await compactHours(store, { now, afterHours: 2, lookbackHours: 48 });
-    const after = await look(store, config);
+    const after = await look(store, s3.endpoint);
     process.stdout.write(
       `\n${CLOSED_HOURS} closed hours x ${OPS_PER_HOUR} ops + ${OPS_THIS_HOUR} ops this hour, ` +
         `one segment per op; checkpoint written 3.5 h before the hour began\n` +
@@ -145,7 +138,7 @@ interface ColdStart {
 }
 
 /** What the bucket holds, and what cold starts (by listing, and from the checkpoint) cost. */
-async function look(store: S3SegmentStore, config: Parameters<typeof createS3Client>[0]) {
+async function look(store: S3SegmentStore, endpoint: string) {
   const keys: string[] = [];
   for await (const page of store.list(OPS_ROOT)) keys.push(...page);
   const origins = new Set<string>();
@@ -166,16 +159,13 @@ async function look(store: S3SegmentStore, config: Parameters<typeof createS3Cli
     bytes,
     ops: origins.size,
     lines,
-    listing: await coldStart(config, false),
-    checkpoint: await coldStart(config, true),
+    listing: await coldStart(endpoint, false),
+    checkpoint: await coldStart(endpoint, true),
   };
 }
 
-async function coldStart(
-  config: Parameters<typeof createS3Client>[0],
-  useCheckpoint: boolean,
-): Promise<ColdStart> {
-  const client = createS3Client(config);
+async function coldStart(endpoint: string, useCheckpoint: boolean): Promise<ColdStart> {
+  const client = localS3Client(endpoint);
   const counts = countRequests(client);
   const s = new S3SegmentStore(client, BUCKET);
   // Without a checkpoint: the same store, as if none had ever been written.

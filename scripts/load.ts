@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkS3, percentile, sendLoad, serverErrors } from '../dev/load-run';
-import { createS3Client } from '../lib/storage/s3-client';
+import { checkS3, sendLoad, serverErrors } from '../dev/load-run';
+import { percentile } from '../dev/percentile';
+import { localS3Client } from '../dev/s3-tools';
 import { type Offline, startOffline } from '../test/support/serverless';
 import { type LocalS3, spawnLocalS3 } from './local-s3';
 
@@ -77,11 +78,7 @@ try {
     maxMs: maxSeconds * 1000,
     token,
   });
-  const client = createS3Client({
-    s3Endpoint: s3.endpoint,
-    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    region: 'us-east-1',
-  });
+  const client = localS3Client(s3.endpoint);
   const check = await checkS3(client, BUCKET, PREFIX, run.acked);
   client.destroy();
   const statsRes = await fetch(`${api.url}/observer/stats`, {

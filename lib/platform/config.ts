@@ -30,6 +30,9 @@ export const COMPACT_LIMITS = {
 /** The shortest API token accepted, from the environment or from SSM. */
 export const MIN_TOKEN_LENGTH = 16;
 
+/** s3rver's fixed account: the credentials used with S3_ENDPOINT when none are set. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
 // serverless-offline hands unset `${env:X, ''}` variables over as "": treat them as unset.
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -114,8 +117,8 @@ export const ConfigSchema = z
     s3Endpoint: env.S3_ENDPOINT,
     // Only with S3_ENDPOINT; s3rver's fixed account is the default.
     s3Credentials: {
-      accessKeyId: env.S3_ACCESS_KEY_ID ?? 'S3RVER',
-      secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? 'S3RVER',
+      accessKeyId: env.S3_ACCESS_KEY_ID ?? LOCAL_S3_CREDENTIALS.accessKeyId,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
     },
     ringCap: env.OBSERVER_RING_CAP ?? DEFAULT_RING_CAP,
     apiToken: env.OBSERVER_API_TOKEN,

@@ -1,8 +1,9 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats, httpEvent, postOp } from '../support/events';
+import { captureLogs, type Logs } from '../support/logs';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 
 const TOKEN = 'a-long-enough-test-token-1234';
@@ -70,7 +71,6 @@ describe('with OBSERVER_API_TOKEN_PARAM set (the token in SSM)', () => {
 
   afterEach(() => {
     ssm.reset();
-    vi.restoreAllMocks();
   });
 
   it('lets the SSM token in on event and stats, reading SSM once per container', async () => {
@@ -109,7 +109,7 @@ describe('with OBSERVER_API_TOKEN_PARAM set (the token in SSM)', () => {
   });
 
   it('answers 503 and stores nothing while SSM cannot be read, then lets the token in', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
     const prefix = uniquePrefix('ssm-down');
     ssm.on(GetParameterCommand).rejectsOnce(new Error('connect ETIMEDOUT')).resolves(secure);
     const c = await container(prefix);
@@ -125,12 +125,7 @@ describe('with OBSERVER_API_TOKEN_PARAM set (the token in SSM)', () => {
   });
 
   it('never writes the token to a log line or a response', async () => {
-    const lines: string[] = [];
-    for (const level of ['info', 'warn', 'error', 'log', 'debug'] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(' '));
-      });
-    }
+    const logs = captureLogs();
     ssm
       .on(GetParameterCommand)
       .rejectsOnce(new Error('AccessDeniedException: not authorized'))
@@ -146,39 +141,35 @@ describe('with OBSERVER_API_TOKEN_PARAM set (the token in SSM)', () => {
     ];
 
     expect(responses.map((r) => r.statusCode)).toEqual([503, 201, 401, 401, 200, 400]);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const text of [...lines, ...responses.map((r) => JSON.stringify(r))]) {
+    expect(logs.all.length).toBeGreaterThan(0);
+    for (const text of [...logs.texts(), ...responses.map((r) => JSON.stringify(r))]) {
       expect(text).not.toContain(SSM_TOKEN.slice(1));
     }
   });
 });
 
 describe('the warning about an open service', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
-
-  const openWarnings = (warn: { mock: { calls: unknown[][] } }) =>
-    warn.mock.calls.filter((c) => String(c[0]).includes('no API token is configured')).length;
+  const openWarnings = (logs: Logs) =>
+    logs.texts('warn').filter((t) => t.includes('no API token is configured')).length;
 
   it('is logged once per cold start when no token is configured', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs('warn');
     const c = await freshContainer({ OBSERVER_PREFIX: uniquePrefix('open') });
     await c.event(postOp({ endpoint: 'x' }));
     await c.stats(getStats());
 
-    expect(openWarnings(warn)).toBe(1);
+    expect(openWarnings(logs)).toBe(1);
   });
 
   it.each([
     ['OBSERVER_API_TOKEN', TOKEN],
     ['OBSERVER_API_TOKEN_PARAM', '/observer/api-token'],
   ])('is not logged when %s is set', async (name, value) => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs('warn');
 
     await freshContainer({ OBSERVER_PREFIX: uniquePrefix('closed'), [name]: value });
 
-    expect(openWarnings(warn)).toBe(0);
+    expect(openWarnings(logs)).toBe(0);
   });
 });
 

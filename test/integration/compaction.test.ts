@@ -6,32 +6,24 @@ import { Observer } from '../../lib/ring/observer';
 import type { RingEntry, Stats } from '../../lib/ring/ring';
 import { writeSnapshot } from '../../lib/stats/writer';
 import { gunzipCompacted } from '../../lib/storage/compacted-codec';
-import { isCompactedKey, isSegmentKey } from '../../lib/storage/keys';
+import { HOUR_MS, isCompactedKey, isSegmentKey } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { decodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats } from '../support/events';
+import { nthOp, nthOps, statsOf } from '../support/ops';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
 afterAll(() => s3.destroy());
 
-const HOUR = 3_600_000;
 const CAP = 8;
 // Hour-aligned, so every run sees the same hours whatever the minute: the
 // two hours that began 4 and 3 hours before the current one (both closed at
 // least 2 hours ago), and the current one.
 const NOW = Date.now();
-const BASE = Math.floor(NOW / HOUR) * HOUR - 4 * HOUR;
-
-const op = (i: number): ObservedOp => ({
-  endpoint: `e${i}`,
-  success: i % 3 !== 0,
-  source: i % 2 === 0 ? 'mcp' : 'scenario',
-  timestamp: new Date(BASE).toISOString(),
-  staffer_id: `w-${i}`,
-});
+const BASE = Math.floor(NOW / HOUR_MS) * HOUR_MS - 4 * HOUR_MS;
 
 const s3Store = (prefix: string) => new S3SegmentStore(s3, inject('s3Bucket'), prefix);
 
@@ -45,8 +37,8 @@ async function seed(prefix: string): Promise<void> {
   let i = 0;
   for (const hour of [0, 1]) {
     for (const minute of [10, 20, 40]) {
-      const ops = minute === 20 ? [op(i++), op(i++)] : [op(i++)];
-      await store.append(ops, new Date(BASE + hour * HOUR + minute * 60_000));
+      const ops = minute === 20 ? [nthOp(i++), nthOp(i++)] : [nthOp(i++)];
+      await store.append(ops, new Date(BASE + hour * HOUR_MS + minute * 60_000));
     }
   }
   const early = () => BASE + 30 * 60_000;
@@ -58,26 +50,12 @@ async function seed(prefix: string): Promise<void> {
       now: early,
     }),
   );
-  await store.append([op(i++)], new Date(NOW - 2000));
-  await store.append([op(i++)], new Date(NOW - 1000));
+  await store.append([nthOp(i++)], new Date(NOW - 2000));
+  await store.append([nthOp(i++)], new Date(NOW - 1000));
 }
 
 /** What the ring of a container that saw all ten ops holds: the newest eight. */
-const EXPECTED: Stats = (() => {
-  const kept = Array.from({ length: 10 }, (_, i) => op(i)).slice(-CAP);
-  const scenarios = kept.filter((o) => o.source === 'scenario');
-  return {
-    total: CAP,
-    successes: kept.filter((o) => o.success).length,
-    failures: kept.filter((o) => !o.success).length,
-    by_source: { mcp: CAP - scenarios.length, scenario: scenarios.length },
-    recent_scenario_ops: scenarios.map((o) => ({
-      ts: o.timestamp,
-      ok: o.success,
-      staffer: o.staffer_id,
-    })),
-  };
-})();
+const EXPECTED: Stats = statsOf(nthOps(10).slice(-CAP));
 
 const compact = (store: SegmentStore) =>
   compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });

@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listKeysIn } from '../../dev/s3-tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listKeysIn, localS3Client } from '../../dev/s3-tools';
 import { mapLimit } from '../../lib/platform/concurrency';
-import { createS3Client } from '../../lib/storage/s3-client';
 import { type LocalS3, spawnLocalS3 } from '../../scripts/local-s3';
 import { type Container, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
+import { captureLogs } from '../support/logs';
+import { uniquePrefix } from '../support/s3';
 import { freePort } from '../support/serverless';
 
 // A local S3 server of this test's own, stopped in the middle of a run and
@@ -15,13 +16,13 @@ import { freePort } from '../support/serverless';
 // full service after, and nothing acknowledged lost.
 
 const BUCKET = 'observer-outage';
-const PREFIX = 'outage/';
+const PREFIX = uniquePrefix('outage');
 
 describe('an S3 outage and its recovery', () => {
   let directory: string;
   let port: number;
   let server: LocalS3 | undefined;
-  let env: Record<string, string>;
+  let env: { S3_ENDPOINT: string; OBSERVER_BUCKET: string; OBSERVER_PREFIX: string };
   let writer: Container;
   const acked = new Set<string>();
 
@@ -58,7 +59,7 @@ describe('an S3 outage and its recovery', () => {
   });
 
   it('answers 503 "nothing was recorded" to every op while S3 is down, without voiding', async () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logs = captureLogs('error');
     await server?.close();
     server = undefined;
 
@@ -66,33 +67,30 @@ describe('an S3 outage and its recovery', () => {
 
     expect(answers).toEqual(Array(20).fill({ status: 503, recorded: false }));
     // A refused connection never reached S3, so there was no key to settle.
-    const errors = logged.mock.calls.map((c) => String(c[0]));
+    const errors = logs.texts('error');
     expect(errors).toHaveLength(20);
     for (const line of errors) {
       expect(line).toMatch(/StoreUnavailableError: writing ops\/\S+ failed"/);
     }
-    vi.restoreAllMocks();
   });
 
   it('answers stats from the cached ring, marked stale, while S3 is down', async () => {
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    captureLogs('warn');
 
     const res = await writer.stats(getStats());
 
     expect(res.statusCode).toBe(200);
     expect(res.headers?.['x-observer-stale']).toBe('true');
     expect(bodyOf(res).total).toBe(40);
-    vi.restoreAllMocks();
   });
 
   it('answers 503 to stats in a new container while S3 is down', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
     const cold = await freshContainer(env);
 
     const res = await cold.stats(getStats());
 
     expect(res.statusCode).toBe(503);
-    vi.restoreAllMocks();
   });
 
   it('acknowledges every op again once S3 is back on the same port and data', async () => {
@@ -105,11 +103,7 @@ describe('an S3 outage and its recovery', () => {
   });
 
   it('lost nothing acknowledged: S3, the warm ring and a cold start all hold exactly the 201s', async () => {
-    const client = createS3Client({
-      s3Endpoint: server?.endpoint,
-      s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      region: 'us-east-1',
-    });
+    const client = localS3Client(env.S3_ENDPOINT);
     const keys = await listKeysIn(client, BUCKET, PREFIX);
     client.destroy();
     const warm = await writer.stats(getStats());

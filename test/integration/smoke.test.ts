@@ -58,11 +58,13 @@ describe('the observerd smoke test over S3', () => {
   });
 
   it('rejects an empty endpoint with 400 and records nothing', async () => {
-    const before = await listKeys(s3, prefix);
-    const res = await first.event(postOp({ endpoint: '   ', success: true }));
+    // A container and prefix of its own: what it might store cannot reach the other tests.
+    const own = uniquePrefix('smoke-reject');
+    const c = await freshContainer({ OBSERVER_PREFIX: own });
+    const res = await c.event(postOp({ endpoint: '   ', success: true }));
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res).error).toMatch(/endpoint/);
-    expect(await listKeys(s3, prefix)).toEqual(before);
+    expect(await listKeys(s3, own)).toEqual([]);
   });
 
   it('stores each op as one JSONL segment under its hour partition', async () => {

@@ -1,31 +1,25 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import type { ObservedOp } from '../../lib/ingest/op';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Observer } from '../../lib/ring/observer';
 import { writeSnapshot } from '../../lib/stats/writer';
-import { CHECKPOINT_KEY } from '../../lib/storage/keys';
+import { CHECKPOINT_KEY, HOUR_MS } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats, httpEvent } from '../support/events';
+import { captureLogs } from '../support/logs';
+import { nthOp, nthOps, statsOf } from '../support/ops';
 import { getText, listKeys, putText, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
 afterAll(() => s3.destroy());
 
 const CAP = 50;
-const op = (i: number): ObservedOp => ({
-  endpoint: `e${i}`,
-  success: i % 4 !== 0,
-  source: ['mcp', 'scenario', 'langfuse'][i % 3] as string,
-  timestamp: new Date(Date.UTC(2026, 10, 24, 12, 0, 0, i)).toISOString(),
-  staffer_id: `w-${i}`,
-});
 
 /** A bucket prefix with `n` single-op segments written by another container. */
 async function seed(prefix: string, from: number, n: number): Promise<void> {
   const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
-  for (let i = from; i < from + n; i++) await store.append([op(i)], new Date());
+  for (let i = from; i < from + n; i++) await store.append([nthOp(i)], new Date());
 }
 
 function observer(store: SegmentStore, now?: () => number): Observer {
@@ -45,9 +39,8 @@ describe('the snapshot function', () => {
     const prefix = uniquePrefix('snap');
     await seed(prefix, 0, 5);
     const c = await container(prefix);
-    const { handler: snapshot } = await import('../../handlers/snapshot');
 
-    const result = await snapshot();
+    const result = await c.snapshot();
 
     expect(result.ops).toBe(5);
     const keys = await listKeys(s3, prefix);
@@ -79,8 +72,7 @@ describe('a cold start from the checkpoint', () => {
   it('gives exactly the stats of a cold start by listing, in 3 requests plus one GET per tail segment', async () => {
     const prefix = uniquePrefix('ckpt');
     await seed(prefix, 0, 80);
-    await container(prefix);
-    await (await import('../../handlers/snapshot')).handler();
+    await (await container(prefix)).snapshot();
     await seed(prefix, 80, 12);
 
     const fromCheckpoint = await container(prefix);
@@ -103,23 +95,19 @@ describe('a cold start from the checkpoint', () => {
     const prefix = uniquePrefix('ckpt-bad');
     await seed(prefix, 0, 7);
     await putText(s3, `${prefix}${CHECKPOINT_KEY}`, '{"version":1,"entries":[{"key":');
-    const warn = vi.spyOn(console, 'warn');
+    const logs = captureLogs('warn');
 
     const c = await container(prefix);
     const stats = bodyOf(await c.stats(getStats()));
 
     expect(stats.total).toBe(7);
-    expect(warn.mock.calls.some((call) => String(call[0]).includes('checkpoint refused'))).toBe(
-      true,
-    );
-    warn.mockRestore();
+    expect(logs.texts('warn').some((w) => w.includes('checkpoint refused'))).toBe(true);
   });
 
   it('refuses a checkpoint that claims more ops than it holds', async () => {
     const prefix = uniquePrefix('ckpt-claims');
     await seed(prefix, 0, 3);
-    await container(prefix);
-    await (await import('../../handlers/snapshot')).handler();
+    await (await container(prefix)).snapshot();
     const doc = JSON.parse(await getText(s3, `${prefix}${CHECKPOINT_KEY}`));
     await putText(s3, `${prefix}${CHECKPOINT_KEY}`, JSON.stringify({ ...doc, op_count: 4 }));
 
@@ -160,14 +148,7 @@ describe('a crash in the snapshot writer', () => {
     const cold = observer(new S3SegmentStore(s3, inject('s3Bucket'), prefix));
     const { stats } = await cold.stats();
 
-    const kept = Array.from({ length: 75 }, (_, i) => op(i)).slice(-CAP);
-    expect(stats.total).toBe(CAP);
-    expect(stats.successes).toBe(kept.filter((o) => o.success).length);
-    expect(stats.by_source).toEqual({
-      mcp: kept.filter((o) => o.source === 'mcp').length,
-      scenario: kept.filter((o) => o.source === 'scenario').length,
-      langfuse: kept.filter((o) => o.source === 'langfuse').length,
-    });
+    expect(stats).toEqual(statsOf(nthOps(75).slice(-CAP)));
   });
 });
 
@@ -176,18 +157,17 @@ describe('GET /observer/stats/history', () => {
     const prefix = uniquePrefix('hist');
     await seed(prefix, 0, 3);
     const store = new S3SegmentStore(s3, inject('s3Bucket'), prefix);
-    const start = Date.now() - 3 * 3_600_000;
+    const start = Date.now() - 3 * HOUR_MS;
     let now = start;
     const o = observer(store, () => now);
     const written: string[] = [];
-    for (const step of [0, 60_000, 3_600_000, 60_000]) {
+    for (const step of [0, 60_000, HOUR_MS, 60_000]) {
       now += step;
       written.push((await writeSnapshot(o)).generated_at);
     }
-    await container(prefix);
-    const { handler: history } = await import('../../handlers/history');
+    const c = await container(prefix);
 
-    const res = await history(
+    const res = await c.history(
       httpEvent({ path: '/observer/stats/history', query: { hours: '24' } }),
     );
 
@@ -202,10 +182,9 @@ describe('GET /observer/stats/history', () => {
   });
 
   it.each(['0', '169', 'abc', '1.5'])('answers 400 for hours=%s', async (hours) => {
-    await container(uniquePrefix('hist-bad'));
-    const { handler: history } = await import('../../handlers/history');
+    const c = await container(uniquePrefix('hist-bad'));
 
-    const res = await history(httpEvent({ path: '/observer/stats/history', query: { hours } }));
+    const res = await c.history(httpEvent({ path: '/observer/stats/history', query: { hours } }));
 
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res).error).toMatch(/hours/);

@@ -2,14 +2,19 @@ import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import { countRequests } from '../../dev/s3-tools';
 import type { HttpEvent, HttpResult } from '../../lib/http/response';
+import { getStats } from './events';
 
 type Handler = (event: HttpEvent, context?: Context) => Promise<HttpResult>;
 
 /** One Lambda container: fresh module state, its own S3 client, its request counts. */
 export interface Container {
   event: Handler;
+  events: Handler;
   stats: Handler;
+  history: Handler;
   health: Handler;
+  /** The scheduled snapshot function. */
+  snapshot: typeof import('../../handlers/snapshot').handler;
   runtime: typeof import('../../lib/platform/runtime');
   requests: Record<string, number>;
 }
@@ -28,15 +33,21 @@ export async function freshContainer(env: Record<string, string | undefined>): P
   try {
     const runtime = await import('../../lib/platform/runtime');
     const requests = countRequests(runtime.s3());
-    const [event, stats, health] = await Promise.all([
+    const [event, events, stats, history, health, snapshot] = await Promise.all([
       import('../../handlers/event'),
+      import('../../handlers/events'),
       import('../../handlers/stats'),
+      import('../../handlers/history'),
       import('../../handlers/health'),
+      import('../../handlers/snapshot'),
     ]);
     return {
       event: event.handler,
+      events: events.handler,
       stats: stats.handler,
+      history: history.handler,
       health: health.handler,
+      snapshot: snapshot.handler,
       runtime,
       requests,
     };
@@ -44,6 +55,17 @@ export async function freshContainer(env: Record<string, string | undefined>): P
     // The container has read its configuration; the next one starts from the file's defaults.
     process.env = saved;
   }
+}
+
+/** Two containers started with the same environment, each with its ring loaded by a stats call. */
+export async function warmPair(
+  env: Record<string, string | undefined>,
+): Promise<[Container, Container]> {
+  const a = await freshContainer(env);
+  const b = await freshContainer(env);
+  await a.stats(getStats());
+  await b.stats(getStats());
+  return [a, b];
 }
 
 /** Resets the counts in place (the middleware keeps the same object). */

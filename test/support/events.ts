@@ -47,6 +47,16 @@ export function postOp(op: unknown, headers: Record<string, string> = {}): HttpE
   });
 }
 
+/** POST /observer/events with a JSON body (a string is sent as it is). */
+export function postBatch(body: unknown): HttpEvent {
+  return httpEvent({
+    method: 'POST',
+    path: '/observer/events',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
 /** GET /observer/stats. */
 export function getStats(headers: Record<string, string> = {}): HttpEvent {
   return httpEvent({ method: 'GET', path: '/observer/stats', headers });

@@ -7,16 +7,35 @@ import { replayObject } from '../../lib/storage/replay';
 import { encodeSegment } from '../../lib/storage/segment-codec';
 import type { SegmentStore, StoredObject } from '../../lib/storage/store';
 
+/** How many times each method of the store port was called. */
+export type StoreCalls = Record<keyof SegmentStore, number>;
+
+/** No call of any store method. */
+export const NO_CALLS: Readonly<StoreCalls> = Object.freeze({
+  append: 0,
+  list: 0,
+  read: 0,
+  getDocument: 0,
+  putDocument: 0,
+  getObject: 0,
+  putObject: 0,
+  deleteObjects: 0,
+});
+
 /**
  * The segment store in memory, with the S3 store's key layout and replay
- * rules, and conditional writes as S3 does them.
+ * rules, and conditional writes as S3 does them. `calls` counts every call
+ * of every port method; `putRaw` (arranging a test) is not one.
  */
 export class MemorySegmentStore implements SegmentStore {
   readonly objects = new Map<string, string | Uint8Array>();
-  readonly calls = { append: 0, list: 0, read: 0 };
-  /** Calls of the compaction port. */
-  readonly compaction = { get: 0, put: 0, delete: 0 };
+  readonly calls: StoreCalls = { ...NO_CALLS };
   private readonly nextUnique = uniqueSuffixes();
+
+  /** Sets every count in `calls` back to zero. */
+  resetCalls(): void {
+    Object.assign(this.calls, NO_CALLS);
+  }
 
   async append(ops: readonly ObservedOp[], at: Date): Promise<string> {
     const key = segmentKey(at, this.nextUnique());
@@ -38,6 +57,7 @@ export class MemorySegmentStore implements SegmentStore {
   }
 
   async getDocument(key: string): Promise<string | undefined> {
+    this.calls.getDocument++;
     const body = this.objects.get(key);
     return typeof body === 'string' || body === undefined
       ? body
@@ -45,6 +65,7 @@ export class MemorySegmentStore implements SegmentStore {
   }
 
   async putDocument(key: string, body: string): Promise<void> {
+    this.calls.putDocument++;
     this.objects.set(key, body);
   }
 
@@ -55,7 +76,7 @@ export class MemorySegmentStore implements SegmentStore {
   }
 
   async getObject(key: string): Promise<StoredObject | undefined> {
-    this.compaction.get++;
+    this.calls.getObject++;
     const body = this.objects.get(key);
     if (body === undefined) return undefined;
     const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
@@ -63,7 +84,7 @@ export class MemorySegmentStore implements SegmentStore {
   }
 
   async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {
-    this.compaction.put++;
+    this.calls.putObject++;
     const existing = this.objects.get(key);
     const current = existing === undefined ? null : etagOf(Buffer.from(existing));
     if (current !== ifMatch) throw new ConcurrentWriteError(`${key} changed since it was read`);
@@ -71,7 +92,7 @@ export class MemorySegmentStore implements SegmentStore {
   }
 
   async deleteObjects(keys: readonly string[]): Promise<void> {
-    this.compaction.delete++;
+    this.calls.deleteObjects++;
     for (const key of keys) this.objects.delete(key);
   }
 }

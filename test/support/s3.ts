@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
-import { listKeysIn } from '../../dev/s3-tools';
-import { createS3Client } from '../../lib/storage/s3-client';
+import { listKeysIn, localS3Client } from '../../dev/s3-tools';
 
 /** A plain client for the test S3 server, to arrange and inspect what is stored. */
 export function rawClient(): S3Client {
-  return createS3Client({
-    s3Endpoint: inject('s3Endpoint'),
-    s3Credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    region: 'us-east-1',
-  });
+  return localS3Client(inject('s3Endpoint'));
 }
 
 /** A prefix no other test uses, so tests share one bucket without seeing each other. */

@@ -5,7 +5,7 @@ import { handler as notFound } from '../../../handlers/not-found';
 import { handler as stats } from '../../../handlers/stats';
 import { resetRuntime } from '../../../lib/platform/runtime';
 import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
-import { MemorySegmentStore } from '../../support/memory-store';
+import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 
 let store: MemorySegmentStore;
 
@@ -130,7 +130,7 @@ describe('GET /observer/health', () => {
       ring_cap: 2000,
     });
     expect(bodyOf(second).cold_start).toBe(false);
-    expect(store.calls).toEqual({ append: 0, list: 0, read: 0 });
+    expect(store.calls).toEqual(NO_CALLS);
   });
 });
 

@@ -1,8 +1,9 @@
 import { GetParameterCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tokenLoader } from '../../../lib/http/auth';
 import { TokenUnavailableError } from '../../../lib/http/errors';
+import { captureLogs } from '../../support/logs';
 
 const ssm = mockClient(SSMClient);
 const PARAM = '/observer/test/api-token';
@@ -19,7 +20,6 @@ const secure = (value: string) => ({
 
 afterEach(() => {
   ssm.reset();
-  vi.restoreAllMocks();
 });
 
 describe('tokenLoader without SSM', () => {
@@ -67,7 +67,7 @@ describe('tokenLoader with an SSM parameter', () => {
   });
 
   it('forgets a failed read, so the next call reads again', async () => {
-    vi.spyOn(console, 'info').mockImplementation(() => {});
+    captureLogs('info');
     ssm
       .on(GetParameterCommand)
       .rejectsOnce(
@@ -107,14 +107,15 @@ describe('tokenLoader with an SSM parameter', () => {
   });
 
   it('warns, without the value, when the parameter is not a SecureString', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs('warn');
     ssm
       .on(GetParameterCommand)
       .resolves({ Parameter: { Name: PARAM, Type: 'String', Value: TOKEN } });
 
     expect(await fromSsm()()).toBe(TOKEN);
-    expect(warn).toHaveBeenCalledOnce();
-    expect(String(warn.mock.calls[0]?.[0])).toContain('SecureString');
-    expect(String(warn.mock.calls[0]?.[0])).not.toContain(TOKEN);
+    const warnings = logs.texts('warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('SecureString');
+    expect(warnings[0]).not.toContain(TOKEN);
   });
 });

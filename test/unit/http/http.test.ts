@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { authorize } from '../../../lib/http/auth';
 import { HttpError, toResponse } from '../../../lib/http/errors';
 import { httpHandler } from '../../../lib/http/handler';
@@ -8,20 +8,14 @@ import { MAX_OP_BYTES } from '../../../lib/ingest/op';
 import { opFromBody } from '../../../lib/ingest/requests';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, httpEvent } from '../../support/events';
+import { captureLogs } from '../../support/logs';
+import { thrownBy } from '../../support/thrown';
 
 const TOKEN = 'a-secret-token-0123456789';
 const NOW = new Date('2026-11-24T21:15:03.123Z');
 
 /** The HttpError a call throws; fails the test when it throws nothing or something else. */
-function httpErrorOf(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (err: unknown) {
-    if (err instanceof HttpError) return err;
-    throw err;
-  }
-  throw new Error('expected an HttpError');
-}
+const httpErrorOf = (fn: () => unknown) => thrownBy(HttpError, fn);
 
 function postBody(body: string, headers: Record<string, string> = {}, isBase64Encoded = false) {
   return httpEvent({ method: 'POST', path: '/observer/event', body, headers, isBase64Encoded });
@@ -31,10 +25,6 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** A JSON string literal of exactly `bytes` bytes. */
 const jsonStringOfBytes = (bytes: number) => `"${'a'.repeat(bytes - 2)}"`;
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe('json', () => {
   it('answers JSON with safe headers', () => {
@@ -79,7 +69,7 @@ describe('toResponse', () => {
   });
 
   it('answers a store outage with 503 and retry-after, saying nothing was recorded', () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const res = toResponse(
       new StoreUnavailableError('PutObject failed: SlowDown', { outcome: 'not-recorded' }),
@@ -91,7 +81,7 @@ describe('toResponse', () => {
   });
 
   it('answers a failed read with 503 and says nothing of recording', () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const res = toResponse(new StoreUnavailableError('listing segments failed'));
 
@@ -100,17 +90,17 @@ describe('toResponse', () => {
   });
 
   it('answers a 5xx HttpError without its message', () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logs = captureLogs('error');
 
     const res = toResponse(new HttpError(502, 'upstream said: secret-detail'));
 
     expect(res.statusCode).toBe(502);
     expect(bodyOf(res)).toStrictEqual({ error: 'internal error' });
-    expect(logged.mock.calls.flat().join('')).toContain('secret-detail');
+    expect(logs.texts('error').join('\n')).toContain('secret-detail');
   });
 
   it('says so when a write may or may not have been recorded', () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const res = toResponse(new StoreUnavailableError('no answer', { outcome: 'unknown' }));
 
@@ -122,7 +112,7 @@ describe('toResponse', () => {
   });
 
   it('answers any other error with a generic 500 and does not leak its message', () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logs = captureLogs('error');
     const err = new Error('connection string postgres://admin:hunter2@db', {
       cause: new Error('ECONNREFUSED'),
     });
@@ -132,12 +122,11 @@ describe('toResponse', () => {
     expect(res.statusCode).toBe(500);
     expect(bodyOf(res)).toStrictEqual({ error: 'internal error' });
     expect(res.body).not.toContain('hunter2');
-    expect(logged).toHaveBeenCalledOnce();
-    expect(String(logged.mock.calls[0]?.[0])).toContain('ECONNREFUSED');
+    expect(logs.texts('error')).toEqual([expect.stringContaining('ECONNREFUSED')]);
   });
 
   it('answers a thrown non-Error value with a generic 500', () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const res = toResponse('secret string');
 

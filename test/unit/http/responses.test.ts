@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handler as event } from '../../../handlers/event';
 import { handler as health } from '../../../handlers/health';
 import { handler as notFound } from '../../../handlers/not-found';
@@ -9,6 +9,7 @@ import { MAX_OP_BYTES } from '../../../lib/ingest/op';
 import { resetRuntime } from '../../../lib/platform/runtime';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
+import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 
 // What every answer looks like, whatever the route and the status: JSON,
@@ -19,12 +20,7 @@ let store: MemorySegmentStore;
 beforeEach(() => {
   store = new MemorySegmentStore();
   resetRuntime({ store });
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
+  captureLogs('error', 'warn');
 });
 
 const base64Post = (text: string, contentType = 'application/json') =>

@@ -11,35 +11,29 @@ import { handler as event } from '../../../handlers/event';
 import { handler as events } from '../../../handlers/events';
 import { handler as stats } from '../../../handlers/stats';
 import { resetRuntime } from '../../../lib/platform/runtime';
-import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
+import { bodyOf, getStats, postBatch, postOp } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { nthOp, nthOps } from '../../support/ops';
 
-const postBatch = (body: unknown) =>
-  httpEvent({
-    method: 'POST',
-    path: '/observer/events',
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
-  });
-
-const op = (i: number, extra: Record<string, unknown> = {}) => ({
-  endpoint: `tools/${i}`,
-  success: i % 2 === 0,
-  source: i % 3 === 0 ? 'scenario' : 'mcp',
-  ...extra,
-});
+/** A warm container over an empty in-memory store: its ring is loaded. */
+async function warmOnMemory(): Promise<MemorySegmentStore> {
+  const store = new MemorySegmentStore();
+  resetRuntime({ store });
+  await stats(getStats());
+  return store;
+}
 
 describe('POST /observer/events', () => {
   let store: MemorySegmentStore;
 
   beforeEach(async () => {
-    store = new MemorySegmentStore();
-    resetRuntime({ store });
-    await stats(getStats()); // a warm container: its ring is loaded
+    store = await warmOnMemory();
   });
 
   it('writes a batch of 500 as one segment and counts all 500', async () => {
-    const res = await events(postBatch(Array.from({ length: 500 }, (_, i) => op(i))));
+    const ops = nthOps(500);
+
+    const res = await events(postBatch(ops));
 
     expect(res.statusCode).toBe(201);
     expect(store.calls.append).toBe(1);
@@ -47,11 +41,14 @@ describe('POST /observer/events', () => {
     expect(body.accepted).toHaveLength(500);
     expect(body.rejected).toEqual([]);
     expect(String(store.objects.get(body.key)).trimEnd().split('\n')).toHaveLength(500);
-    expect(bodyOf(await stats(getStats()))).toMatchObject({ total: 500, successes: 250 });
+    expect(bodyOf(await stats(getStats()))).toMatchObject({
+      total: 500,
+      successes: ops.filter((o) => o.success).length,
+    });
   });
 
   it('accepts the {"ops": [...]} form', async () => {
-    const res = await events(postBatch({ ops: [op(1), op(2)] }));
+    const res = await events(postBatch({ ops: [nthOp(1), nthOp(2)] }));
 
     expect(res.statusCode).toBe(201);
     expect(bodyOf(await stats(getStats())).total).toBe(2);
@@ -59,7 +56,7 @@ describe('POST /observer/events', () => {
 
   it('answers 207 naming each rejected index, field and reason', async () => {
     const res = await events(
-      postBatch([op(0), { endpoint: '' }, op(2), { endpoint: 'x', success: 'yes' }, 'nope']),
+      postBatch([nthOp(0), { endpoint: '' }, nthOp(2), { endpoint: 'x', success: 'yes' }, 'nope']),
     );
 
     expect(res.statusCode).toBe(207);
@@ -80,7 +77,7 @@ describe('POST /observer/events', () => {
   });
 
   it('rejects an op over 64 KiB inside a batch with 413 for that index', async () => {
-    const res = await events(postBatch([op(0), op(1, { blob: 'a'.repeat(70_000) })]));
+    const res = await events(postBatch([nthOp(0), nthOp(1, { blob: 'a'.repeat(70_000) })]));
 
     expect(res.statusCode).toBe(207);
     expect((bodyOf(res).rejected as { index: number; status: number }[])[0]).toMatchObject({
@@ -90,15 +87,11 @@ describe('POST /observer/events', () => {
   });
 
   it.each([
-    ['501 ops', Array.from({ length: 501 }, (_, i) => op(i)), 413],
-    [
-      'a body over 1 MiB',
-      Array.from({ length: 20 }, (_, i) => op(i, { blob: 'a'.repeat(60_000) })),
-      413,
-    ],
+    ['501 ops', nthOps(501), 413],
+    ['a body over 1 MiB', nthOps(20, 0, { blob: 'a'.repeat(60_000) }), 413],
     ['no valid op', [{ endpoint: '' }, 42], 400],
     ['an empty batch', [], 400],
-    ['an object without ops', { op: op(1) }, 400],
+    ['an object without ops', { op: nthOp(1) }, 400],
   ])('answers %s with nothing written', async (_name, body, status) => {
     const res = await events(postBatch(body));
 
@@ -110,7 +103,7 @@ describe('POST /observer/events', () => {
   it('keeps the order of a batch in the ring', async () => {
     await events(
       postBatch(
-        Array.from({ length: 12 }, (_, i) => op(i, { source: 'scenario', staffer_id: `s${i}` })),
+        Array.from({ length: 12 }, (_, i) => nthOp(i, { source: 'scenario', staffer_id: `s${i}` })),
       ),
     );
 
@@ -124,13 +117,11 @@ describe('ops with an id', () => {
   let store: MemorySegmentStore;
 
   beforeEach(async () => {
-    store = new MemorySegmentStore();
-    resetRuntime({ store });
-    await stats(getStats());
+    store = await warmOnMemory();
   });
 
   it('are counted once when the same batch is sent twice, and the repeat is not written', async () => {
-    const batch = [op(1, { id: 'a' }), op(2, { id: 'b' }), op(3)];
+    const batch = [nthOp(1, { id: 'a' }), nthOp(2, { id: 'b' }), nthOp(3)];
     await events(postBatch(batch));
 
     const again = await events(postBatch(batch.slice(0, 2)));
@@ -148,7 +139,7 @@ describe('ops with an id', () => {
   });
 
   it('are counted once when repeated inside one batch', async () => {
-    const res = await events(postBatch([op(1, { id: 'a' }), op(2, { id: 'a' })]));
+    const res = await events(postBatch([nthOp(1, { id: 'a' }), nthOp(2, { id: 'a' })]));
 
     expect(bodyOf(res).accepted).toEqual([
       { index: 0, id: 'a' },
@@ -158,9 +149,9 @@ describe('ops with an id', () => {
   });
 
   it('answer a retried single op with 200 and duplicate: true', async () => {
-    expect((await event(postOp(op(1, { id: 'x' })))).statusCode).toBe(201);
+    expect((await event(postOp(nthOp(1, { id: 'x' })))).statusCode).toBe(201);
 
-    const retry = await event(postOp(op(1, { id: 'x' })));
+    const retry = await event(postOp(nthOp(1, { id: 'x' })));
 
     expect(retry.statusCode).toBe(200);
     expect(bodyOf(retry)).toMatchObject({ ok: true, duplicate: true, id: 'x' });
@@ -168,8 +159,8 @@ describe('ops with an id', () => {
   });
 
   it('behave as before without an id', async () => {
-    await event(postOp(op(1)));
-    await event(postOp(op(1)));
+    await event(postOp(nthOp(1)));
+    await event(postOp(nthOp(1)));
 
     expect(bodyOf(await stats(getStats())).total).toBe(2);
   });
@@ -190,7 +181,7 @@ describe('ops with an id on S3', () => {
 
   it('cost one PutObject for a batch of 100, whatever their ids', async () => {
     const res = await events(
-      postBatch(Array.from({ length: 100 }, (_, i) => op(i, { id: `b-${i}` }))),
+      postBatch(Array.from({ length: 100 }, (_, i) => nthOp(i, { id: `b-${i}` }))),
     );
 
     expect(res.statusCode).toBe(201);
@@ -200,7 +191,7 @@ describe('ops with an id on S3', () => {
   });
 
   it('cost no PutObject when the container already wrote them', async () => {
-    const batch = Array.from({ length: 100 }, (_, i) => op(i, { id: `r-${i}` }));
+    const batch = Array.from({ length: 100 }, (_, i) => nthOp(i, { id: `r-${i}` }));
     await events(postBatch(batch));
 
     const retry = await events(postBatch(batch));

@@ -1,5 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { ObservedOp } from '../../../lib/ingest/op';
+import { describe, expect, it } from 'vitest';
 import {
   compactHours,
   compactPartition,
@@ -10,22 +9,15 @@ import {
 } from '../../../lib/lake/compaction';
 import type { RingEntry } from '../../../lib/ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
-import { compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
+import { compactedKey, HOUR_MS, hourPartition, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
+import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
-const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 24, 14, 30);
 const H11 = Date.UTC(2026, 10, 24, 11);
 const P11 = 'ops/2026/11/24/11/';
-
-const op = (endpoint: string, extra: Partial<ObservedOp> = {}): ObservedOp => ({
-  endpoint,
-  success: true,
-  source: 'mcp',
-  timestamp: '2026-11-24T11:00:00.000Z',
-  ...extra,
-});
 
 /** A store with segments in the 11:00 hour: one per name, one op each (two for `pair`). */
 function hourOf(...names: string[]): { store: MemorySegmentStore; keys: string[] } {
@@ -83,14 +75,13 @@ describe('compacting one hour', () => {
     const { store } = hourOf('a', 'b');
     await compactPartition(store, P11);
     const before = new Map(store.objects);
-    store.compaction.put = 0;
-    store.compaction.delete = 0;
+    store.resetCalls();
 
     const result = await compactPartition(store, P11);
 
     expect(result).toEqual({ partition: P11, status: 'clean', leftAlone: [] });
     expect(store.objects).toEqual(before);
-    expect(store.compaction).toMatchObject({ put: 0, delete: 0 });
+    expect(store.calls).toMatchObject({ putObject: 0, deleteObjects: 0 });
   });
 
   it('after a crash between write and delete, only deletes (the object already holds them)', async () => {
@@ -98,12 +89,12 @@ describe('compacting one hour', () => {
     const segments = new Map(store.objects);
     await compactPartition(store, P11);
     for (const [k, v] of segments) store.objects.set(k, v); // the deletes never happened
-    store.compaction.put = 0;
+    store.resetCalls();
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 2, written: false });
-    expect(store.compaction.put).toBe(0);
+    expect(store.calls.putObject).toBe(0);
     expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
     expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
   });
@@ -125,14 +116,13 @@ describe('compacting one hour', () => {
     const { store, keys } = hourOf('a', 'b');
     const broken = segmentKey(new Date(H11 + 5000), 'broken');
     store.putRaw(broken, `${JSON.stringify(op('ok'))}\nnot json\n`);
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    captureLogs('warn');
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'compacted', segments: 2, leftAlone: [broken] });
     expect([...store.objects.keys()].sort()).toEqual([broken, compactedKey(P11)].sort());
     expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
-    vi.restoreAllMocks();
   });
 
   it('deletes an empty segment with the others: it holds nothing to keep', async () => {
@@ -151,13 +141,12 @@ describe('compacting one hour', () => {
     const { store } = hourOf('a', 'b');
     store.putRaw(compactedKey(P11), Buffer.from('not gzip'));
     const before = new Map(store.objects);
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/damaged/) });
     expect(store.objects).toEqual(before);
-    vi.restoreAllMocks();
   });
 
   it('deletes nothing when another run rewrote the compacted object meanwhile', async () => {
@@ -170,14 +159,13 @@ describe('compacting one hour', () => {
       store.objects.set(key, gzipCompacted([{ key: keys[0] as string, line: 0, op: op('a') }]));
       return put(key, body, ifMatch);
     };
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/changed/) });
-    expect(store.compaction.delete).toBe(1); // only the first run's
+    expect(store.calls.deleteObjects).toBe(1); // only the first run's
     expect(store.objects.size).toBe(2);
-    vi.restoreAllMocks();
   });
 
   it('keeps ops that carry their own _observer field exactly', async () => {
@@ -197,10 +185,10 @@ describe('a run over many hours', () => {
     const store = new MemorySegmentStore();
     const put = (at: number, name: string) =>
       store.putRaw(segmentKey(new Date(at), name), encodeSegment([op(name)]));
-    put(NOW - 5 * HOUR, 'old1');
-    put(NOW - 5 * HOUR + 1, 'old2');
+    put(NOW - 5 * HOUR_MS, 'old1');
+    put(NOW - 5 * HOUR_MS + 1, 'old2');
     put(H11 + 10, 'eleven');
-    put(NOW - HOUR, 'recent');
+    put(NOW - HOUR_MS, 'recent');
     put(NOW, 'now');
 
     const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 24 });
@@ -216,7 +204,7 @@ describe('a run over many hours', () => {
     const keys = [...store.objects.keys()].sort();
     expect(keys).toHaveLength(4);
     expect(keys.filter((k) => k.endsWith('-compacted.jsonl.gz'))).toEqual([
-      compactedKey(hourPartition(new Date(NOW - 5 * HOUR))),
+      compactedKey(hourPartition(new Date(NOW - 5 * HOUR_MS))),
       compactedKey(P11),
     ]);
   });
@@ -239,14 +227,13 @@ describe('a run over many hours', () => {
     const store = new MemorySegmentStore();
     store.putRaw(compactedKey(P11), Buffer.from('damaged'));
     store.putRaw(segmentKey(new Date(H11), 'a'), encodeSegment([op('a')]));
-    store.putRaw(segmentKey(new Date(H11 - HOUR), 'b'), encodeSegment([op('b')]));
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    store.putRaw(segmentKey(new Date(H11 - HOUR_MS), 'b'), encodeSegment([op('b')]));
+    captureLogs('error');
 
     const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });
 
     expect(summary.compacted).toBe(1);
     expect(summary.failed).toEqual([{ partition: P11, error: expect.stringMatching(/damaged/) }]);
-    vi.restoreAllMocks();
   });
 });
 

@@ -12,6 +12,7 @@ import { gzipCompacted } from '../../../lib/storage/compacted-codec';
 import { ConcurrentWriteError, StoreUnavailableError } from '../../../lib/storage/errors';
 import { compactedKey, segmentKey } from '../../../lib/storage/keys';
 import { S3SegmentStore } from '../../../lib/storage/s3-store';
+import { op } from '../../support/ops';
 import { s3Error } from '../../support/s3-errors';
 
 const s3 = mockClient(S3Client);
@@ -97,8 +98,8 @@ describe('deleting segments', () => {
 describe('reading a compacted object', () => {
   it('gunzips it and returns each op at its original key and line', async () => {
     const origin = segmentKey(new Date('2026-11-24T11:10:00Z'), 'abc');
-    const op = { endpoint: 'x', success: true, timestamp: '2026-11-24T11:10:00Z', source: 'mcp' };
-    const body = gzipCompacted([{ key: origin, line: 3, op }]);
+    const stored = op('x', { timestamp: '2026-11-24T11:10:00Z' });
+    const body = gzipCompacted([{ key: origin, line: 3, op: stored }]);
     s3.on(GetObjectCommand).resolves({
       ETag: '"e"',
       Body: { transformToByteArray: async () => new Uint8Array(body) },
@@ -106,7 +107,7 @@ describe('reading a compacted object', () => {
 
     const entries = await store().read(KEY);
 
-    expect(entries).toEqual([{ key: origin, line: 3, op }]);
+    expect(entries).toEqual([{ key: origin, line: 3, op: stored }]);
     expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input.Key).toBe(`p/${KEY}`);
   });
 });

@@ -1,31 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../lib/platform/config';
+import { thrownBy } from '../../support/thrown';
 
 const BUCKET = 'observer-data';
 
 /** The error loadConfig throws for this environment; fails the test when it throws none. */
-function configError(env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err: unknown) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
+const configError = (env: NodeJS.ProcessEnv) => thrownBy(ConfigError, () => loadConfig(env));
+
+/** What an unset (or empty) variable becomes. */
+const DEFAULTS = {
+  prefix: '',
+  ringCap: 2000,
+  skewMs: 15_000,
+  apiToken: undefined,
+  s3Endpoint: undefined,
+};
 
 describe('loadConfig: defaults', () => {
   it('needs only the bucket and applies the documented defaults', () => {
     const config = loadConfig({ OBSERVER_BUCKET: BUCKET });
 
-    expect(config).toMatchObject({
-      bucket: BUCKET,
-      prefix: '',
-      ringCap: 2000,
-      skewMs: 15_000,
-      apiToken: undefined,
-      s3Endpoint: undefined,
-    });
+    expect(config).toMatchObject({ bucket: BUCKET, ...DEFAULTS });
   });
 
   it('treats empty strings as unset', () => {
@@ -39,13 +34,7 @@ describe('loadConfig: defaults', () => {
       OBSERVER_COLD_START_HOURS: '',
     });
 
-    expect(config).toMatchObject({
-      prefix: '',
-      ringCap: 2000,
-      skewMs: 15_000,
-      apiToken: undefined,
-      s3Endpoint: undefined,
-    });
+    expect(config).toMatchObject(DEFAULTS);
   });
 
   it('reads the values it is given', () => {

@@ -1,29 +1,27 @@
 import type { Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { segmentKey } from '../../../lib/storage/keys';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HOUR_MS, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { type Container, freshContainer } from '../../support/container';
 import { getStats, postOp } from '../../support/events';
+import { captureLogs, type Logs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
 // What one invocation writes to the console: JSON log lines (Powertools
 // logger) and one CloudWatch embedded-metric-format line (Powertools metrics).
 
 type Line = Record<string, unknown>;
 
-let lines: { stream: string; line: Line }[] = [];
+let logs: Logs;
 
 beforeEach(() => {
-  lines = [];
-  for (const stream of ['log', 'info', 'warn', 'error'] as const) {
-    vi.spyOn(console, stream).mockImplementation((text: unknown) => {
-      lines.push({ stream, line: JSON.parse(String(text)) as Line });
-    });
-  }
+  logs = captureLogs('log', 'info', 'warn', 'error');
 });
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  // Every line is JSON: a log line or a metric document.
+  expect(logs.json()).toHaveLength(logs.all.length);
 });
 
 function lambdaContext(
@@ -58,18 +56,16 @@ async function container(
   });
   const store = new MemorySegmentStore();
   c.runtime.resetRuntime({ store });
-  lines = [];
+  logs.clear();
   return { ...c, store };
 }
 
-const logLines = (message: string) =>
-  lines.filter((l) => l.line.message === message).map((l) => l.line);
-
 /** The EMF documents written, each as its metric values and definition. */
 function emf(): { values: Line; namespace: string; dimensions: string[][]; units: Line }[] {
-  return lines
-    .filter((l) => l.stream === 'log' && '_aws' in l.line)
-    .map(({ line }) => {
+  return logs
+    .json('log')
+    .filter((line) => '_aws' in line)
+    .map((line) => {
       const aws = line._aws as {
         CloudWatchMetrics: {
           Namespace: string;
@@ -94,7 +90,7 @@ describe('a POST /observer/event', () => {
     await c.event(postOp({ endpoint: 'x' }), lambdaContext('req-1'));
     await c.event(postOp({ endpoint: 'y' }), lambdaContext('req-2'));
 
-    expect(logLines('request')).toEqual([
+    expect(logs.logLines('request')).toEqual([
       expect.objectContaining({
         level: 'INFO',
         service: 'observer-test',
@@ -148,7 +144,7 @@ describe('a POST /observer/event', () => {
         units: { OpsRejected: 'Count' },
       },
     ]);
-    expect(logLines('request')).toEqual([expect.objectContaining({ status })]);
+    expect(logs.logLines('request')).toEqual([expect.objectContaining({ status })]);
   });
 
   it('emits PersistFailures and logs the storage error when S3 does not take the op', async () => {
@@ -165,7 +161,7 @@ describe('a POST /observer/event', () => {
 
     expect(res.statusCode).toBe(503);
     expect(emf().map((m) => m.values)).toEqual([expect.objectContaining({ PersistFailures: 1 })]);
-    expect(logLines('storage unavailable')).toEqual([
+    expect(logs.logLines('storage unavailable')).toEqual([
       expect.objectContaining({
         level: 'ERROR',
         function_request_id: 'req-1',
@@ -178,13 +174,10 @@ describe('a POST /observer/event', () => {
 describe('a GET /observer/stats', () => {
   const seed = (store: MemorySegmentStore, n: number) => {
     for (let i = 0; i < n; i++) {
-      const op = {
-        endpoint: `e${i}`,
-        success: true,
-        source: 'mcp',
-        timestamp: '2026-11-24T21:00:00Z',
-      };
-      store.putRaw(segmentKey(new Date(Date.now() - 60_000 + i), `s${i}`), encodeSegment([op]));
+      store.putRaw(
+        segmentKey(new Date(Date.now() - 60_000 + i), `s${i}`),
+        encodeSegment([op(`e${i}`)]),
+      );
     }
   };
 
@@ -209,7 +202,7 @@ describe('a GET /observer/stats', () => {
     const c = await container();
     seed(c.store, 3);
     await c.stats(getStats(), lambdaContext('req-1', 'observer-test-stats'));
-    lines = [];
+    logs.clear();
 
     await c.stats(getStats(), lambdaContext('req-2', 'observer-test-stats'));
 
@@ -222,10 +215,9 @@ describe('a GET /observer/stats', () => {
 describe('the compact function', () => {
   async function compactContainer() {
     const c = await container();
-    const old = new Date(Date.now() - 5 * 3_600_000);
-    const op = { endpoint: 'x', success: true, source: 'mcp', timestamp: old.toISOString() };
+    const old = new Date(Date.now() - 5 * HOUR_MS);
     const segments = new MemorySegmentStore();
-    for (const u of ['a', 'b']) segments.putRaw(segmentKey(old, u), encodeSegment([op]));
+    for (const u of ['a', 'b']) segments.putRaw(segmentKey(old, u), encodeSegment([op('x')]));
     c.runtime.resetRuntime({ store: segments });
     const { handler } = await import('../../../handlers/compact');
     return handler;
@@ -239,7 +231,7 @@ describe('the compact function', () => {
     expect(emf().map((m) => m.values)).toEqual([
       expect.objectContaining({ SegmentsCompacted: 2, CompactionFailures: 0 }),
     ]);
-    expect(logLines('compaction finished')).toEqual([
+    expect(logs.logLines('compaction finished')).toEqual([
       expect.objectContaining({ function_name: 'observer-test-compact', compacted: 1 }),
     ]);
   });
@@ -250,8 +242,8 @@ describe('the compact function', () => {
     const summary = await handler({}, lambdaContext('req-1', 'observer-test-compact', 59_000));
 
     expect(summary).toMatchObject({ partitions: 0, stopped_early: true });
-    expect(logLines('compaction stopped before the time limit; the next run goes on')).toHaveLength(
-      1,
-    );
+    expect(
+      logs.logLines('compaction stopped before the time limit; the next run goes on'),
+    ).toHaveLength(1);
   });
 });

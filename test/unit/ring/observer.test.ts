@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedOp } from '../../../lib/ingest/op';
 import { Observer } from '../../../lib/ring/observer';
-import { segmentKey } from '../../../lib/storage/keys';
+import { HOUR_MS, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
-import { MemorySegmentStore } from '../../support/memory-store';
+import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
-const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 24, 21, 30, 0);
-
-const op = (endpoint: string, extra: Partial<ObservedOp> = {}): ObservedOp => ({
-  endpoint,
-  success: true,
-  source: 'mcp',
-  timestamp: new Date(T0).toISOString(),
-  ...extra,
-});
 
 function setup(options: { cap?: number; readConcurrency?: number; coldStartHours?: number } = {}) {
   let now = T0;
@@ -49,8 +41,8 @@ describe('cold start', () => {
 
   it('walks hour partitions back and then lists everything older than the horizon', async () => {
     const { observer, put } = setup({ coldStartHours: 24 });
-    put(T0 - 400 * 24 * HOUR, op('last-year'));
-    put(T0 - 5 * HOUR, op('five-hours'));
+    put(T0 - 400 * 24 * HOUR_MS, op('last-year'));
+    put(T0 - 5 * HOUR_MS, op('five-hours'));
     put(T0, op('now'));
 
     const ring = [...(await observer.load()).ring].map((e) => e.op.endpoint);
@@ -60,7 +52,7 @@ describe('cold start', () => {
 
   it('includes a segment stamped slightly ahead by a container whose clock runs fast', async () => {
     const { observer, put, tick } = setup();
-    const nearTheHour = tick(HOUR / 2 - 10_000); // 21:59:50
+    const nearTheHour = tick(HOUR_MS / 2 - 10_000); // 21:59:50
     put(nearTheHour + 20_000, op('ahead-in-the-next-hour'));
 
     const { stats } = await observer.stats();
@@ -113,8 +105,7 @@ describe('refresh', () => {
     const { store, observer, put } = setup();
     put(T0, op('a'));
     await observer.stats();
-    store.calls.list = 0;
-    store.calls.read = 0;
+    store.resetCalls();
 
     await observer.stats();
 
@@ -124,7 +115,7 @@ describe('refresh', () => {
   it('shares one refresh among calls made while one runs', async () => {
     const { store, observer } = setup();
     await observer.stats();
-    store.calls.list = 0;
+    store.resetCalls();
 
     await Promise.all(Array.from({ length: 10 }, () => observer.stats()));
 
@@ -147,6 +138,6 @@ describe('refresh', () => {
     await observer.record([op('x')], new Date(T0));
 
     expect(observer.status()).toEqual({ loaded: false, ring_size: 0, ring_cap: 2000 });
-    expect(store.calls).toEqual({ append: 1, list: 0, read: 0 });
+    expect(store.calls).toEqual({ ...NO_CALLS, append: 1 });
   });
 });

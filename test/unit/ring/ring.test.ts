@@ -3,30 +3,22 @@ import { seededRandom } from '../../../dev/random';
 import type { ObservedOp } from '../../../lib/ingest/op';
 import { DEFAULT_RING_CAP } from '../../../lib/platform/config';
 import { Deque } from '../../../lib/ring/deque';
-import { Ring, type RingEntry, type ScenarioOpDigest } from '../../../lib/ring/ring';
+import { Ring, type RingEntry } from '../../../lib/ring/ring';
+import { op, statsOf } from '../../support/ops';
 
 const pick = <T>(rand: () => number, items: readonly T[]): T =>
   items[Math.floor(rand() * items.length)] as T;
 
-function op(fields: Partial<ObservedOp> = {}): ObservedOp {
-  return {
-    endpoint: 'tools/call',
-    success: true,
-    timestamp: '2026-11-24T21:15:03.123Z',
-    source: 'mcp',
-    ...fields,
-  };
-}
-
 /** An op as an old writer might have stored it: no source at all. */
 function opWithoutSource(success: boolean): ObservedOp {
-  return { endpoint: 'tools/call', success, timestamp: '2026-11-24T21:15:03.123Z' } as ObservedOp;
+  const { source: _, ...rest } = op('tools/call', { success });
+  return rest as ObservedOp;
 }
 
 const keyAt = (n: number) => `ops/k${String(n).padStart(8, '0')}`;
 
 function entry(n: number, fields: Partial<ObservedOp> = {}, line = 0): RingEntry {
-  return { key: keyAt(n), line, op: op(fields) };
+  return { key: keyAt(n), line, op: op('tools/call', fields) };
 }
 
 /** Log order written independently of lib/ring: key as a string, then line. */
@@ -37,33 +29,7 @@ function logOrder(a: RingEntry, b: RingEntry): number {
 }
 
 /** The stats recomputed from scratch over what the ring holds, oldest first. */
-function recount(ring: Ring) {
-  const entries = [...ring];
-  const bySource: Record<string, number> = {};
-  let successes = 0;
-  const scenarios: ScenarioOpDigest[] = [];
-  for (const { op: o } of entries) {
-    const source = o.source || 'mcp';
-    bySource[source] = (bySource[source] ?? 0) + 1;
-    if (o.success) successes++;
-    if (source === 'scenario') {
-      scenarios.push({
-        ts: o.timestamp,
-        ok: o.success,
-        ...(o.staffer_id !== undefined ? { staffer: o.staffer_id } : {}),
-        ...(o.event_kind !== undefined ? { kind: o.event_kind } : {}),
-        ...(o.role !== undefined ? { role: o.role } : {}),
-      });
-    }
-  }
-  return {
-    total: entries.length,
-    successes,
-    failures: entries.length - successes,
-    by_source: bySource,
-    recent_scenario_ops: scenarios.slice(-10),
-  };
-}
+const recount = (ring: Ring) => statsOf([...ring].map((e) => e.op));
 
 /**
  * A long pseudo-random log: mostly in-order arrivals, with late entries at
@@ -86,7 +52,8 @@ function randomEntries(seed: number, count: number): RingEntry[] {
       if (rand() < 0.5) fields.event_kind = 'fill';
       if (rand() < 0.5) fields.role = 'welder';
     }
-    const o = source === undefined ? opWithoutSource(success) : op({ ...fields, source });
+    const o =
+      source === undefined ? opWithoutSource(success) : op('tools/call', { ...fields, source });
     out.push({ key: keyAt(n), line: Math.floor(rand() * 3), op: o });
   }
   return out;

@@ -8,18 +8,13 @@ import {
   statsSnapshot,
 } from '../../../lib/stats/snapshot';
 import { segmentKey, statsHourKey, statsMinuteKey } from '../../../lib/storage/keys';
+import { nthOp } from '../../support/ops';
 
 const at = new Date(Date.UTC(2026, 10, 24, 21, 7, 30, 5));
 const entry = (i: number): RingEntry => ({
   key: segmentKey(new Date(at.getTime() + i), `c${i}`),
   line: 0,
-  op: {
-    endpoint: `e${i}`,
-    success: i % 2 === 0,
-    source: 'mcp',
-    timestamp: at.toISOString(),
-    extra: { i },
-  },
+  op: nthOp(i, { extra: { i } }),
 });
 
 describe('snapshot keys', () => {

@@ -17,16 +17,9 @@ import {
   partitionStart,
   segmentKey,
 } from '../../../lib/storage/keys';
+import { nthOp } from '../../support/ops';
 
 const AT = new Date('2026-11-24T21:15:03.123Z');
-
-const op = (n: number, fields: Record<string, unknown> = {}): ObservedOp => ({
-  endpoint: `tools/call/${n}`,
-  success: n % 2 === 0,
-  timestamp: '2026-11-24T21:15:03.123Z',
-  source: 'mcp',
-  ...fields,
-});
 
 const entry = (unique: string, line: number, o: ObservedOp): RingEntry => ({
   key: segmentKey(AT, unique),
@@ -78,7 +71,7 @@ describe('the compacted key', () => {
 
 describe('the compacted line format', () => {
   it("is the op's own fields plus _observer naming its segment and line", () => {
-    const e = entry('abc', 2, op(1, { duration_ms: 12 }));
+    const e = entry('abc', 2, nthOp(1, { duration_ms: 12 }));
 
     const line = JSON.parse(encodeCompacted([e]));
 
@@ -87,9 +80,9 @@ describe('the compacted line format', () => {
 
   it('round-trips entries with unknown, nested and null fields', () => {
     const entries = [
-      entry('a', 0, op(1, { meta: { tags: ['x', null] }, note: null })),
-      entry('a', 1, op(2, { source: 'scenario', staffer_id: 'w-17' })),
-      entry('b', 0, op(3, { error: 'line one\nline two' })),
+      entry('a', 0, nthOp(1, { meta: { tags: ['x', null] }, note: null })),
+      entry('a', 1, nthOp(2, { source: 'scenario', staffer_id: 'w-17' })),
+      entry('b', 0, nthOp(3, { error: 'line one\nline two' })),
     ];
 
     const { entries: back, skipped } = decodeCompacted(encodeCompacted(entries));
@@ -99,7 +92,7 @@ describe('the compacted line format', () => {
   });
 
   it("keeps an op's own _observer field, in its place", () => {
-    const o = op(1, { _observer: { mine: true }, after: 1 });
+    const o = nthOp(1, { _observer: { mine: true }, after: 1 });
 
     const [back] = decodeCompacted(encodeCompacted([entry('a', 0, o)])).entries;
 
@@ -108,13 +101,13 @@ describe('the compacted line format', () => {
   });
 
   it('skips lines that are not JSON, have no origin, or hold an invalid op, and keeps the rest', () => {
-    const good = encodeCompacted([entry('a', 0, op(1))]).trim();
+    const good = encodeCompacted([entry('a', 0, nthOp(1))]).trim();
     const text = [
       good,
       'not json',
-      JSON.stringify(op(2)),
-      JSON.stringify({ ...op(3), _observer: { segment: 'elsewhere', line: 0 } }),
-      JSON.stringify({ ...op(4), _observer: { segment: segmentKey(AT, 'b'), line: -1 } }),
+      JSON.stringify(nthOp(2)),
+      JSON.stringify({ ...nthOp(3), _observer: { segment: 'elsewhere', line: 0 } }),
+      JSON.stringify({ ...nthOp(4), _observer: { segment: segmentKey(AT, 'b'), line: -1 } }),
       JSON.stringify({ success: true, _observer: { segment: segmentKey(AT, 'c'), line: 0 } }),
       good.slice(0, 30),
     ].join('\n');
@@ -128,7 +121,7 @@ describe('the compacted line format', () => {
 
   it('refuses a compacted key as an origin (an op comes from one segment)', () => {
     const line = JSON.stringify({
-      ...op(1),
+      ...nthOp(1),
       _observer: { segment: compactedKey('ops/2026/11/24/21/'), line: 0 },
     });
 
@@ -137,7 +130,7 @@ describe('the compacted line format', () => {
 });
 
 describe('the compacted object', () => {
-  const entries = Array.from({ length: 50 }, (_, i) => entry(`s${i}`, 0, op(i)));
+  const entries = Array.from({ length: 50 }, (_, i) => entry(`s${i}`, 0, nthOp(i)));
 
   it('is gzip, and reads back whole', () => {
     const body = gzipCompacted(entries);

@@ -1,27 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedOp } from '../../../lib/ingest/op';
 import { compactHours } from '../../../lib/lake/compaction';
 import { Observer } from '../../../lib/ring/observer';
 import { writeSnapshot } from '../../../lib/stats/writer';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
-import { CHECKPOINT_KEY, compactedKey, hourPartition, segmentKey } from '../../../lib/storage/keys';
+import {
+  CHECKPOINT_KEY,
+  compactedKey,
+  HOUR_MS,
+  hourPartition,
+  segmentKey,
+} from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { nthOp } from '../../support/ops';
 
 // Every reader (cold start from a checkpoint, cold start by listing, warm
 // refresh) over hours in both forms: per-op segments and compacted objects,
 // and the mixed state a crash in the middle of compaction leaves.
 
-const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 24, 21, 30);
-
-const op = (i: number): ObservedOp => ({
-  endpoint: `e${i}`,
-  success: i % 3 !== 0,
-  source: i % 2 === 0 ? 'mcp' : 'scenario',
-  timestamp: new Date(T0).toISOString(),
-  staffer_id: `w-${i}`,
-});
 
 /** Ops 0..n-1, one segment each (every fifth holds two), spread over the 6 hours before T0. */
 function history(n: number) {
@@ -29,8 +26,8 @@ function history(n: number) {
   let i = 0;
   let s = 0;
   while (i < n) {
-    const at = T0 - 6 * HOUR + s * Math.floor((6 * HOUR) / n);
-    const ops = s % 5 === 4 && i + 1 < n ? [op(i), op(i + 1)] : [op(i)];
+    const at = T0 - 6 * HOUR_MS + s * Math.floor((6 * HOUR_MS) / n);
+    const ops = s % 5 === 4 && i + 1 < n ? [nthOp(i), nthOp(i + 1)] : [nthOp(i)];
     store.putRaw(segmentKey(new Date(at), `w${String(s).padStart(4, '0')}`), encodeSegment(ops));
     i += ops.length;
     s++;
@@ -66,7 +63,7 @@ describe('a cold start by listing', () => {
     const store = history(60);
     const segments = store.objects.size;
     await compact(store);
-    store.calls.read = 0;
+    store.resetCalls();
 
     await observer(store, 1000).stats();
 
@@ -114,14 +111,14 @@ describe('a cold start from a checkpoint', () => {
       // The checkpoint was written 4 hours before T0, over the ops received until then.
       const early = new MemorySegmentStore();
       for (const [k, v] of store.objects)
-        if (k < segmentKey(new Date(T0 - 4 * HOUR), '')) early.putRaw(k, v);
-      let now = T0 - 4 * HOUR;
+        if (k < segmentKey(new Date(T0 - 4 * HOUR_MS), '')) early.putRaw(k, v);
+      let now = T0 - 4 * HOUR_MS;
       await writeSnapshot(observer(early, cap, () => now));
       store.putRaw(CHECKPOINT_KEY, (await early.getDocument(CHECKPOINT_KEY)) as string);
       now = T0;
       const expected = (await observer(history(60), cap).stats()).stats;
       await compact(store);
-      store.calls.read = 0;
+      store.resetCalls();
 
       const { stats } = await observer(store, cap).stats();
 
@@ -136,7 +133,7 @@ describe('a cold start from a checkpoint', () => {
     const store = history(60);
     await compact(store);
     await writeSnapshot(observer(store, 30));
-    store.calls.read = 0;
+    store.resetCalls();
 
     const { stats } = await observer(store, 30).stats();
 
@@ -161,13 +158,13 @@ describe('a warm refresh', () => {
 
   it('after a cold start from an old checkpoint, lists a compacted hour once', async () => {
     const store = history(60);
-    let now = T0 - 3 * HOUR;
+    let now = T0 - 3 * HOUR_MS;
     await writeSnapshot(observer(store, 30, () => now));
     now = T0;
     await compact(store);
     const o = observer(store, 30, () => now);
     await o.stats();
-    store.calls.read = 0;
+    store.resetCalls();
 
     now += 60_000;
     const { stats } = await o.stats();
@@ -180,13 +177,13 @@ describe('a warm refresh', () => {
 describe('a compacted hour read by a ring', () => {
   it('keeps each op at the key and line it was first stored under', async () => {
     const store = new MemorySegmentStore();
-    const key = segmentKey(new Date(T0 - 3 * HOUR), 'gap000');
+    const key = segmentKey(new Date(T0 - 3 * HOUR_MS), 'gap000');
     // Line 2 of the segment was unreadable when it was compacted; lines 1 and 3 keep their numbers.
     store.putRaw(
-      compactedKey(hourPartition(new Date(T0 - 3 * HOUR))),
+      compactedKey(hourPartition(new Date(T0 - 3 * HOUR_MS))),
       gzipCompacted([
-        { key, line: 1, op: op(1) },
-        { key, line: 3, op: op(3) },
+        { key, line: 1, op: nthOp(1) },
+        { key, line: 3, op: nthOp(3) },
       ]),
     );
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
 import {
+  HOUR_MS,
   hourPartition,
   hourPartitionsBack,
   isSegmentKey,
@@ -90,16 +91,7 @@ describe('key order', () => {
 
     for (const ms of floors) {
       const floor = keyFloor(ms);
-      const offsets = [
-        -3_600_000,
-        -1000,
-        -1,
-        0,
-        1,
-        1000,
-        3_600_000,
-        Math.floor(rand() * 1e10) - 5e9,
-      ];
+      const offsets = [-HOUR_MS, -1000, -1, 0, 1, 1000, HOUR_MS, Math.floor(rand() * 1e10) - 5e9];
       for (const offset of offsets) {
         const suffix = SUFFIXES[Math.floor(rand() * 4)] ?? '0';
         const key = segmentKey(new Date(ms + offset), suffix);

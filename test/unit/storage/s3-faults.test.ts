@@ -7,11 +7,10 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
 import { handler as event } from '../../../handlers/event';
 import { handler as stats } from '../../../handlers/stats';
-import { parseOp } from '../../../lib/ingest/op';
 import { collect } from '../../../lib/platform/concurrency';
 import { config, resetRuntime } from '../../../lib/platform/runtime';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
@@ -19,6 +18,8 @@ import { S3SegmentStore } from '../../../lib/storage/s3-store';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { bodyOf, getStats, postOp } from '../../support/events';
 import { FakeBucket, sdkBody } from '../../support/fake-bucket';
+import { captureLogs } from '../../support/logs';
+import { op } from '../../support/ops';
 import { s3Error } from '../../support/s3-errors';
 
 const s3 = mockClient(S3Client);
@@ -30,15 +31,7 @@ beforeEach(() => {
 
 afterEach(() => {
   s3.reset();
-  vi.restoreAllMocks();
 });
-
-/** An op as parsed from a request, defaults applied. */
-function parsed(input: Record<string, unknown>) {
-  const result = parseOp(input, new Date());
-  if (!result.ok) throw new Error('bad fixture');
-  return result.op;
-}
 
 describe('a failing PutObject', () => {
   it('answers 503 and leaves the ring and stats unchanged', async () => {
@@ -115,12 +108,6 @@ describe('a failing PutObject', () => {
 });
 
 describe('segment key clashes', () => {
-  const op = () => {
-    const parsed = parseOp({ endpoint: 'x', success: true }, new Date());
-    if (!parsed.ok) throw new Error('bad fixture');
-    return parsed.op;
-  };
-
   it('retries a 412 with a new key', async () => {
     s3.on(PutObjectCommand)
       .rejectsOnce(s3Error('PreconditionFailed', 412))
@@ -208,6 +195,13 @@ describe('listing', () => {
 });
 
 describe('a failing refresh', () => {
+  /** Another container stores one op under the configured prefix, through the mocked client. */
+  const anotherContainerWrites = (endpoint: string) =>
+    new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
+      [op(endpoint)],
+      new Date(),
+    );
+
   it('answers stats from the cached ring, marked stale', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
     await stats(getStats());
@@ -222,16 +216,13 @@ describe('a failing refresh', () => {
   });
 
   it('answers from the cached ring when a segment cannot be read, logs it, and catches up once', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs('warn');
     const bucket = new FakeBucket(seededRandom(1), 0);
     bucket.install(s3);
     await stats(getStats());
     await event(postOp({ endpoint: 'mine', success: true }));
     // Another container writes a segment; reading it fails for a while.
-    await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
-      [parsed({ endpoint: 'theirs' })],
-      new Date(),
-    );
+    await anotherContainerWrites('theirs');
     s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
 
     const stale = await stats(getStats());
@@ -242,7 +233,7 @@ describe('a failing refresh', () => {
     expect(stale.statusCode).toBe(200);
     expect(stale.headers?.['x-observer-stale']).toBe('true');
     expect(bodyOf(stale).total).toBe(1);
-    expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+    expect(logs.texts('warn')).toContainEqual(
       expect.stringContaining('refresh failed; answering from the cached ring'),
     );
     expect(caughtUp.headers?.['x-observer-stale']).toBeUndefined();
@@ -251,12 +242,9 @@ describe('a failing refresh', () => {
   });
 
   it('answers 503 when a cold start cannot read a segment', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    captureLogs('error');
     new FakeBucket(seededRandom(1), 0).install(s3);
-    await new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b', config.prefix).append(
-      [parsed({ endpoint: 'a' })],
-      new Date(),
-    );
+    await anotherContainerWrites('a');
     s3.on(GetObjectCommand).rejects(new Error('read ECONNRESET'));
 
     const res = await stats(getStats());
