@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedOp } from '../../../lib/ingest/op';
 import { compactPartition } from '../../../lib/lake/compaction';
 import { Observer } from '../../../lib/ring/observer';
 import { compareEntries, Ring, type RingEntry, type Stats } from '../../../lib/ring/ring';
@@ -10,6 +9,7 @@ import { replayObject } from '../../../lib/storage/replay';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../../lib/storage/store';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { nthOp, op } from '../../support/ops';
 
 // Deterministic interleavings: a hook runs before each store call an
 // observer makes (each await point), and injects another actor's steps
@@ -20,14 +20,6 @@ const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const SKEW = 15_000;
 const CAP = 50;
-
-const op = (endpoint: string, extra: Partial<ObservedOp> = {}): ObservedOp => ({
-  endpoint,
-  success: endpoint.length % 2 === 0,
-  source: endpoint.startsWith('s') ? 'scenario' : 'mcp',
-  timestamp: new Date(T0).toISOString(),
-  ...extra,
-});
 
 /** The stats a ring of `cap` built from every stored op would give: first copies, log order. */
 function recount(store: MemorySegmentStore, cap = CAP): Stats {
@@ -81,12 +73,12 @@ async function compact(store: MemorySegmentStore, through: 'written' | 'deleted'
 function seedHour(store: MemorySegmentStore): void {
   for (let i = 0; i < 12; i++) {
     const at = new Date(T0 + 10_000 + i * 1000);
-    const ops = [op(`e${i}`, { id: `id-${i}` }), op(`s${i}`)];
+    const ops = [nthOp(i, { id: `id-${i}` }), nthOp(100 + i)];
     store.putRaw(segmentKey(at, `w${i}`), encodeSegment(ops));
   }
   for (const i of [3, 7]) {
     const at = new Date(T0 + 40_000 + i * 1000);
-    store.putRaw(segmentKey(at, `r${i}`), encodeSegment([op(`e${i}`, { id: `id-${i}` })]));
+    store.putRaw(segmentKey(at, `r${i}`), encodeSegment([nthOp(i, { id: `id-${i}` })]));
   }
 }
 

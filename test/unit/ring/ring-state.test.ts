@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
-import type { ObservedOp } from '../../../lib/ingest/op';
 import type { RingEntry } from '../../../lib/ring/ring';
 import { RingState } from '../../../lib/ring/ring-state';
-
-const op = (endpoint: string, id?: string): ObservedOp => ({
-  endpoint,
-  success: true,
-  source: 'mcp',
-  timestamp: '2026-11-24T21:00:00.000Z',
-  ...(id !== undefined ? { id } : {}),
-});
+import { op } from '../../support/ops';
 
 const key = (n: number) => `ops/2026/11/24/21/20261124T2100${String(n).padStart(5, '0')}Z-w.jsonl`;
 
@@ -19,9 +11,9 @@ const where = (state: RingState) => [...state.ring].map((e) => `${e.key}#${e.lin
 describe('copies of an op id in a ring', () => {
   it('counts the earliest copy, even when a later one arrived first', () => {
     const state = new RingState(10, 0);
-    state.apply(key(2), [{ key: key(2), line: 0, op: op('x', 'op-1') }]);
+    state.apply(key(2), [{ key: key(2), line: 0, op: op('x', { id: 'op-1' }) }]);
 
-    state.apply(key(1), [{ key: key(1), line: 0, op: op('x', 'op-1') }]);
+    state.apply(key(1), [{ key: key(1), line: 0, op: op('x', { id: 'op-1' }) }]);
 
     expect(where(state)).toEqual([`${key(1)}#0`]);
     expect(state.ring.stats().total).toBe(1);
@@ -31,7 +23,7 @@ describe('copies of an op id in a ring', () => {
     const state = new RingState(10, 0);
     state.seed([], ['op-1']);
 
-    state.apply(key(1), [{ key: key(1), line: 0, op: op('x', 'op-1') }]);
+    state.apply(key(1), [{ key: key(1), line: 0, op: op('x', { id: 'op-1' }) }]);
 
     expect(state.ring.size).toBe(0);
   });
@@ -42,7 +34,7 @@ describe('copies of an op id in a ring', () => {
     const segments: RingEntry[][] = Array.from({ length: 40 }, (_, s) =>
       Array.from({ length: 1 + Math.floor(random() * 3) }, (_, line) => {
         const id = random() < 0.5 ? `op-${Math.floor(random() * 20)}` : undefined;
-        return { key: key(s), line, op: op(`e${s}.${line}`, id) };
+        return { key: key(s), line, op: op(`e${s}.${line}`, id === undefined ? {} : { id }) };
       }),
     );
     const inOrder = new RingState(200, 0);
