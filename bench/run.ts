@@ -19,6 +19,7 @@ import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { spawnLocalS3 } from '../scripts/local-s3';
+import { clientBench } from './client';
 
 const BUCKET = 'observer-bench';
 const CONCURRENCY = 16;
@@ -384,6 +385,7 @@ async function main(): Promise<void> {
       bundle_bytes: bundleBytes(),
       ring_heap_bytes: ringHeapBytes(),
       batch,
+      client: await clientBench(s3.endpoint),
     };
     writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     printTable(results);
