@@ -54,7 +54,7 @@ const instant = z
   .refine((v) => z.iso.datetime({ offset: true }).safeParse(v.toUpperCase()).success, {
     error: 'must be an RFC 3339 timestamp, such as 2026-11-24T21:00:00Z',
   })
-  .transform((v) => Date.parse(v));
+  .transform((v) => Date.parse(v.toUpperCase()));
 
 const CursorSchema = z.tuple([z.string().refine(isSegmentKey), z.number().int().nonnegative()]);
 

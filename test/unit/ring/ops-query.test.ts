@@ -92,12 +92,14 @@ describe('queryOps', () => {
     expect(keysOf(page)).toEqual([is(5), is(4), is(3)]);
   });
 
-  it('reads since and until with any offset', () => {
+  it('reads since and until with any offset, in either case', () => {
     const all = entries(10);
 
     const page = queryOps(all, query({ since: '2026-11-24T23:00:08+02:00' }));
+    const lowercase = queryOps(all, query({ since: '2026-11-24t21:00:08.000z' }));
 
     expect(keysOf(page)).toEqual([is(9), is(8)]);
+    expect(keysOf(lowercase)).toEqual([is(9), is(8)]);
   });
 
   it('orders the lines of one segment newest (last line) first', () => {
