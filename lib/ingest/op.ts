@@ -28,7 +28,8 @@ const OP_FIELDS = {
   endpoint: z
     .string({ error: 'is required and must be a string' })
     .max(512, { error: 'must be at most 512 characters' })
-    .refine((s) => s.trim().length > 0, { error: 'must not be empty' }),
+    // Not empty after trimming, said as a pattern so the API description carries it.
+    .regex(/\S/, { error: 'must not be empty' }),
   success: z.boolean({ error: 'must be a boolean' }).nullish(),
   timestamp: z
     .string({ error: 'must be an RFC 3339 timestamp' })
@@ -78,10 +79,11 @@ export type ObservedOp = { [K in keyof KnownFields]?: Exclude<KnownFields[K], nu
 };
 
 /** A field that failed validation and why. */
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
+export const FieldIssueSchema = z.object({
+  field: z.string().describe('the field, dotted for a nested one; "(body)" for the op as a whole'),
+  message: z.string(),
+});
+export type FieldIssue = z.infer<typeof FieldIssueSchema>;
 
 export type ParseOpResult =
   | { ok: true; op: ObservedOp }
@@ -183,3 +185,14 @@ function asSent(input: unknown, known: Record<string, unknown>): Record<string, 
   );
   return Object.fromEntries(fields.filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)));
 }
+
+/** An op as stored and answered: defaults applied, unknown fields as sent. */
+export const StoredOpSchema = z
+  .looseObject({
+    endpoint: z.string(),
+    success: z.boolean(),
+    timestamp: z.string(),
+    source: z.string(),
+    id: z.string().optional(),
+  })
+  .describe('an op as stored: its fields as sent, defaults applied');
