@@ -35,7 +35,7 @@ export function isLakeKey(key: string): boolean {
 export async function fetchLake(
   objects: S3Objects,
   directory: string,
-  concurrency = 16,
+  concurrency = 32,
 ): Promise<FetchedLake> {
   const keys = await listLake(objects);
   const made = new Set<string>();
