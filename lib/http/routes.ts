@@ -8,4 +8,5 @@ export const ROUTES: Readonly<Record<string, string>> = {
   '/observer/stats/history': 'GET',
   '/observer/event': 'POST',
   '/observer/events': 'POST',
+  '/observer/': 'GET',
 };
