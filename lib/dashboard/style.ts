@@ -18,6 +18,7 @@ export const DASHBOARD_CSS = `
   }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body {
   margin: 0; background: var(--bg); color: var(--text);
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif;
@@ -101,7 +102,7 @@ td code {
 .signin { max-width: 28rem; margin: 8vh auto; }
 .signin p { margin: 0 0 12px; color: var(--muted); font-size: 0.875rem; }
 .signin form { display: grid; gap: 8px; }
-.error { min-height: 1.5em; margin: 0; color: var(--bad); font-size: 0.875rem; font-weight: 600; }
+.signin .error { min-height: 1.5em; margin: 0; color: var(--bad); font-size: 0.875rem; font-weight: 600; }
 footer { padding: 0 16px 24px; text-align: center; font-size: 0.8125rem; color: var(--muted); }
 @media (max-width: 640px) {
   .counters { gap: 8px; }
