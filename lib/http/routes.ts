@@ -8,5 +8,6 @@ export const ROUTES: Readonly<Record<string, string>> = {
   '/observer/stats/history': 'GET',
   '/observer/event': 'POST',
   '/observer/events': 'POST',
+  '/observer/review': 'POST',
   '/observer/': 'GET',
 };

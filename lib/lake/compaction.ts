@@ -1,6 +1,6 @@
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, errorText, log } from '../platform/log';
-import { compareEntries, type RingEntry } from '../ring/ring';
+import type { RingEntry } from '../ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
 import {
   compactedKey,
@@ -12,6 +12,7 @@ import {
 import { replayObject } from '../storage/replay';
 import { decodeSegment } from '../storage/segment-codec';
 import type { SegmentStore } from '../storage/store';
+import { firstCopies, mergeEntries, sameEntries } from './entries';
 
 /** How a compaction run chooses its hours. */
 export interface CompactionOptions {
@@ -68,27 +69,6 @@ export class CompactionError extends Error {
  */
 export function partitionsToCompact(now: number, afterHours: number, lookbackHours: number) {
   return hourPartitionsBack(now - (afterHours + 1) * HOUR_MS, Math.max(0, lookbackHours - 1));
-}
-
-/**
- * The ops of an hour as one list in log order: the compacted object's ops,
- * replaced by a segment's own ops wherever that segment still exists.
- */
-export function mergeEntries(
-  compacted: readonly RingEntry[],
-  segments: readonly RingEntry[],
-): RingEntry[] {
-  const fresh = new Set(segments.map((e) => e.key));
-  return [...compacted.filter((e) => !fresh.has(e.key)), ...segments].sort(compareEntries);
-}
-
-/** True when both lists hold the same ops at the same keys and lines, field order aside. */
-export function sameEntries(a: readonly RingEntry[], b: readonly RingEntry[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((x, i) => {
-    const y = b[i] as RingEntry;
-    return x.key === y.key && x.line === y.line && canonical(x.op) === canonical(y.op);
-  });
 }
 
 /**
@@ -238,24 +218,6 @@ async function idsOfHour(
   return ids;
 }
 
-/**
- * The entries in log order with every later copy of an op id left out:
- * one stored before (`earlier`) or earlier in the list. Readers count the
- * first copy in log order; the compacted hour keeps the same one.
- */
-export function firstCopies(
-  entries: readonly RingEntry[],
-  earlier: ReadonlySet<string> = new Set(),
-): RingEntry[] {
-  const seen = new Set(earlier);
-  return entries.filter(({ op }) => {
-    if (op.id === undefined) return true;
-    if (seen.has(op.id)) return false;
-    seen.add(op.id);
-    return true;
-  });
-}
-
 /** Writes the compacted object over the version read (or none), and reads it back byte for byte. */
 async function writeVerified(
   store: SegmentStore,
@@ -285,13 +247,4 @@ function decodeCompactedStrictly(key: string, body: Uint8Array): RingEntry[] {
     );
   }
   return decoded.entries;
-}
-
-// JSON with object keys sorted, so field order does not matter.
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }

@@ -30,6 +30,9 @@ export const COMPACT_LIMITS = {
 /** The shortest API token accepted, from the environment or from SSM. */
 export const MIN_TOKEN_LENGTH = 16;
 
+/** How long a review waits for its fallback model before answering without it. */
+export const REVIEW_MODEL_TIMEOUT_MS = 5_000;
+
 /** s3rver's fixed account: the credentials used with S3_ENDPOINT when none are set. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
@@ -103,6 +106,17 @@ export const ConfigSchema = z
         COMPACT_LIMITS.lookbackHours.max,
       ),
     ),
+    OBSERVER_REVIEW_LLM_URL: optional(
+      z.url({
+        protocol: /^https?$/,
+        error:
+          'OBSERVER_REVIEW_LLM_URL must be an http(s) URL of a chat-completions endpoint, such as https://api.openai.com/v1/chat/completions',
+      }),
+    ),
+    OBSERVER_REVIEW_LLM_MODEL: optional(
+      z.string().max(256, { error: 'OBSERVER_REVIEW_LLM_MODEL must be at most 256 characters' }),
+    ),
+    OBSERVER_REVIEW_LLM_KEY: optional(z.string()),
     AWS_REGION: optional(z.string()),
   })
   .refine(
@@ -110,6 +124,11 @@ export const ConfigSchema = z
     {
       error: 'set OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM, not both',
     },
+  )
+  .refine(
+    (env) =>
+      env.OBSERVER_REVIEW_LLM_URL === undefined || env.OBSERVER_REVIEW_LLM_MODEL !== undefined,
+    { error: 'OBSERVER_REVIEW_LLM_MODEL is required with OBSERVER_REVIEW_LLM_URL' },
   )
   .transform((env) => ({
     bucket: env.OBSERVER_BUCKET,
@@ -128,6 +147,16 @@ export const ConfigSchema = z
     compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 2,
     compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
     region: env.AWS_REGION ?? 'us-east-1',
+    // The review's fallback model: only with a URL; never logged (the key is a secret).
+    reviewModel:
+      env.OBSERVER_REVIEW_LLM_URL === undefined
+        ? undefined
+        : {
+            url: env.OBSERVER_REVIEW_LLM_URL,
+            model: env.OBSERVER_REVIEW_LLM_MODEL ?? '',
+            key: env.OBSERVER_REVIEW_LLM_KEY,
+            timeoutMs: REVIEW_MODEL_TIMEOUT_MS,
+          },
   }));
 
 export type Config = z.output<typeof ConfigSchema>;

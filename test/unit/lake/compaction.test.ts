@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compactHours,
-  compactPartition,
-  firstCopies,
-  mergeEntries,
-  partitionsToCompact,
-  sameEntries,
-} from '../../../lib/lake/compaction';
+import { compactHours, compactPartition, partitionsToCompact } from '../../../lib/lake/compaction';
+import { firstCopies, mergeEntries, sameEntries } from '../../../lib/lake/entries';
 import type { RingEntry } from '../../../lib/ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
 import { compactedKey, HOUR_MS, hourPartition, segmentKey } from '../../../lib/storage/keys';
