@@ -219,6 +219,18 @@ describe('the dashboard over the local stack', () => {
     }
   });
 
+  it('works at /observer as well (serverless-offline serves it there; API Gateway redirects)', async () => {
+    const { page, context } = await openSession();
+    try {
+      await page.goto(`${api.url}/observer`);
+      await countersShown(page);
+
+      expect(await text(page, '#stat-total')).toBe(String(stats.total));
+    } finally {
+      await context.close();
+    }
+  });
+
   it('refreshes every 5 s while visible and not at all while hidden', async () => {
     const { page, requests, context } = await openSession({ clock: true });
     try {
