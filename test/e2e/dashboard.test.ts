@@ -182,7 +182,7 @@ describe('the dashboard over the local stack', () => {
     const rows = await page.locator('#ops tbody tr').allInnerTexts();
     expect(rows.join('\n')).toContain('weld');
     // An error is shown as the text it is, never as markup.
-    expect(await page.getByText('<b>arc</b> lost').count()).toBe(1);
+    expect(await page.locator('#ops').getByText('<b>arc</b> lost').count()).toBe(1);
     expect(await page.locator('#ops b').count()).toBe(0);
   });
 
