@@ -1,0 +1,45 @@
+import type { EscalationConfig } from '../platform/config';
+import { describeError, log } from '../platform/log';
+import type { Observer } from '../ring/observer';
+import { type EscalationSummary, escalate } from './escalation';
+import { ringClusters } from './ring-clusters';
+
+/** What the snapshot function hands over to escalation. */
+export interface AfterSnapshotOptions {
+  config: EscalationConfig;
+  prefix: string;
+  /** How long delivery may take in all. */
+  budgetMs: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * After a snapshot is written: escalates the failure clusters of the
+ * observer's ring (refreshed again, so as current as the snapshot) that
+ * cross a threshold. Never throws: the snapshot is written whatever
+ * happens here, and a failure is logged. Undefined when no URL is set.
+ */
+export async function escalateAfterSnapshot(
+  observer: Observer,
+  options: AfterSnapshotOptions,
+): Promise<EscalationSummary | undefined> {
+  if (options.config.url === undefined) return undefined;
+  try {
+    const entries = [...(await observer.current()).ring];
+    const now = observer.now();
+    const summary = await escalate(ringClusters(entries, now), {
+      store: observer.store,
+      now,
+      config: options.config,
+      entries,
+      prefix: options.prefix,
+      budgetMs: options.budgetMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    if (summary.firing > 0) log.info('escalation run', { ...summary });
+    return summary;
+  } catch (err: unknown) {
+    log.error('escalation run failed; the snapshot is written', describeError(err));
+    return undefined;
+  }
+}
