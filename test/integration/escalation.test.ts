@@ -1,0 +1,250 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { escalate } from '../../lib/failures/escalation';
+import type { EscalationPayload } from '../../lib/failures/escalation-payload';
+import type { FailureCluster } from '../../lib/failures/report';
+import type { RingEntry } from '../../lib/ring/ring';
+import { escalationClaimKey } from '../../lib/storage/keys';
+import { S3SegmentStore } from '../../lib/storage/s3-store';
+import { type SegmentStore, storeView } from '../../lib/storage/store';
+import { freshContainer } from '../support/container';
+import { bodyOf, httpEvent } from '../support/events';
+import { failureCluster } from '../support/failure-cluster';
+import { captureLogs } from '../support/logs';
+import { op } from '../support/ops';
+import { type Receiver, startReceiver } from '../support/receiver';
+import { rawClient, uniquePrefix } from '../support/s3';
+
+const s3 = rawClient();
+afterAll(() => s3.destroy());
+
+const SECRET = 'whsec-0123456789abcdef';
+const TOKEN = 'an-api-token-of-24-chars';
+const MIN = 60_000;
+
+let receiver: Receiver;
+beforeEach(async () => {
+  receiver = await startReceiver();
+});
+afterEach(async () => {
+  vi.doUnmock('../../lib/failures/ring-clusters');
+  await receiver.close();
+});
+
+const storeAt = (prefix: string) => new S3SegmentStore(s3, inject('s3Bucket'), prefix);
+
+/**
+ * Clustering stands in as one cluster of every failed op in the ring,
+ * first seen a minute ago, its newest three ops as samples.
+ */
+function clusterEveryFailure(): void {
+  vi.doMock('../../lib/failures/ring-clusters', () => ({
+    ringClusters: (entries: readonly RingEntry[], now: number): FailureCluster[] => {
+      const failed = entries.filter((e) => !e.op.success);
+      return [
+        failureCluster(now, {
+          count: failed.length,
+          trend: { last_hour: failed.length, hour_before: 0 },
+          samples: failed
+            .slice(-3)
+            .reverse()
+            .map((e) => ({ key: e.key, line: e.line })),
+        }),
+      ];
+    },
+  }));
+}
+
+/**
+ * Each of the two stores waits, after reading the cluster's claim, until
+ * the other has read it too: both containers decide on the same claim.
+ */
+function racingStores(prefix: string): [SegmentStore, SegmentStore] {
+  const claimKey = escalationClaimKey(failureCluster(0).id);
+  let readers = 0;
+  let release: () => void = () => undefined;
+  const bothRead = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const racing = (store: SegmentStore) =>
+    storeView(store, {
+      getObject: async (key) => {
+        const found = await store.getObject(key);
+        if (key === claimKey && ++readers <= 2) {
+          if (readers === 2) release();
+          await bothRead;
+        }
+        return found;
+      },
+    });
+  return [racing(storeAt(prefix)), racing(storeAt(prefix))];
+}
+
+describe('escalation on the local S3', () => {
+  it('relies on S3 refusing a second put-if-absent of one key', async () => {
+    const key = `${uniquePrefix('if-none-match')}claim.json`;
+    const put = () =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: inject('s3Bucket'),
+          Key: key,
+          Body: '{}',
+          IfNoneMatch: '*',
+        }),
+      );
+    await put();
+
+    await expect(put()).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+  });
+
+  it('delivers exactly once when two snapshot containers run at once', async () => {
+    const prefix = uniquePrefix('esc-race');
+    const writer = storeAt(prefix);
+    const failing = Array.from({ length: 12 }, (_, i) =>
+      op('tools/call', { success: false, error: `connection refused to db-${i}` }),
+    );
+    for (const o of failing) await writer.append([o], new Date());
+    clusterEveryFailure();
+    const env = {
+      OBSERVER_PREFIX: prefix,
+      OBSERVER_ESCALATION_URL: receiver.url,
+      OBSERVER_ESCALATION_SECRET: SECRET,
+    };
+    const a = await freshContainer(env);
+    const b = await freshContainer(env);
+    const [storeA, storeB] = racingStores(prefix);
+    a.runtime.resetRuntime({ store: storeA });
+    b.runtime.resetRuntime({ store: storeB });
+
+    const results = await Promise.all([a.snapshot(), b.snapshot()]);
+
+    expect(results.map((r) => r.ops)).toEqual([12, 12]);
+    expect(receiver.received).toHaveLength(1);
+    const payload = JSON.parse(receiver.received[0]?.body ?? '') as EscalationPayload;
+    expect(payload.prefix).toBe(prefix);
+    expect(payload.cluster.count).toBe(12);
+    expect(payload.samples.map((s) => s.op?.error)).toEqual([
+      'connection refused to db-11',
+      'connection refused to db-10',
+      'connection refused to db-9',
+    ]);
+    const listed = bodyOf(await listRoute(prefix, {}));
+    expect(listed.escalations).toEqual([
+      expect.objectContaining({ id: payload.id, outcome: 'delivered', payload }),
+    ]);
+  });
+
+  it('writes the snapshot even when escalation breaks, and logs why', async () => {
+    const prefix = uniquePrefix('esc-broken');
+    await storeAt(prefix).append([op('tools/call', { success: false })], new Date());
+    vi.doMock('../../lib/failures/ring-clusters', () => ({
+      ringClusters: () => {
+        throw new Error('clustering broke');
+      },
+    }));
+    const logs = captureLogs('error', 'info', 'warn');
+    const c = await freshContainer({
+      OBSERVER_PREFIX: prefix,
+      OBSERVER_ESCALATION_URL: receiver.url,
+    });
+
+    const result = await c.snapshot();
+
+    expect(result.ops).toBe(1);
+    expect(logs.logLines('escalation run failed; the snapshot is written', 'error')).toEqual([
+      expect.objectContaining({ err: 'Error: clustering broke' }),
+    ]);
+    expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('GET /observer/escalations', () => {
+  /** Three escalations of three clusters, a minute apart, the second rejected. */
+  async function threeEscalations(prefix: string): Promise<string[]> {
+    const store = storeAt(prefix);
+    const start = Date.now() - 10 * MIN;
+    receiver.answer(200, 400, 200);
+    for (const [i, id] of ['aaaa', 'bbbb', 'cccc'].entries()) {
+      const now = start + i * MIN;
+      await escalate([failureCluster(now, { id })], {
+        store,
+        now,
+        config: {
+          url: receiver.url,
+          secret: undefined,
+          minCount: 10,
+          windowMinutes: 15,
+          growth: 3,
+          cooldownMinutes: 60,
+        },
+      });
+    }
+    return ['cccc', 'bbbb', 'aaaa'];
+  }
+
+  it('lists the escalation records newest first, each with its payload, attempts and outcome', async () => {
+    const prefix = uniquePrefix('esc-list');
+    const newestFirst = await threeEscalations(prefix);
+
+    const res = await listRoute(prefix, {});
+
+    expect(res.statusCode).toBe(200);
+    const body = bodyOf(res) as { limit: number; escalations: Record<string, unknown>[] };
+    expect(body.limit).toBe(20);
+    expect(body.escalations.map((e) => e.cluster_id)).toEqual(newestFirst);
+    expect(body.escalations.map((e) => e.outcome)).toEqual(['delivered', 'rejected', 'delivered']);
+    expect(body.escalations[1]).toMatchObject({
+      round: 1,
+      signed: false,
+      attempts: [expect.objectContaining({ status: 400, response: 'answered 400' })],
+      payload: expect.objectContaining({ type: 'failure_cluster.escalated' }),
+    });
+  });
+
+  it('answers only `limit` records, the newest', async () => {
+    const prefix = uniquePrefix('esc-limit');
+    const newestFirst = await threeEscalations(prefix);
+
+    const body = bodyOf(await listRoute(prefix, { limit: '2' })) as {
+      escalations: { cluster_id: string }[];
+    };
+
+    expect(body.escalations.map((e) => e.cluster_id)).toEqual(newestFirst.slice(0, 2));
+  });
+
+  it('answers an empty list when nothing was escalated', async () => {
+    const res = await listRoute(uniquePrefix('esc-none'), {});
+
+    expect(bodyOf(res)).toEqual({ limit: 20, escalations: [] });
+  });
+
+  it.each(['0', '101', 'ten', '2.5'])('answers 400 for limit=%s', async (limit) => {
+    const res = await listRoute(uniquePrefix('esc-bad'), { limit });
+
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatch(/^invalid query: limit must be/);
+  });
+
+  it('asks for the token as the stats route does', async () => {
+    const prefix = uniquePrefix('esc-token');
+    const c = await freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_API_TOKEN: TOKEN });
+    const { handler } = await import('../../handlers/escalations');
+    const path = '/observer/escalations';
+
+    const refused = await handler(httpEvent({ path }));
+    const admitted = await handler(
+      httpEvent({ path, headers: { authorization: `Bearer ${TOKEN}` } }),
+    );
+
+    expect(c.runtime.config.apiToken).toBe(TOKEN);
+    expect(refused.statusCode).toBe(401);
+    expect(admitted.statusCode).toBe(200);
+  });
+});
+
+/** GET /observer/escalations in a new container on the prefix. */
+async function listRoute(prefix: string, query: Record<string, string>) {
+  await freshContainer({ OBSERVER_PREFIX: prefix });
+  const { handler } = await import('../../handlers/escalations');
+  return handler(httpEvent({ path: '/observer/escalations', query }));
+}
