@@ -9,4 +9,5 @@ export const ROUTES: Readonly<Record<string, string>> = {
   '/observer/escalations': 'GET',
   '/observer/event': 'POST',
   '/observer/events': 'POST',
+  '/observer/review': 'POST',
 };

@@ -30,6 +30,9 @@ export const COMPACT_LIMITS = {
 /** The shortest API token accepted, from the environment or from SSM. */
 export const MIN_TOKEN_LENGTH = 16;
 
+/** How long a review waits for its fallback model before answering without it. */
+export const REVIEW_MODEL_TIMEOUT_MS = 5_000;
+
 /** The escalation thresholds' defaults and bounds (see docs/escalation.md). */
 export const ESCALATION_LIMITS = {
   minCount: { default: 10, min: 2, max: 100_000 },
@@ -114,6 +117,17 @@ export const ConfigSchema = z
         COMPACT_LIMITS.lookbackHours.max,
       ),
     ),
+    OBSERVER_REVIEW_LLM_URL: optional(
+      z.url({
+        protocol: /^https?$/,
+        error:
+          'OBSERVER_REVIEW_LLM_URL must be an http(s) URL of a chat-completions endpoint, such as https://api.openai.com/v1/chat/completions',
+      }),
+    ),
+    OBSERVER_REVIEW_LLM_MODEL: optional(
+      z.string().max(256, { error: 'OBSERVER_REVIEW_LLM_MODEL must be at most 256 characters' }),
+    ),
+    OBSERVER_REVIEW_LLM_KEY: optional(z.string()),
     ...escalationVariables(),
     AWS_REGION: optional(z.string()),
   })
@@ -122,6 +136,11 @@ export const ConfigSchema = z
     {
       error: 'set OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM, not both',
     },
+  )
+  .refine(
+    (env) =>
+      env.OBSERVER_REVIEW_LLM_URL === undefined || env.OBSERVER_REVIEW_LLM_MODEL !== undefined,
+    { error: 'OBSERVER_REVIEW_LLM_MODEL is required with OBSERVER_REVIEW_LLM_URL' },
   )
   .transform((env) => ({
     bucket: env.OBSERVER_BUCKET,
@@ -140,6 +159,16 @@ export const ConfigSchema = z
     compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 2,
     compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
     region: env.AWS_REGION ?? 'us-east-1',
+    // The review's fallback model: only with a URL; never logged (the key is a secret).
+    reviewModel:
+      env.OBSERVER_REVIEW_LLM_URL === undefined
+        ? undefined
+        : {
+            url: env.OBSERVER_REVIEW_LLM_URL,
+            model: env.OBSERVER_REVIEW_LLM_MODEL ?? '',
+            key: env.OBSERVER_REVIEW_LLM_KEY,
+            timeoutMs: REVIEW_MODEL_TIMEOUT_MS,
+          },
     // Never logged: the secret signs what the receiver trusts.
     escalation: {
       url: env.OBSERVER_ESCALATION_URL,

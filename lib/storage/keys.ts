@@ -139,6 +139,31 @@ export function idMarkerKey(id: string): string {
   return `ids/${createHash('sha256').update(id).digest('hex')}.json`;
 }
 
+/** Where correction files are dropped (`inbox/<file>.jsonl`) for the inbox function. */
+export const INBOX_ROOT = 'inbox/';
+const INBOX_DONE = `${INBOX_ROOT}done/`;
+const INBOX_REPORTS = `${INBOX_ROOT}reports/`;
+
+/**
+ * The file name (its key below `inbox/`) of a dropped correction file, or
+ * undefined for any other key: ingested copies and reports are not ones.
+ */
+export function inboxFile(key: string): string | undefined {
+  if (!key.startsWith(INBOX_ROOT) || key.endsWith('/')) return undefined;
+  if (key.startsWith(INBOX_DONE) || key.startsWith(INBOX_REPORTS)) return undefined;
+  return key.slice(INBOX_ROOT.length);
+}
+
+/** `inbox/done/<file>`: where an ingested file is moved. */
+export function inboxDoneKey(file: string): string {
+  return `${INBOX_DONE}${file}`;
+}
+
+/** `inbox/reports/<file>.json`: what ingesting a file recorded and which lines it refused. */
+export function inboxReportKey(file: string): string {
+  return `${INBOX_REPORTS}${file}.json`;
+}
+
 /** `escalations/claims/<cluster id>.json`: who escalates a failure cluster, and how it went. */
 export function escalationClaimKey(clusterId: string): string {
   return `escalations/claims/${clusterId}.json`;

@@ -24,12 +24,12 @@ export function encodeSegment(ops: readonly ObservedOp[]): string {
 /**
  * Decodes JSON lines, corruption-tolerant: a line that is not JSON, too
  * long, or that `accept` refuses (it returns the reason) is skipped and
- * reported (1-based line numbers); every other line applies. Blank lines
- * are ignored.
+ * reported (1-based line numbers, which `accept` is given too); every other
+ * line applies. Blank lines are ignored.
  */
 export function decodeLines<T>(
   text: string,
-  accept: (value: unknown) => T | string,
+  accept: (value: unknown, line: number) => T | string,
 ): { items: T[]; skipped: SkippedLine[] } {
   const items: T[] = [];
   const skipped: SkippedLine[] = [];
@@ -49,7 +49,7 @@ export function decodeLines<T>(
       skipped.push({ line, reason: 'not valid JSON' });
       continue;
     }
-    const item = accept(value);
+    const item = accept(value, line);
     if (typeof item === 'string') skipped.push({ line, reason: item });
     else items.push(item);
   }

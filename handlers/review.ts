@@ -1,0 +1,23 @@
+import { provisionalClusters } from '../lib/failures/review-clusters';
+import { reviewRequest } from '../lib/failures/review-request';
+import { answerReview } from '../lib/failures/review-service';
+import { httpHandler } from '../lib/http/handler';
+import { readJsonBody } from '../lib/http/request';
+import { json } from '../lib/http/response';
+import { admit, config, getObserver, getStore } from '../lib/platform/runtime';
+
+/** POST /observer/review: a verdict on an op (sent, or named by its key and line). */
+export const handler = httpHandler(async (event) => {
+  await admit(event);
+  const receivedAt = new Date();
+  const request = reviewRequest(readJsonBody(event), receivedAt);
+  const state = await getObserver().current();
+  const review = await answerReview(request, {
+    store: getStore(),
+    entries: [...state.ring],
+    now: receivedAt.getTime(),
+    clusterFailures: provisionalClusters,
+    model: config.reviewModel,
+  });
+  return json(200, review);
+});

@@ -1,0 +1,130 @@
+import type { ObservedOp } from '../ingest/op';
+import type { RingEntry } from '../ring/ring';
+import { HOUR_MS, keyTime } from '../storage/keys';
+import { hashId } from './cluster';
+import { failureGroupKey, groupFailure } from './failure-group';
+import { DEFAULT_MINER_OPTIONS, type MinerOptions, TemplateMiner } from './miner';
+import type { FailureCluster, OpRef } from './report';
+import type { ReviewTarget } from './review';
+
+/** The failure cluster an op belongs to, among the clusters over the ring, if any. */
+export type ClusterOf = (target: ReviewTarget) => FailureCluster | undefined;
+
+/** The clusters over the ring's entries at `now` (the shape `GET /observer/failures` answers). */
+export type ClusterFailures = (entries: readonly RingEntry[], now: number) => FailureCluster[];
+
+/** The message a failed op is clustered by. */
+const messageOf = (op: ObservedOp): string => op.error ?? '';
+
+const at = (ref: OpRef): string => `${ref.key}\u0000${ref.line}`;
+
+/**
+ * Matches ops to `clusters`, computed over the same entries: the ring's
+ * failures are mined again in log order with the same miner options, and
+ * each cluster is linked to the miner group its sample ops fall in (by
+ * where they were stored), whatever its id is made of. A stored op is found
+ * by its position; any other op by `match` on its error message. A group no
+ * sample links is found by its endpoint and template. Successes have none.
+ */
+export function clusterMatcher(
+  entries: readonly RingEntry[],
+  clusters: readonly FailureCluster[],
+  options: Partial<MinerOptions> = DEFAULT_MINER_OPTIONS,
+): ClusterOf {
+  const miner = new TemplateMiner(options);
+  const mined = new Map<string, { endpoint: string; clusterId: string }>();
+  for (const e of entries) {
+    if (e.op.success) continue;
+    const { endpoint, clusterId } = groupFailure(miner, e.op.endpoint, messageOf(e.op));
+    mined.set(at(e), { endpoint, clusterId });
+  }
+  const groupKey = (endpoint: string, clusterId: string) =>
+    failureGroupKey(endpoint, miner.resolve(clusterId) ?? clusterId);
+  const bySamples = new Map<string, FailureCluster>();
+  for (const c of clusters) {
+    for (const s of c.samples) {
+      const g = mined.get(at(s));
+      const key = g && groupKey(g.endpoint, g.clusterId);
+      if (key !== undefined && !bySamples.has(key)) bySamples.set(key, c);
+    }
+  }
+  const byTemplate = new Map(clusters.map((c) => [failureGroupKey(c.endpoint, c.template), c]));
+  const templates = new Map(miner.clusters().map((c) => [c.id, c.template]));
+  return ({ op, key, line }) => {
+    if (op.success) return undefined;
+    const stored =
+      key !== undefined && line !== undefined ? mined.get(at({ key, line })) : undefined;
+    const clusterId = stored?.clusterId ?? miner.match(messageOf(op))?.clusterId;
+    if (clusterId === undefined) return undefined;
+    const current = miner.resolve(clusterId) ?? clusterId;
+    return (
+      bySamples.get(failureGroupKey(op.endpoint, current)) ??
+      byTemplate.get(failureGroupKey(op.endpoint, templates.get(current) ?? ''))
+    );
+  };
+}
+
+/**
+ * Failure clusters over the ring, enough for a review: the ring's failures
+ * grouped by endpoint and mined error template, counted, timed by their
+ * receive time (from the segment key), newest 3 as samples, most first.
+ * Provisional: `clusterFailures` (lib/failures/clusters.ts) takes its place.
+ */
+export function provisionalClusters(
+  entries: readonly RingEntry[],
+  now: number,
+  options: Partial<MinerOptions> = DEFAULT_MINER_OPTIONS,
+): FailureCluster[] {
+  const miner = new TemplateMiner(options);
+  const mined = entries
+    .filter((e) => !e.op.success)
+    .map((e) => ({ e, g: groupFailure(miner, e.op.endpoint, messageOf(e.op)) }));
+  const groups = new Map<string, { endpoint: string; clusterId: string; members: RingEntry[] }>();
+  for (const { e, g } of mined) {
+    const clusterId = miner.resolve(g.clusterId) ?? g.clusterId;
+    const key = failureGroupKey(g.endpoint, clusterId);
+    const group = groups.get(key) ?? { endpoint: g.endpoint, clusterId, members: [] };
+    group.members.push(e);
+    groups.set(key, group);
+  }
+  const templates = new Map(miner.clusters().map((c) => [c.id, c.template]));
+  return [...groups.entries()]
+    .map(([key, g]) => ({
+      id: hashId(key),
+      endpoint: g.endpoint,
+      template: templates.get(g.clusterId) ?? '',
+      count: g.members.length,
+      share: g.members.length / mined.length,
+      endpoints: [g.endpoint],
+      sources: distinct(g.members.map((e) => e.op.source)),
+      staffers: distinct(g.members.flatMap((e) => e.op.staffer_id ?? [])),
+      ...timing(g.members, now),
+      samples: g.members
+        .slice(-3)
+        .reverse()
+        .map((e) => ({ key: e.key, line: e.line })),
+    }))
+    .sort((a, b) => b.count - a.count || a.first_seen.localeCompare(b.first_seen));
+}
+
+/** First and last receive time (from the segment key) and the hour-over-hour trend. */
+function timing(
+  members: readonly RingEntry[],
+  now: number,
+): Pick<FailureCluster, 'first_seen' | 'last_seen' | 'trend'> {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const trend = { last_hour: 0, hour_before: 0 };
+  for (const e of members) {
+    const t = keyTime(e.key) ?? Date.parse(e.op.timestamp);
+    if (Number.isNaN(t)) continue;
+    first = Math.min(first, t);
+    last = Math.max(last, t);
+    if (t > now - HOUR_MS && t <= now) trend.last_hour++;
+    else if (t > now - 2 * HOUR_MS && t <= now - HOUR_MS) trend.hour_before++;
+  }
+  const iso = (ms: number) => new Date(Number.isFinite(ms) ? ms : now).toISOString();
+  return { first_seen: iso(first), last_seen: iso(last), trend };
+}
+
+const distinct = (values: string[]): string[] => [...new Set(values)].sort();
