@@ -1,5 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type DeliveryTarget,
@@ -67,6 +71,22 @@ describe('deliver: the request', () => {
     expect(verifies(signature, `${BODY} `, SECRET, now)).toBe(false);
     expect(verifies(signature, BODY, `${SECRET}x`, now)).toBe(false);
     expect(verifies(signature, BODY, SECRET, now + 301)).toBe(false);
+  });
+
+  it('verifies with the receiver code docs/escalation.md gives', async () => {
+    const snippet = /```js\n([\s\S]*?)```/.exec(readFileSync('docs/escalation.md', 'utf-8'))?.[1];
+    const file = join(mkdtempSync(join(tmpdir(), 'verify-')), 'verify.mjs');
+    writeFileSync(file, snippet ?? '');
+    const { verifyObserverSignature } = (await import(pathToFileURL(file).href)) as {
+      verifyObserverSignature: (body: string, header: string, secret: string) => boolean;
+    };
+
+    await deliver(BODY, target());
+    const [req] = receiver.received;
+    const header = String(req?.headers[SIGNATURE_HEADER]);
+
+    expect(verifyObserverSignature(req?.body ?? '', header, SECRET)).toBe(true);
+    expect(verifyObserverSignature(`${req?.body} `, header, SECRET)).toBe(false);
   });
 
   it('sends no signature without a secret', async () => {
