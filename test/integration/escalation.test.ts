@@ -56,17 +56,18 @@ function clusterEveryFailure(): void {
 }
 
 /**
- * Each of the two stores waits, after reading the cluster's claim, until
- * the other has read it too: both containers decide on the same claim.
+ * Wraps each container's own store (its own modules, so its own error
+ * classes) so that, after reading the cluster's claim, it waits until the
+ * other has read it too: both containers decide on the same claim.
  */
-function racingStores(prefix: string): [SegmentStore, SegmentStore] {
+function claimRace(): (store: SegmentStore) => SegmentStore {
   const claimKey = escalationClaimKey(failureCluster(0).id);
   let readers = 0;
   let release: () => void = () => undefined;
   const bothRead = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const racing = (store: SegmentStore) =>
+  return (store) =>
     storeView(store, {
       getObject: async (key) => {
         const found = await store.getObject(key);
@@ -77,7 +78,6 @@ function racingStores(prefix: string): [SegmentStore, SegmentStore] {
         return found;
       },
     });
-  return [racing(storeAt(prefix)), racing(storeAt(prefix))];
 }
 
 describe('escalation on the local S3', () => {
@@ -112,14 +112,20 @@ describe('escalation on the local S3', () => {
     };
     const a = await freshContainer(env);
     const b = await freshContainer(env);
-    const [storeA, storeB] = racingStores(prefix);
-    a.runtime.resetRuntime({ store: storeA });
-    b.runtime.resetRuntime({ store: storeB });
+    const racing = claimRace();
+    for (const c of [a, b]) c.runtime.resetRuntime({ store: racing(c.runtime.getStore()) });
+
+    const logs = captureLogs('info', 'warn', 'error');
 
     const results = await Promise.all([a.snapshot(), b.snapshot()]);
 
     expect(results.map((r) => r.ops)).toEqual([12, 12]);
     expect(receiver.received).toHaveLength(1);
+    const runs = logs.logLines('escalation run');
+    expect(runs.map((r) => [r.delivered, r.skipped, r.errors]).sort()).toEqual([
+      [0, { taken: 1 }, 0],
+      [1, {}, 0],
+    ]);
     const payload = JSON.parse(receiver.received[0]?.body ?? '') as EscalationPayload;
     expect(payload.prefix).toBe(prefix);
     expect(payload.cluster.count).toBe(12);
