@@ -221,8 +221,10 @@ describe('the packaged template', () => {
   it('hands the escalation URL and secret to the snapshot function alone', () => {
     const holders = Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))
       .filter(([, fn]) => {
-        const env = fn.Properties.Environment as { Variables: Record<string, unknown> };
-        return 'OBSERVER_ESCALATION_SECRET' in env.Variables;
+        const env = fn.Properties.Environment as
+          | { Variables?: Record<string, unknown> }
+          | undefined;
+        return 'OBSERVER_ESCALATION_SECRET' in (env?.Variables ?? {});
       })
       .map(([id]) => id);
 
