@@ -4,6 +4,9 @@ import type { Observer } from '../ring/observer';
 import { type EscalationSummary, escalate } from './escalation';
 import { ringClusters } from './ring-clusters';
 
+/** Below this much time, a run does not start escalating (it could not deliver). */
+export const MIN_ESCALATION_BUDGET_MS = 5_000;
+
 /** What the snapshot function hands over to escalation. */
 export interface AfterSnapshotOptions {
   config: EscalationConfig;
@@ -17,13 +20,18 @@ export interface AfterSnapshotOptions {
  * After a snapshot is written: escalates the failure clusters of the
  * observer's ring (refreshed again, so as current as the snapshot) that
  * cross a threshold. Never throws: the snapshot is written whatever
- * happens here, and a failure is logged. Undefined when no URL is set.
+ * happens here, and a failure is logged. Undefined when no URL is set or
+ * too little time is left.
  */
 export async function escalateAfterSnapshot(
   observer: Observer,
   options: AfterSnapshotOptions,
 ): Promise<EscalationSummary | undefined> {
   if (options.config.url === undefined) return undefined;
+  if (options.budgetMs < MIN_ESCALATION_BUDGET_MS) {
+    log.warn('no time left to escalate; the next run will', { budget_ms: options.budgetMs });
+    return undefined;
+  }
   try {
     const entries = [...(await observer.current()).ring];
     const now = observer.now();
