@@ -154,8 +154,8 @@ async function escalateOne(
   const finished_at = new Date(finishedAt).toISOString();
   await writeRecord(store, { ...record, ...result, finished_at });
   await settleRound(store, claim, result.outcome, finishedAt);
-  const log_ = result.outcome === 'delivered' ? log.info : log.warn;
-  log_(`escalation ${result.outcome}`, {
+  const say = result.outcome === 'delivered' ? log.info : log.warn;
+  say(`escalation ${result.outcome}`, {
     escalation_id: claim.escalation_id,
     round: claim.round,
     cluster_id: cluster.id,
