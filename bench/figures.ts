@@ -27,6 +27,9 @@ export const TAIL_SEGMENTS = 300;
 
 const num = (x: number | undefined) => x ?? Number.NaN;
 
+/** The client's figures (bench/client.ts), or none. */
+const client = (r: BenchResults) => (r.client ?? {}) as Record<string, number | undefined>;
+
 /** Every figure, in the order printed. */
 export const FIGURES: Figure[] = [
   { name: 'ingest handler ops/s', value: (r) => String(r.ingest.handler_ops_per_s) },
@@ -81,6 +84,19 @@ export const FIGURES: Figure[] = [
     name: 'S3 PUTs per op (batches of 100, all with ids)',
     value: (r) => String(r.batch.puts_per_op),
     target: { text: '≤ 0.02', met: (r) => num(r.batch.puts_per_op) <= 0.02 },
+  },
+  {
+    name: 'client vs single-op posts, ops/s',
+    value: (r) => `${client(r).client_ops_per_s} vs ${client(r).single_ops_per_s}`,
+  },
+  {
+    name: 'client throughput ratio',
+    value: (r) => `${client(r).throughput_ratio}x`,
+  },
+  {
+    name: 'client S3 PUTs per op',
+    value: (r) => String(client(r).client_puts_per_op),
+    target: { text: '≤ 0.02', met: (r) => num(client(r).client_puts_per_op) <= 0.02 },
   },
 ];
 

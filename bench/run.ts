@@ -20,6 +20,7 @@ import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { spawnLocalS3 } from '../scripts/local-s3';
+import { clientBench } from './client';
 import { printFigures, TAIL_SEGMENTS } from './figures';
 
 const BUCKET = 'observer-bench';
@@ -375,6 +376,7 @@ async function main(): Promise<void> {
       bundle_bytes: bundleBytes(),
       ring_heap_bytes: ringHeapBytes(),
       batch,
+      client: await clientBench(s3.endpoint),
     };
     writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!printFigures(results)) process.exitCode = 1;

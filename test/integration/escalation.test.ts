@@ -10,9 +10,9 @@ import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, httpEvent } from '../support/events';
 import { failureCluster } from '../support/failure-cluster';
+import { type HookReceiver, startHookReceiver } from '../support/hook-receiver';
 import { captureLogs } from '../support/logs';
 import { op } from '../support/ops';
-import { type Receiver, startReceiver } from '../support/receiver';
 import { rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
@@ -22,9 +22,9 @@ const SECRET = 'whsec-0123456789abcdef';
 const TOKEN = 'an-api-token-of-24-chars';
 const MIN = 60_000;
 
-let receiver: Receiver;
+let receiver: HookReceiver;
 beforeEach(async () => {
-  receiver = await startReceiver();
+  receiver = await startHookReceiver();
 });
 afterEach(async () => {
   vi.doUnmock('../../lib/failures/ring-clusters');

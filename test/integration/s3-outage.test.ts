@@ -58,20 +58,24 @@ describe('an S3 outage and its recovery', () => {
     expect(answers.every((a) => a.status === 201)).toBe(true);
   });
 
-  it('answers 503 "nothing was recorded" to every op while S3 is down, without voiding', async () => {
+  it('answers 503 to every op while S3 is down, never claiming one was recorded', async () => {
     const logs = captureLogs('error');
     await server?.close();
     server = undefined;
 
     const answers = await post(writer, 1000, 20);
 
-    expect(answers).toEqual(Array(20).fill({ status: 503, recorded: false }));
-    // A refused connection never reached S3, so there was no key to settle.
+    // A refused connection never reached S3: nothing was recorded, and there was no key to
+    // settle. A request that went out on a pooled connection the stopped server reset may
+    // have reached it, as far as the client can tell: its outcome is unknown, never "recorded".
+    expect(answers.every((a) => a.status === 503)).toBe(true);
+    const refused = answers.filter((a) => a.recorded === false).length;
+    const unknown = answers.filter((a) => a.recorded === 'unknown').length;
+    expect(refused + unknown).toBe(20);
     const errors = logs.texts('error');
-    expect(errors).toHaveLength(20);
-    for (const line of errors) {
-      expect(line).toMatch(/StoreUnavailableError: writing ops\/\S+ failed"/);
-    }
+    expect(
+      errors.filter((l) => /StoreUnavailableError: writing ops\/\S+ failed"/.test(l)),
+    ).toHaveLength(refused);
   });
 
   it('answers stats from the cached ring, marked stale, while S3 is down', async () => {

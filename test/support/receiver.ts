@@ -1,56 +1,96 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A request the receiver took: its headers and its body exactly as sent. */
-export interface Received {
+/** One request the receiver got, with the ops of its JSON array body. */
+export interface ReceivedRequest {
   method: string;
+  path: string;
   headers: IncomingHttpHeaders;
-  body: string;
+  ops: Record<string, unknown>[];
 }
 
-/** How the receiver answers one request: a status, a full answer, or no answer at all. */
-export type Answer = number | { status: number; headers?: Record<string, string> } | 'hang';
+/** How the receiver answers a request: a status with headers and a body, or a dropped connection. */
+export type Answer =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | { drop: true };
 
-/** A local HTTP receiver of escalations, on 127.0.0.1 and a free port. */
+/** Answers request number `n` (0-based). */
+export type Script = (req: ReceivedRequest, n: number) => Answer;
+
+/** A local HTTP server standing in for observer's batch route, answering as it is scripted. */
 export interface Receiver {
   url: string;
-  /** Every request taken, in order (a hung one included). */
-  received: Received[];
-  /** The answers to the next requests, in order; 200 once they run out. */
-  answer(...answers: Answer[]): void;
+  requests: ReceivedRequest[];
+  /** Every op received, in order, retries included. */
+  ops(): Record<string, unknown>[];
+  /** Resolves once `n` requests have arrived. */
+  waitForRequests(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts a receiver; `close` ends it and every connection it holds. */
-export async function startReceiver(): Promise<Receiver> {
-  const received: Received[] = [];
-  const script: Answer[] = [];
+/** 201 with every op accepted, as the service answers a good batch. */
+export const acceptAll: Script = (req) => ({
+  status: 201,
+  body: {
+    ok: true,
+    key: 'ops/2026/11/24/21/x.jsonl',
+    accepted: req.ops.map((op, index) => ({ index, id: op.id })),
+    rejected: [],
+  },
+});
+
+/** The scripted answers for the first requests, then `then` (acceptAll by default). */
+export function answers(first: Answer[], then: Script = acceptAll): Script {
+  return (req, n) => first[n] ?? then(req, n);
+}
+
+/** Starts a receiver on 127.0.0.1 (a free port). */
+export async function startReceiver(script: Script = acceptAll): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  const waiting: { n: number; done: () => void }[] = [];
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let text = '';
+    req.setEncoding('utf-8');
+    req.on('data', (chunk: string) => {
+      text += chunk;
+    });
     req.on('end', () => {
-      received.push({
+      const parsed: unknown = text === '' ? [] : JSON.parse(text);
+      const received: ReceivedRequest = {
         method: req.method ?? '',
+        path: req.url ?? '',
         headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf-8'),
-      });
-      const next = script.shift() ?? 200;
-      if (next === 'hang') return;
-      const { status, headers } = typeof next === 'number' ? { status: next, headers: {} } : next;
-      res.writeHead(status, { 'content-type': 'text/plain', ...headers });
-      res.end(status < 300 ? 'ok' : `answered ${status}`);
+        ops: Array.isArray(parsed) ? (parsed as Record<string, unknown>[]) : [],
+      };
+      const n = requests.push(received) - 1;
+      const answer = script(received, n);
+      for (const w of waiting.filter((x) => requests.length >= x.n)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.done();
+      }
+      if ('drop' in answer) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hooks/escalations`,
-    received,
-    answer: (...answers) => script.push(...answers),
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    ops: () => requests.flatMap((r) => r.ops),
+    waitForRequests: (n) =>
+      new Promise<void>((done) => {
+        if (requests.length >= n) done();
+        else waiting.push({ n, done });
+      }),
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((done) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => done());
       }),
   };
 }

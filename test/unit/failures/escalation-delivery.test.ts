@@ -11,16 +11,16 @@ import {
   ESCALATION_ID_HEADER,
   SIGNATURE_HEADER,
 } from '../../../lib/failures/escalation-delivery';
-import { type Receiver, startReceiver } from '../../support/receiver';
+import { type HookReceiver, startHookReceiver } from '../../support/hook-receiver';
 
 const SECRET = 'whsec-0123456789abcdef';
 const BODY = JSON.stringify({ type: 'failure_cluster.escalated', id: 'c-1', note: 'é ✓' });
 // Short pauses, so retries cost the test little; the logic is the same.
 const TUNING = { maxAttempts: 4, attemptTimeoutMs: 2_000, backoffMs: 10, maxBackoffMs: 40 };
 
-let receiver: Receiver;
+let receiver: HookReceiver;
 beforeEach(async () => {
-  receiver = await startReceiver();
+  receiver = await startHookReceiver();
 });
 afterEach(() => receiver.close());
 

@@ -5,10 +5,10 @@ import { Observer } from '../../../lib/ring/observer';
 import type { RingEntry } from '../../../lib/ring/ring';
 import { storeView } from '../../../lib/storage/store';
 import { failureCluster } from '../../support/failure-cluster';
+import { type HookReceiver, startHookReceiver } from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 import { op } from '../../support/ops';
-import { type Receiver, startReceiver } from '../../support/receiver';
 
 // Clustering stands in as one cluster of the ring's failed ops, sampling the newest.
 vi.mock('../../../lib/failures/ring-clusters', () => ({
@@ -27,10 +27,10 @@ vi.mock('../../../lib/failures/ring-clusters', () => ({
   },
 }));
 
-let receiver: Receiver;
+let receiver: HookReceiver;
 let store: MemorySegmentStore;
 beforeEach(async () => {
-  receiver = await startReceiver();
+  receiver = await startHookReceiver();
   store = new MemorySegmentStore();
 });
 afterEach(() => receiver.close());

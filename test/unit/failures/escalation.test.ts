@@ -10,19 +10,19 @@ import type { RingEntry } from '../../../lib/ring/ring';
 import { escalationClaimKey } from '../../../lib/storage/keys';
 import { storeView } from '../../../lib/storage/store';
 import { failureCluster } from '../../support/failure-cluster';
+import { type HookReceiver, startHookReceiver } from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { op } from '../../support/ops';
-import { type Receiver, startReceiver } from '../../support/receiver';
 
 const NOW = Date.parse('2026-11-24T21:30:00.000Z');
 const MIN = 60_000;
 const TUNING = { maxAttempts: 4, attemptTimeoutMs: 5_000, backoffMs: 10, maxBackoffMs: 40 };
 
-let receiver: Receiver;
+let receiver: HookReceiver;
 let store: MemorySegmentStore;
 beforeEach(async () => {
-  receiver = await startReceiver();
+  receiver = await startHookReceiver();
   store = new MemorySegmentStore();
 });
 afterEach(() => receiver.close());
