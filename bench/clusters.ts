@@ -9,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { groupingAccuracy } from '../dev/grouping-accuracy';
 import { type LabelledMessage, LOGHUB_SETS, loadLoghubSet, loghubDir } from '../dev/loghub';
 import { clusterLines } from '../lib/failures/cluster-lines';
+import { clusterFailures } from '../lib/failures/clusters';
 import { TemplateMiner } from '../lib/failures/miner';
 import { DEFAULT_MINER_OPTIONS } from '../lib/failures/options';
 import { tokenize } from '../lib/failures/tokenize';
+import type { RingEntry } from '../lib/ring/ring';
+import { segmentKey } from '../lib/storage/keys';
 
 const TARGET_MEAN_GA = 0.9;
 const TARGET_MESSAGES_PER_SECOND = 50_000;
@@ -77,12 +80,50 @@ function throughput(sets: string[][]) {
   return { split, tokenize: masked, miner: mined };
 }
 
+/** Milliseconds one call of `pass` takes, the median of the rounds after a warm-up. */
+function millis(pass: () => void): number {
+  const times: number[] = [];
+  for (let round = 0; round <= ROUNDS; round++) {
+    const start = performance.now();
+    pass();
+    if (round > 0) times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+/**
+ * GET /observer/failures' work over a full ring (2000 failed ops, one set's
+ * messages as their errors, four endpoints), against the miner alone adding
+ * the same messages.
+ */
+function ringFigures(set: string, messages: string[]) {
+  const now = Date.now();
+  const entries: RingEntry[] = messages.slice(0, 2000).map((error, i) => ({
+    key: segmentKey(new Date(now - (2000 - i) * 1000), `b${String(i).padStart(6, '0')}`),
+    line: 0,
+    op: { endpoint: `tools/e${i % 4}`, success: false, timestamp: '', source: 'mcp', error },
+  }));
+  const minerMs = millis(() => {
+    const miner = new TemplateMiner(DEFAULT_MINER_OPTIONS);
+    for (const e of entries) miner.add(String(e.op.error));
+  });
+  const clustersMs = millis(() => clusterFailures(entries, now));
+  return { set, ops: entries.length, clustersMs, minerMs, ratio: clustersMs / minerMs };
+}
+
 const pad = (v: string | number, n: number) => String(v).padStart(n);
 const dir = loghubDir();
 const data = LOGHUB_SETS.map((set) => ({ set, messages: loadLoghubSet(set, dir) }));
 const results = data.map(({ set, messages }) => accuracy(set, messages));
 const meanGa = results.reduce((sum, r) => sum + r.ga, 0) / results.length;
 const speed = throughput(data.map(({ messages }) => messages.map((m) => m.content)));
+const ring = data.map(({ set, messages }) =>
+  ringFigures(
+    set,
+    messages.map((m) => m.content),
+  ),
+);
 
 console.log(`Grouping accuracy on Loghub-2k (${dir}), one configuration for all sets`);
 console.log(
@@ -106,6 +147,12 @@ console.log(
 console.log(
   `  miner (add)                 ${pad(Math.round(speed.miner), 10)} msg/s  (${(speed.miner / speed.split).toFixed(3)} x baseline)`,
 );
+console.log(`\nclusterFailures over a full ring of failed ops (median of ${ROUNDS} rounds)`);
+for (const r of ring) {
+  console.log(
+    `  ${r.set.padEnd(10)} ${r.ops} ops ${pad(r.clustersMs.toFixed(2), 8)} ms  (${r.ratio.toFixed(3)} x the miner alone, ${r.minerMs.toFixed(2)} ms)`,
+  );
+}
 
 const met = {
   meanGa: meanGa >= TARGET_MEAN_GA,
@@ -125,6 +172,12 @@ const file = {
     ratioToBaseline: Number((speed.miner / speed.split).toFixed(4)),
     rounds: ROUNDS,
   },
+  ring: ring.map((r) => ({
+    ...r,
+    clustersMs: Number(r.clustersMs.toFixed(3)),
+    minerMs: Number(r.minerMs.toFixed(3)),
+    ratio: Number(r.ratio.toFixed(4)),
+  })),
   targets: { meanGa: TARGET_MEAN_GA, messagesPerSecond: TARGET_MESSAGES_PER_SECOND, met },
 };
 writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);

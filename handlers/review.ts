@@ -1,4 +1,4 @@
-import { provisionalClusters } from '../lib/failures/review-clusters';
+import { clusterFailures } from '../lib/failures/clusters';
 import { reviewRequest } from '../lib/failures/review-request';
 import { answerReview } from '../lib/failures/review-service';
 import { httpHandler } from '../lib/http/handler';
@@ -16,7 +16,7 @@ export const handler = httpHandler(async (event) => {
     store: getStore(),
     entries: [...state.ring],
     now: receivedAt.getTime(),
-    clusterFailures: provisionalClusters,
+    clusterFailures,
     model: config.reviewModel,
   });
   return json(200, review);

@@ -1,8 +1,8 @@
 import type { EscalationConfig } from '../platform/config';
 import { describeError, log } from '../platform/log';
 import type { Observer } from '../ring/observer';
+import { clusterFailures } from './clusters';
 import { type EscalationSummary, escalate } from './escalation';
-import { ringClusters } from './ring-clusters';
 
 /** Below this much time, a run does not start escalating (it could not deliver). */
 export const MIN_ESCALATION_BUDGET_MS = 5_000;
@@ -18,8 +18,8 @@ export interface AfterSnapshotOptions {
 
 /**
  * After a snapshot is written: escalates the failure clusters of the
- * observer's ring (refreshed again, so as current as the snapshot) that
- * cross a threshold. Never throws: the snapshot is written whatever
+ * observer's ring (refreshed again, so as current as the snapshot; the
+ * clusters of `GET /observer/failures`) that cross a threshold. Never throws: the snapshot is written whatever
  * happens here, and a failure is logged. Undefined when no URL is set or
  * too little time is left.
  */
@@ -35,7 +35,7 @@ export async function escalateAfterSnapshot(
   try {
     const entries = [...(await observer.current()).ring];
     const now = observer.now();
-    const summary = await escalate(ringClusters(entries, now), {
+    const summary = await escalate(clusterFailures(entries, now), {
       store: observer.store,
       now,
       config: options.config,

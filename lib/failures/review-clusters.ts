@@ -1,7 +1,5 @@
 import type { ObservedOp } from '../ingest/op';
 import type { RingEntry } from '../ring/ring';
-import { HOUR_MS, keyTime } from '../storage/keys';
-import { hashId } from './cluster';
 import { failureGroupKey, groupFailure } from './failure-group';
 import { DEFAULT_MINER_OPTIONS, type MinerOptions, TemplateMiner } from './miner';
 import type { FailureCluster, OpRef } from './report';
@@ -63,68 +61,3 @@ export function clusterMatcher(
     );
   };
 }
-
-/**
- * Failure clusters over the ring, enough for a review: the ring's failures
- * grouped by endpoint and mined error template, counted, timed by their
- * receive time (from the segment key), newest 3 as samples, most first.
- * Provisional: `clusterFailures` (lib/failures/clusters.ts) takes its place.
- */
-export function provisionalClusters(
-  entries: readonly RingEntry[],
-  now: number,
-  options: Partial<MinerOptions> = DEFAULT_MINER_OPTIONS,
-): FailureCluster[] {
-  const miner = new TemplateMiner(options);
-  const mined = entries
-    .filter((e) => !e.op.success)
-    .map((e) => ({ e, g: groupFailure(miner, e.op.endpoint, messageOf(e.op)) }));
-  const groups = new Map<string, { endpoint: string; clusterId: string; members: RingEntry[] }>();
-  for (const { e, g } of mined) {
-    const clusterId = miner.resolve(g.clusterId) ?? g.clusterId;
-    const key = failureGroupKey(g.endpoint, clusterId);
-    const group = groups.get(key) ?? { endpoint: g.endpoint, clusterId, members: [] };
-    group.members.push(e);
-    groups.set(key, group);
-  }
-  const templates = new Map(miner.clusters().map((c) => [c.id, c.template]));
-  return [...groups.entries()]
-    .map(([key, g]) => ({
-      id: hashId(key),
-      endpoint: g.endpoint,
-      template: templates.get(g.clusterId) ?? '',
-      count: g.members.length,
-      share: g.members.length / mined.length,
-      endpoints: [g.endpoint],
-      sources: distinct(g.members.map((e) => e.op.source)),
-      staffers: distinct(g.members.flatMap((e) => e.op.staffer_id ?? [])),
-      ...timing(g.members, now),
-      samples: g.members
-        .slice(-3)
-        .reverse()
-        .map((e) => ({ key: e.key, line: e.line })),
-    }))
-    .sort((a, b) => b.count - a.count || a.first_seen.localeCompare(b.first_seen));
-}
-
-/** First and last receive time (from the segment key) and the hour-over-hour trend. */
-function timing(
-  members: readonly RingEntry[],
-  now: number,
-): Pick<FailureCluster, 'first_seen' | 'last_seen' | 'trend'> {
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  const trend = { last_hour: 0, hour_before: 0 };
-  for (const e of members) {
-    const t = keyTime(e.key) ?? Date.parse(e.op.timestamp);
-    if (Number.isNaN(t)) continue;
-    first = Math.min(first, t);
-    last = Math.max(last, t);
-    if (t > now - HOUR_MS && t <= now) trend.last_hour++;
-    else if (t > now - 2 * HOUR_MS && t <= now - HOUR_MS) trend.hour_before++;
-  }
-  const iso = (ms: number) => new Date(Number.isFinite(ms) ? ms : now).toISOString();
-  return { first_seen: iso(first), last_seen: iso(last), trend };
-}
-
-const distinct = (values: string[]): string[] => [...new Set(values)].sort();

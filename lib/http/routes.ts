@@ -6,6 +6,8 @@ export const ROUTES: Readonly<Record<string, string>> = {
   '/observer/health': 'GET',
   '/observer/stats': 'GET',
   '/observer/stats/history': 'GET',
+  '/observer/ops': 'GET',
+  '/observer/failures': 'GET',
   '/observer/escalations': 'GET',
   '/observer/event': 'POST',
   '/observer/events': 'POST',

@@ -7,7 +7,7 @@ import type { SegmentStore } from '../storage/store';
 import { type ColdStartOptions, newestObjects, stateFromCheckpoint } from './cold-start';
 import { IdMemory } from './id-memory';
 import { ObjectReader } from './object-reader';
-import type { Stats } from './ring';
+import type { Ring, Stats } from './ring';
 import { idMemoryCapacity, RingState } from './ring-state';
 
 /** How the ring is kept; see docs/architecture.md, "Read path: the ring". */
@@ -102,20 +102,29 @@ export class Observer {
 
   /**
    * Stats over the ring, after loading it (first call) or refreshing it from
-   * the store. When a refresh cannot reach the store, the cached ring answers
-   * and `stale` says so; a cold start that cannot reach it throws.
+   * the store; `stale` as `freshRing` says.
    */
   async stats(): Promise<{ stats: Stats; stale: boolean }> {
+    const { ring, stale } = await this.freshRing();
+    return { stats: ring.stats(), stale };
+  }
+
+  /**
+   * The ring, after loading it (first call) or refreshing it from the store.
+   * When a refresh cannot reach the store, the cached ring answers and
+   * `stale` says so; a cold start that cannot reach it throws.
+   */
+  async freshRing(): Promise<{ ring: Ring; stale: boolean }> {
     const state = this.state;
-    if (!state) return { stats: (await this.load()).ring.stats(), stale: false };
+    if (!state) return { ring: (await this.load()).ring, stale: false };
     try {
       await this.refresh();
     } catch (err: unknown) {
       if (!(err instanceof StoreUnavailableError)) throw err;
       log.warn('refresh failed; answering from the cached ring', describeError(err));
-      return { stats: state.ring.stats(), stale: true };
+      return { ring: state.ring, stale: true };
     }
-    return { stats: state.ring.stats(), stale: false };
+    return { ring: state.ring, stale: false };
   }
 
   /** The ring state, rebuilt once per container; a failed rebuild is retried by the next call. */

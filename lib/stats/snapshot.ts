@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseJson } from '../platform/json';
 import type { RingEntry, Stats } from '../ring/ring';
 import { keyTime } from '../storage/keys';
+import { type ClusterDigest, ClusterDigestSchema } from './cluster-digest';
 
 /** The longest history `GET /observer/stats/history` returns, in hours. */
 export const MAX_HISTORY_HOURS = 168;
@@ -11,6 +12,8 @@ export interface StatsSnapshot extends Stats {
   generated_at: string;
   /** Receive times of the oldest and newest op in the ring, and how many ops it holds. */
   window: { from: string | null; to: string | null; ops: number };
+  /** The largest failure clusters of the ring (absent from snapshots written before them). */
+  clusters?: ClusterDigest[];
 }
 
 /** Builds the snapshot document of a ring's stats. */
@@ -49,6 +52,7 @@ const SnapshotSchema = z.looseObject({
     }),
   ),
   window: z.object({ from: z.string().nullable(), to: z.string().nullable(), ops: count }),
+  clusters: z.array(ClusterDigestSchema).optional(),
 });
 
 const HourSchema = z.object({ snapshots: z.array(SnapshotSchema) });

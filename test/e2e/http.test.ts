@@ -154,4 +154,38 @@ describe('over HTTP through serverless-offline', () => {
 
     expect(res.status).toBe(400);
   });
+
+  it('GET /observer/ops answers the failed b* ops, newest first', async () => {
+    const res = await fetch(
+      `${api.url}/observer/ops?success=false&endpoint=${encodeURIComponent('b*')}`,
+    );
+
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ops: { op: { endpoint: string } }[]; next_cursor: null };
+    expect(body.ops.map((o) => o.op.endpoint)).toEqual(['b2', 'b1']);
+    expect(body.next_cursor).toBeNull();
+  });
+
+  it('GET /observer/ops answers 400 naming a bad limit', async () => {
+    const res = await fetch(`${api.url}/observer/ops?limit=0`);
+
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ fields: [{ field: 'limit' }] });
+  });
+
+  it('GET /observer/failures answers the three failures, one cluster per endpoint', async () => {
+    const res = await fetch(`${api.url}/observer/failures`);
+
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      failures_total: number;
+      clusters: { endpoint: string; template: string; count: number }[];
+    };
+    expect(body.failures_total).toBe(3);
+    expect(body.clusters.map((c) => [c.endpoint, c.template, c.count]).sort()).toEqual([
+      ['b1', '(no error)', 1],
+      ['b2', '(no error)', 1],
+      ['fill', '(no error)', 1],
+    ]);
+  });
 });

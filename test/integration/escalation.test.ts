@@ -1,9 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { escalate } from '../../lib/failures/escalation';
 import type { EscalationPayload } from '../../lib/failures/escalation-payload';
-import type { FailureCluster } from '../../lib/failures/report';
-import type { RingEntry } from '../../lib/ring/ring';
 import { escalationClaimKey } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
@@ -26,34 +24,12 @@ let receiver: HookReceiver;
 beforeEach(async () => {
   receiver = await startHookReceiver();
 });
-afterEach(async () => {
-  vi.doUnmock('../../lib/failures/ring-clusters');
-  await receiver.close();
-});
+afterEach(() => receiver.close());
+
+/** Where the clusters' claims are kept. */
+const CLAIMS = escalationClaimKey('x').slice(0, -'x.json'.length);
 
 const storeAt = (prefix: string) => new S3SegmentStore(s3, inject('s3Bucket'), prefix);
-
-/**
- * Clustering stands in as one cluster of every failed op in the ring,
- * first seen a minute ago, its newest three ops as samples.
- */
-function clusterEveryFailure(): void {
-  vi.doMock('../../lib/failures/ring-clusters', () => ({
-    ringClusters: (entries: readonly RingEntry[], now: number): FailureCluster[] => {
-      const failed = entries.filter((e) => !e.op.success);
-      return [
-        failureCluster(now, {
-          count: failed.length,
-          trend: { last_hour: failed.length, hour_before: 0 },
-          samples: failed
-            .slice(-3)
-            .reverse()
-            .map((e) => ({ key: e.key, line: e.line })),
-        }),
-      ];
-    },
-  }));
-}
 
 /**
  * Wraps each container's own store (its own modules, so its own error
@@ -61,7 +37,6 @@ function clusterEveryFailure(): void {
  * other has read it too: both containers decide on the same claim.
  */
 function claimRace(): (store: SegmentStore) => SegmentStore {
-  const claimKey = escalationClaimKey(failureCluster(0).id);
   let readers = 0;
   let release: () => void = () => undefined;
   const bothRead = new Promise<void>((resolve) => {
@@ -71,7 +46,7 @@ function claimRace(): (store: SegmentStore) => SegmentStore {
     storeView(store, {
       getObject: async (key) => {
         const found = await store.getObject(key);
-        if (key === claimKey && ++readers <= 2) {
+        if (key.startsWith(CLAIMS) && ++readers <= 2) {
           if (readers === 2) release();
           await bothRead;
         }
@@ -104,7 +79,6 @@ describe('escalation on the local S3', () => {
       op('tools/call', { success: false, error: `connection refused to db-${i}` }),
     );
     for (const o of failing) await writer.append([o], new Date());
-    clusterEveryFailure();
     const env = {
       OBSERVER_PREFIX: prefix,
       OBSERVER_ESCALATION_URL: receiver.url,
@@ -142,24 +116,34 @@ describe('escalation on the local S3', () => {
 
   it('writes the snapshot even when escalation breaks, and logs why', async () => {
     const prefix = uniquePrefix('esc-broken');
-    await storeAt(prefix).append([op('tools/call', { success: false })], new Date());
-    vi.doMock('../../lib/failures/ring-clusters', () => ({
-      ringClusters: () => {
-        throw new Error('clustering broke');
-      },
-    }));
-    const logs = captureLogs('error', 'info', 'warn');
+    const writer = storeAt(prefix);
+    for (let i = 0; i < 10; i++) {
+      await writer.append(
+        [op('tools/call', { success: false, error: `timeout ${i}` })],
+        new Date(),
+      );
+    }
     const c = await freshContainer({
       OBSERVER_PREFIX: prefix,
       OBSERVER_ESCALATION_URL: receiver.url,
     });
+    const store = c.runtime.getStore();
+    const claimsDown = storeView(store, {
+      getObject: async (key) => {
+        if (key.startsWith(CLAIMS)) throw new Error('S3 is down for claims');
+        return store.getObject(key);
+      },
+    });
+    c.runtime.resetRuntime({ store: claimsDown });
+    const logs = captureLogs('error', 'info', 'warn');
 
     const result = await c.snapshot();
 
-    expect(result.ops).toBe(1);
-    expect(logs.logLines('escalation run failed; the snapshot is written', 'error')).toEqual([
-      expect.objectContaining({ err: 'Error: clustering broke' }),
+    expect(result.ops).toBe(10);
+    expect(logs.logLines('escalation failed', 'error')).toEqual([
+      expect.objectContaining({ err: 'Error: S3 is down for claims' }),
     ]);
+    expect(logs.logLines('escalation run')).toEqual([expect.objectContaining({ errors: 1 })]);
     expect(receiver.received).toHaveLength(0);
   });
 });

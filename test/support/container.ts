@@ -12,6 +12,8 @@ export interface Container {
   events: Handler;
   stats: Handler;
   history: Handler;
+  ops: Handler;
+  failures: Handler;
   health: Handler;
   /** The scheduled snapshot function. */
   snapshot: typeof import('../../handlers/snapshot').handler;
@@ -33,11 +35,13 @@ export async function freshContainer(env: Record<string, string | undefined>): P
   try {
     const runtime = await import('../../lib/platform/runtime');
     const requests = countRequests(runtime.s3());
-    const [event, events, stats, history, health, snapshot] = await Promise.all([
+    const [event, events, stats, history, ops, failures, health, snapshot] = await Promise.all([
       import('../../handlers/event'),
       import('../../handlers/events'),
       import('../../handlers/stats'),
       import('../../handlers/history'),
+      import('../../handlers/ops'),
+      import('../../handlers/failures'),
       import('../../handlers/health'),
       import('../../handlers/snapshot'),
     ]);
@@ -46,6 +50,8 @@ export async function freshContainer(env: Record<string, string | undefined>): P
       events: events.handler,
       stats: stats.handler,
       history: history.handler,
+      ops: ops.handler,
+      failures: failures.handler,
       health: health.handler,
       snapshot: snapshot.handler,
       runtime,

@@ -1,31 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escalateAfterSnapshot } from '../../../lib/failures/escalation-run';
 import type { EscalationConfig } from '../../../lib/platform/config';
 import { Observer } from '../../../lib/ring/observer';
-import type { RingEntry } from '../../../lib/ring/ring';
 import { storeView } from '../../../lib/storage/store';
-import { failureCluster } from '../../support/failure-cluster';
 import { type HookReceiver, startHookReceiver } from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 import { op } from '../../support/ops';
-
-// Clustering stands in as one cluster of the ring's failed ops, sampling the newest.
-vi.mock('../../../lib/failures/ring-clusters', () => ({
-  ringClusters: (entries: readonly RingEntry[], now: number) => {
-    const failed = entries.filter((e) => !e.op.success);
-    const newest = failed.at(-1);
-    return failed.length === 0
-      ? []
-      : [
-          failureCluster(now, {
-            count: failed.length,
-            trend: { last_hour: failed.length, hour_before: 0 },
-            samples: newest ? [{ key: newest.key, line: newest.line }] : [],
-          }),
-        ];
-  },
-}));
 
 let receiver: HookReceiver;
 let store: MemorySegmentStore;
@@ -54,7 +35,7 @@ async function seedFailures(n: number): Promise<void> {
 }
 
 describe('escalateAfterSnapshot', () => {
-  it('escalates the clusters of the ring, its newest failure as the sample', async () => {
+  it('escalates the failure clusters of the ring, with their newest ops as samples', async () => {
     await seedFailures(10);
 
     const summary = await escalateAfterSnapshot(observer(), {
@@ -66,7 +47,12 @@ describe('escalateAfterSnapshot', () => {
     expect(summary).toMatchObject({ firing: 1, delivered: 1 });
     const payload = JSON.parse(receiver.received[0]?.body ?? '{}');
     expect(payload.prefix).toBe('team-a/');
-    expect(payload.samples[0].op).toMatchObject({ error: 'timeout 9' });
+    expect(payload.cluster).toMatchObject({ endpoint: 'tools/call', count: 10 });
+    expect(payload.samples.map((x: { op: { error: string } }) => x.op.error)).toEqual([
+      'timeout 9',
+      'timeout 8',
+      'timeout 7',
+    ]);
   });
 
   it('reads and writes nothing without a URL', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { provisionalClusters } from '../../../lib/failures/review-clusters';
+import { clusterFailures } from '../../../lib/failures/clusters';
 import type { ReviewModelConfig } from '../../../lib/failures/review-model';
 import { answerReview } from '../../../lib/failures/review-service';
 import type { ObservedOp } from '../../../lib/ingest/op';
@@ -88,7 +88,7 @@ const reviewInconclusive = (model: ReviewModelConfig | undefined) =>
         { key: segmentKey(new Date(NOW - HOUR_MS / 2), 'ok'), line: 0, op: op('tools/call') },
       ],
       now: NOW,
-      clusterFailures: provisionalClusters,
+      clusterFailures,
       ...(model ? { model } : {}),
     },
   );
@@ -188,7 +188,7 @@ describe('the fallback model of a review', () => {
         store: new MemorySegmentStore(),
         entries: steadyRing,
         now: NOW,
-        clusterFailures: provisionalClusters,
+        clusterFailures,
         model: config(),
       },
     );

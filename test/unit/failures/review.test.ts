@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { clusterFailures } from '../../../lib/failures/clusters';
 import type { FailureCluster } from '../../../lib/failures/report';
 import { currentStreaks, reviewOp, withModelOpinion } from '../../../lib/failures/review';
-import { clusterMatcher, provisionalClusters } from '../../../lib/failures/review-clusters';
+import { clusterMatcher } from '../../../lib/failures/review-clusters';
 import {
   DEFAULT_REVIEW_THRESHOLDS,
   judge,
@@ -216,7 +217,7 @@ describe('reviewOp', () => {
   });
 });
 
-describe('provisionalClusters and clusterMatcher', () => {
+describe('clusterMatcher', () => {
   const ring = [
     entry(90, fail('tools/call', 'timeout after 30 ms'), 'a'),
     entry(80, fail('tools/call', 'timeout after 45 ms'), 'b'),
@@ -226,35 +227,20 @@ describe('provisionalClusters and clusterMatcher', () => {
     entry(20, fail('tools/call', 'permission denied for w-9'), 'f'),
   ];
 
-  it('groups the failures by endpoint and template, with counts, times and trend', () => {
-    const clusters = provisionalClusters(ring, NOW);
-
-    expect(clusters.map((c) => [c.endpoint, c.count])).toEqual([
-      ['tools/call', 3],
-      ['tools/list', 1],
-      ['tools/call', 1],
-    ]);
-    expect(clusters[0]).toMatchObject({
-      share: 3 / 5,
-      first_seen: new Date(NOW - 90 * MINUTE).toISOString(),
-      last_seen: new Date(NOW - 30 * MINUTE).toISOString(),
-      trend: { last_hour: 1, hour_before: 2 },
-      samples: [ring[4], ring[1], ring[0]].map((e) => ({ key: e?.key, line: 0 })),
-    });
-  });
-
   it('finds a stored op by its position, and a sent op by its message and endpoint', () => {
-    const clusters = provisionalClusters(ring, NOW);
+    const clusters = clusterFailures(ring, NOW);
     const clusterOf = clusterMatcher(ring, clusters);
     const stored = ring[1] as RingEntry;
 
     expect(clusterOf({ op: stored.op, key: stored.key, line: 0 })).toBe(clusters[0]);
     expect(clusterOf({ op: fail('tools/call', 'timeout after 99 ms') })).toBe(clusters[0]);
-    expect(clusterOf({ op: fail('tools/list', 'timeout after 99 ms') })).toBe(clusters[1]);
+    expect(clusterOf({ op: fail('tools/list', 'timeout after 99 ms') })).toBe(
+      clusters.find((c) => c.endpoint === 'tools/list'),
+    );
   });
 
   it('finds no cluster for an unseen error, another endpoint, or a success', () => {
-    const clusterOf = clusterMatcher(ring, provisionalClusters(ring, NOW));
+    const clusterOf = clusterMatcher(ring, clusterFailures(ring, NOW));
 
     expect(clusterOf({ op: fail('tools/call', 'disk full on /dev/sda1') })).toBeUndefined();
     expect(clusterOf({ op: fail('resources/read', 'timeout after 1 ms') })).toBeUndefined();
@@ -262,7 +248,7 @@ describe('provisionalClusters and clusterMatcher', () => {
   });
 
   it('links clusters made elsewhere through their samples, whatever their ids', () => {
-    const foreign = provisionalClusters(ring, NOW).map((c, i) => ({ ...c, id: `other-${i}` }));
+    const foreign = clusterFailures(ring, NOW).map((c, i) => ({ ...c, id: `other-${i}` }));
     const clusterOf = clusterMatcher(ring, foreign);
 
     expect(clusterOf({ op: fail('tools/call', 'timeout after 1 ms') })?.id).toBe('other-0');
