@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { limitParam } from '../http/query';
 import type { RingEntry } from '../ring/ring';
 import { clusterFailures } from './clusters';
-import type { FailureCluster } from './report';
+import { FailureClusterSchema } from './report';
 
 /** Clusters one answer holds by default, and at most. */
 export const DEFAULT_CLUSTERS_LIMIT = 50;
@@ -14,15 +14,13 @@ export const FailuresQuerySchema = z
   .transform(({ limit }) => ({ limit: limit ?? DEFAULT_CLUSTERS_LIMIT }));
 
 /** The answer of `GET /observer/failures`. */
-export interface FailuresAnswer {
-  /** The clock the trend hours end at (ISO 8601, UTC). */
-  generated_at: string;
-  /** Failed ops in the ring: the sum of every cluster's count. */
-  failures_total: number;
-  /** Clusters in the ring; `clusters` holds the first `limit` of them. */
-  clusters_total: number;
-  clusters: FailureCluster[];
-}
+export const FailuresAnswerSchema = z.object({
+  generated_at: z.string().describe('the clock the trend hours end at (ISO 8601, UTC)'),
+  failures_total: z.number().int().nonnegative().describe('failed ops in the ring'),
+  clusters_total: z.number().int().nonnegative().describe('clusters in the ring'),
+  clusters: z.array(FailureClusterSchema).describe('the first `limit` clusters, most ops first'),
+});
+export type FailuresAnswer = z.infer<typeof FailuresAnswerSchema>;
 
 /** The failure clusters of the ring's entries (oldest first) at `now`, the first `limit`. */
 export function failuresAnswer(

@@ -12,7 +12,8 @@ export type ReviewRequest = { op: ObservedOp } | { ref: { key: string; line: num
 
 const KEY_EXAMPLE = 'ops/2026/11/24/21/20261124T211503123Z-0a1b2c3d4e000000.jsonl';
 
-const StoredOpRefSchema = z.strictObject({
+/** A stored op named by its segment key and line. */
+export const StoredOpRefSchema = z.strictObject({
   key: z
     .string({ error: 'is required and must be a string' })
     .max(1024, { error: 'must be at most 1024 characters' })

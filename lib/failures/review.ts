@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ObservedOp } from '../ingest/op';
 import type { RingEntry } from '../ring/ring';
 import type { FailureCluster } from './report';
@@ -7,6 +8,7 @@ import {
   isNew,
   isRising,
   judge,
+  REVIEW_ACTIONS,
   type ReviewAction,
   type ReviewFacts,
   type ReviewThresholds,
@@ -36,6 +38,23 @@ export interface Streaks {
   staffer: { staffer_id: string; failures: number } | null;
   endpoint: { endpoint: string; failures: number };
 }
+
+/** The answer of `POST /observer/review`, for the API description (the code builds `Review`). */
+export const ReviewAnswerSchema = z.object({
+  op: z
+    .looseObject({ endpoint: z.string(), success: z.boolean(), source: z.string() })
+    .describe('the op reviewed, and where it was stored when it came from the store'),
+  cluster: z
+    .looseObject({ id: z.string(), template: z.string(), count: z.number() })
+    .nullable()
+    .describe('its failure cluster over the ring, with whether it is rising or new'),
+  streaks: z.looseObject({}).describe('the current failure streaks of its staffer and endpoint'),
+  action: z.enum(REVIEW_ACTIONS).describe("the suggested action: the rules', or the model's"),
+  reason: z.string(),
+  decided_by: z.enum(['rules', 'model']),
+  rules: z.looseObject({ rule: z.string(), conclusive: z.boolean() }),
+  model: z.looseObject({}).optional().describe("the fallback model's opinion, or its error"),
+});
 
 /** The answer of `POST /observer/review`. */
 export interface Review {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { describeError, log } from '../platform/log';
 import { StoreUnavailableError } from '../storage/errors';
 import { type HttpResult, json } from './response';
@@ -29,7 +30,23 @@ export class TokenUnavailableError extends Error {
   override name = 'TokenUnavailableError';
 }
 
+/** The body of an error answer: what is wrong, in one sentence. */
+export const ErrorAnswerSchema = z.object({
+  error: z.string().describe('what is wrong; for a 500 only "internal error"'),
+});
+export type ErrorAnswer = z.infer<typeof ErrorAnswerSchema>;
+
+/** The body of a 503: retry later; after a write, `recorded` says whether it may have landed. */
+export const UnavailableAnswerSchema = ErrorAnswerSchema.extend({
+  recorded: z
+    .union([z.literal(false), z.literal('unknown')])
+    .optional()
+    .describe('false: nothing was recorded; "unknown": the write may or may not have landed'),
+});
+export type UnavailableAnswer = z.infer<typeof UnavailableAnswerSchema>;
+
 const RETRY_LATER = { 'retry-after': '1' };
+const INTERNAL_ERROR: ErrorAnswer = { error: 'internal error' };
 
 /**
  * Turns anything thrown into a response: an exposed HttpError says what it
@@ -47,17 +64,18 @@ export function toResponse(err: unknown): HttpResult {
   }
   if (err instanceof TokenUnavailableError) {
     log.error('API token unavailable; refusing the request', describeError(err));
-    return json(503, { error: 'authentication is unavailable; retry later' }, RETRY_LATER);
+    const body: UnavailableAnswer = { error: 'authentication is unavailable; retry later' };
+    return json(503, body, RETRY_LATER);
   }
   if (err instanceof HttpError) {
     log.error('request failed', describeError(err));
-    return json(err.status, { error: 'internal error' }, err.headers);
+    return json(err.status, INTERNAL_ERROR, err.headers);
   }
   log.error('unhandled error', describeError(err));
-  return json(500, { error: 'internal error' });
+  return json(500, INTERNAL_ERROR);
 }
 
-function storeUnavailableBody(err: StoreUnavailableError): Record<string, unknown> {
+function storeUnavailableBody(err: StoreUnavailableError): UnavailableAnswer {
   switch (err.outcome) {
     case 'unknown':
       return {

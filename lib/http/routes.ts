@@ -4,6 +4,7 @@
  */
 export const ROUTES: Readonly<Record<string, string>> = {
   '/observer/health': 'GET',
+  '/observer/openapi.json': 'GET',
   '/observer/stats': 'GET',
   '/observer/stats/history': 'GET',
   '/observer/ops': 'GET',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeTimestamp } from './timestamp';
 
 /** The sources named by the taxonomy; any other lowercase identifier is accepted too. */
 export const KNOWN_SOURCES = ['mcp', 'scenario', 'langfuse', 'overseer_correction'] as const;
@@ -6,11 +7,16 @@ export const KNOWN_SOURCES = ['mcp', 'scenario', 'langfuse', 'overseer_correctio
 /** The source an op without one counts as. */
 export const DEFAULT_SOURCE = 'mcp';
 
+/** The field that keeps a client's timestamp as sent, when it differs from the stored (normalized) one. */
+export const CLIENT_TIMESTAMP_FIELD = 'client_timestamp';
+
 /** The largest op accepted, measured as its serialized JSON in bytes. */
 export const MAX_OP_BYTES = 64 * 1024;
 
 /** How deeply arrays and objects may nest inside an op (the op itself is level 1). */
 export const MAX_OP_DEPTH = 64;
+
+const OUT_OF_RANGE = 'must be an RFC 3339 timestamp whose UTC year is 0000 to 9999';
 
 const TOO_DEEP = `must not nest arrays or objects more than ${MAX_OP_DEPTH} levels deep`;
 
@@ -28,11 +34,12 @@ const OP_FIELDS = {
   endpoint: z
     .string({ error: 'is required and must be a string' })
     .max(512, { error: 'must be at most 512 characters' })
-    .refine((s) => s.trim().length > 0, { error: 'must not be empty' }),
+    // Not empty after trimming, said as a pattern so the API description carries it.
+    .regex(/\S/, { error: 'must not be empty' }),
   success: z.boolean({ error: 'must be a boolean' }).nullish(),
   timestamp: z
     .string({ error: 'must be an RFC 3339 timestamp' })
-    // RFC 3339 allows a lowercase "t" and "z"; the value is kept as sent.
+    // RFC 3339 allows a lowercase "t" and "z"; parseOp stores the instant normalized to UTC.
     .refine((v) => RFC3339.safeParse(v.toUpperCase()).success, {
       error: 'must be an RFC 3339 timestamp',
     })
@@ -78,10 +85,11 @@ export type ObservedOp = { [K in keyof KnownFields]?: Exclude<KnownFields[K], nu
 };
 
 /** A field that failed validation and why. */
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
+export const FieldIssueSchema = z.object({
+  field: z.string().describe('the field, dotted for a nested one; "(body)" for the op as a whole'),
+  message: z.string(),
+});
+export type FieldIssue = z.infer<typeof FieldIssueSchema>;
 
 export type ParseOpResult =
   | { ok: true; op: ObservedOp }
@@ -90,7 +98,9 @@ export type ParseOpResult =
 
 /**
  * Validates one op and applies the defaults (success false, timestamp now,
- * source mcp). Pure: `now` is the server's receive time.
+ * source mcp). A sent timestamp is stored as its instant in UTC
+ * (`YYYY-MM-DDTHH:mm:ss.sssZ`), the text as sent in `client_timestamp` when
+ * it differs. Pure: `now` is the server's receive time.
  */
 export function parseOp(input: unknown, now: Date): ParseOpResult {
   // Serializing a value nested thousands deep overflows the stack; refuse it first.
@@ -101,12 +111,18 @@ export function parseOp(input: unknown, now: Date): ParseOpResult {
   if (!parsed.success) {
     return { ok: false, issues: parsed.error.issues.map(toFieldIssue) };
   }
+  const sent = parsed.data.timestamp;
+  const timestamp = sent === undefined ? now.toISOString() : normalizeTimestamp(sent);
+  if (timestamp === undefined) {
+    return { ok: false, issues: [{ field: 'timestamp', message: OUT_OF_RANGE }] };
+  }
   const op: ObservedOp = {
     ...asSent(input, parsed.data),
     endpoint: parsed.data.endpoint,
     success: parsed.data.success ?? false,
-    timestamp: parsed.data.timestamp ?? now.toISOString(),
+    timestamp,
     source: parsed.data.source ?? DEFAULT_SOURCE,
+    ...(sent !== undefined && sent !== timestamp ? { [CLIENT_TIMESTAMP_FIELD]: sent } : {}),
   };
   const bytes = Buffer.byteLength(JSON.stringify(op));
   if (bytes > MAX_OP_BYTES) return { ok: false, tooLarge: true, bytes };
@@ -183,3 +199,14 @@ function asSent(input: unknown, known: Record<string, unknown>): Record<string, 
   );
   return Object.fromEntries(fields.filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)));
 }
+
+/** An op as stored and answered: defaults applied, unknown fields as sent. */
+export const StoredOpSchema = z
+  .looseObject({
+    endpoint: z.string(),
+    success: z.boolean(),
+    timestamp: z.string(),
+    source: z.string(),
+    id: z.string().optional(),
+  })
+  .describe('an op as stored: its fields as sent, defaults applied');

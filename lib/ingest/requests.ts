@@ -1,18 +1,17 @@
 import { z } from 'zod';
 import { HttpError } from '../http/errors';
 import type { RecordResult } from '../ring/observer';
-import { describeIssues, type FieldIssue, MAX_OP_BYTES, type ObservedOp, parseOp } from './op';
+import type {
+  AcceptedOp,
+  BatchAnswer,
+  EventAnswer,
+  EventDuplicateAnswer,
+  Rejection,
+} from './answers';
+import { describeIssues, MAX_OP_BYTES, type ObservedOp, ObservedOpSchema, parseOp } from './op';
 
 /** The most ops one batch request may carry. */
 export const MAX_BATCH_OPS = 500;
-
-/** Why one op of a request was refused. */
-export interface Rejection {
-  index: number;
-  status: 400 | 413;
-  error: string;
-  fields?: FieldIssue[];
-}
 
 /** Validates one op: the op with defaults applied, or why it was refused. */
 function validate(
@@ -55,11 +54,23 @@ const idOf = (op: ObservedOp) => (op.id !== undefined ? { id: op.id } : {});
 export function eventAnswer(
   op: ObservedOp,
   result: RecordResult,
-): { status: number; body: object } {
-  const base = { ok: true, timestamp: op.timestamp, source: op.source, ...idOf(op) };
-  if (result.duplicate[0]) return { status: 200, body: { ...base, duplicate: true } };
+): { status: 200; body: EventDuplicateAnswer } | { status: 201; body: EventAnswer } {
+  const base = { ok: true, timestamp: op.timestamp, source: op.source, ...idOf(op) } as const;
+  // Only an op with an id can be a duplicate; a new op always has the key it was written to.
+  if (result.duplicate[0] || result.key === undefined) {
+    return { status: 200, body: { ...base, duplicate: true } };
+  }
   return { status: 201, body: { ...base, key: result.key } };
 }
+
+const opList = z.array(ObservedOpSchema).min(1).max(MAX_BATCH_OPS);
+
+/**
+ * A batch body as the API description gives it: ops as a JSON array, or
+ * wrapped as `{"ops": [...]}`. The server reads each op on its own
+ * (opsFromBatchBody), so a batch with some wrong ops is answered 207.
+ */
+export const BatchRequestSchema = z.union([opList, z.looseObject({ ops: opList })]);
 
 /** A batch body: the ops as a JSON array, or wrapped as `{"ops": [...]}`. */
 const BatchBodySchema = z.union([
@@ -108,14 +119,17 @@ export function batchAnswer(
   valid: readonly BatchItem[],
   rejected: readonly Rejection[],
   result: RecordResult,
-): { status: number; body: object } {
-  const accepted = valid.map((item, i) => ({
-    index: item.index,
-    ...idOf(item.op),
-    ...(result.duplicate[i] ? { duplicate: true } : {}),
-  }));
-  return {
-    status: rejected.length === 0 ? 201 : 207,
-    body: { ok: rejected.length === 0, key: result.key ?? null, accepted, rejected },
-  };
+): { status: 201 | 207; body: BatchAnswer } {
+  const accepted = valid.map(
+    (item, i): AcceptedOp => ({
+      index: item.index,
+      ...idOf(item.op),
+      ...(result.duplicate[i] ? { duplicate: true } : {}),
+    }),
+  );
+  const key = result.key ?? null;
+  if (rejected.length === 0) {
+    return { status: 201, body: { ok: true, key, accepted, rejected: [] } };
+  }
+  return { status: 207, body: { ok: false, key, accepted, rejected: [...rejected] } };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { limitParam } from '../http/query';
-import type { ObservedOp } from '../ingest/op';
+import { type ObservedOp, StoredOpSchema } from '../ingest/op';
 import { parseJson } from '../platform/json';
 import { isSegmentKey, keyTime } from '../storage/keys';
 import { compareEntries, type RingEntry } from './ring';
@@ -30,14 +30,19 @@ export interface OpsQuery {
 }
 
 /** One op of a page: as stored, with where and when it was received. */
-export interface OpsPageItem {
-  key: string;
-  line: number;
-  received_at: string;
-  op: ObservedOp;
-}
+export const OpsPageItemSchema = z.object({
+  key: z.string().describe('the segment key the op was stored under'),
+  line: z.number().int().nonnegative().describe('its line in that segment, from 0'),
+  received_at: z.string().describe('when the service received it (ISO 8601, UTC), from the key'),
+  op: StoredOpSchema,
+});
+export type OpsPageItem = Omit<z.infer<typeof OpsPageItemSchema>, 'op'> & { op: ObservedOp };
 
 /** A page of ops, newest first; `next_cursor` is null on the last page. */
+export const OpsPageSchema = z.object({
+  ops: z.array(OpsPageItemSchema),
+  next_cursor: z.string().nullable().describe('pass as `cursor` for the next (older) page'),
+});
 export interface OpsPage {
   ops: OpsPageItem[];
   next_cursor: string | null;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { DEFAULT_SOURCE, type ObservedOp } from '../ingest/op';
 import { DEFAULT_RING_CAP } from '../platform/config';
 import { Deque } from './deque';
@@ -12,23 +13,29 @@ export interface RingEntry {
   op: ObservedOp;
 }
 
+const count = z.number().int().nonnegative();
+
 /** The digest of one scenario op in stats. Absent fields are left out. */
-export interface ScenarioOpDigest {
-  ts: string;
-  ok: boolean;
-  staffer?: string;
-  kind?: string;
-  role?: string;
-}
+export const ScenarioOpDigestSchema = z.object({
+  ts: z.string().describe("the op's timestamp"),
+  ok: z.boolean().describe("the op's success"),
+  staffer: z.string().optional().describe("the op's staffer_id"),
+  kind: z.string().optional().describe("the op's event_kind"),
+  role: z.string().optional(),
+});
+export type ScenarioOpDigest = z.infer<typeof ScenarioOpDigestSchema>;
 
 /** The stats JSON, key for key as the Go and Rust services answer it. */
-export interface Stats {
-  total: number;
-  successes: number;
-  failures: number;
-  by_source: Record<string, number>;
-  recent_scenario_ops: ScenarioOpDigest[];
-}
+export const StatsSchema = z.object({
+  total: count,
+  successes: count,
+  failures: count,
+  by_source: z.record(z.string(), count),
+  recent_scenario_ops: z
+    .array(ScenarioOpDigestSchema)
+    .describe(`the last ${RECENT_SCENARIOS} ops with source scenario, oldest first`),
+});
+export type Stats = z.infer<typeof StatsSchema>;
 
 /** Log order: segment key, then line. */
 export function compareEntries(

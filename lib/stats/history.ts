@@ -8,7 +8,13 @@ import type { SegmentStore } from '../storage/store';
 const HOUR_WRITE_ATTEMPTS = 5;
 
 import { ConcurrentWriteError, StoreUnavailableError } from '../storage/errors';
-import { decodeHour, encodeHour, MAX_HISTORY_HOURS, type StatsSnapshot } from './snapshot';
+import {
+  decodeHour,
+  encodeHour,
+  MAX_HISTORY_HOURS,
+  type StatsSnapshot,
+  StatsSnapshotSchema,
+} from './snapshot';
 
 /** The stats snapshots of the `hours` hours before `now`, oldest first. */
 export async function readHistory(
@@ -28,17 +34,28 @@ export async function readHistory(
   return perHour.flat().filter((s) => s.generated_at >= since);
 }
 
-const HoursSchema = z.coerce
-  .number({ error: 'hours must be a whole number' })
-  .int({ error: 'hours must be a whole number' })
-  .min(1, { error: 'hours must be at least 1' })
-  .max(MAX_HISTORY_HOURS, { error: `hours must be at most ${MAX_HISTORY_HOURS}` })
-  .default(24);
+/** The query of the history route: `hours`, 1–168, default 24. */
+export const HistoryQuerySchema = z.object({
+  hours: z.coerce
+    .number({ error: 'hours must be a whole number' })
+    .int({ error: 'hours must be a whole number' })
+    .min(1, { error: 'hours must be at least 1' })
+    .max(MAX_HISTORY_HOURS, { error: `hours must be at most ${MAX_HISTORY_HOURS}` })
+    .default(24)
+    .describe('how many hours back, counted from now'),
+});
+
+/** The history route's answer: the snapshots of the last `hours` hours, oldest first. */
+export const HistoryAnswerSchema = z.object({
+  hours: z.number().int().min(1).max(MAX_HISTORY_HOURS),
+  snapshots: z.array(StatsSnapshotSchema),
+});
+export type HistoryAnswer = z.infer<typeof HistoryAnswerSchema>;
 
 /** The `hours` query parameter of the history route: 1–168, default 24, or a 400. */
 export function historyHours(query: Record<string, string | undefined> | undefined): number {
   const raw = query?.hours;
-  const parsed = HoursSchema.safeParse(raw);
+  const parsed = HistoryQuerySchema.shape.hours.safeParse(raw);
   if (!parsed.success) {
     throw new HttpError(400, `invalid query: ${parsed.error.issues[0]?.message ?? 'bad hours'}`);
   }

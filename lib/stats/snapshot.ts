@@ -1,20 +1,30 @@
 import { z } from 'zod';
 import { parseJson } from '../platform/json';
-import type { RingEntry, Stats } from '../ring/ring';
+import { type RingEntry, type Stats, StatsSchema } from '../ring/ring';
 import { keyTime } from '../storage/keys';
-import { type ClusterDigest, ClusterDigestSchema } from './cluster-digest';
+import { ClusterDigestSchema } from './cluster-digest';
 
 /** The longest history `GET /observer/stats/history` returns, in hours. */
 export const MAX_HISTORY_HOURS = 168;
 
-/** A stats snapshot: the stats JSON plus when it was made and the ops it covers. */
-export interface StatsSnapshot extends Stats {
-  generated_at: string;
-  /** Receive times of the oldest and newest op in the ring, and how many ops it holds. */
-  window: { from: string | null; to: string | null; ops: number };
-  /** The largest failure clusters of the ring (absent from snapshots written before them). */
-  clusters?: ClusterDigest[];
-}
+const count = z.number().int().nonnegative();
+
+/**
+ * A stats snapshot: the stats JSON plus when it was made and the ops it
+ * covers. Read back from S3 as stored, other fields included.
+ */
+export const StatsSnapshotSchema = z.looseObject({
+  ...StatsSchema.shape,
+  generated_at: z.iso.datetime({ offset: true }),
+  window: z
+    .object({ from: z.string().nullable(), to: z.string().nullable(), ops: count })
+    .describe('receive times of the oldest and newest op in the ring (null when empty), its ops'),
+  clusters: z
+    .array(ClusterDigestSchema)
+    .optional()
+    .describe('the largest failure clusters of the ring (absent from older snapshots)'),
+});
+export type StatsSnapshot = z.infer<typeof StatsSnapshotSchema>;
 
 /** Builds the snapshot document of a ring's stats. */
 export function statsSnapshot(
@@ -34,28 +44,7 @@ export function statsSnapshot(
   };
 }
 
-const count = z.number().int().nonnegative();
-
-const SnapshotSchema = z.looseObject({
-  generated_at: z.iso.datetime({ offset: true }),
-  total: count,
-  successes: count,
-  failures: count,
-  by_source: z.record(z.string(), count),
-  recent_scenario_ops: z.array(
-    z.object({
-      ts: z.string(),
-      ok: z.boolean(),
-      staffer: z.string().optional(),
-      kind: z.string().optional(),
-      role: z.string().optional(),
-    }),
-  ),
-  window: z.object({ from: z.string().nullable(), to: z.string().nullable(), ops: count }),
-  clusters: z.array(ClusterDigestSchema).optional(),
-});
-
-const HourSchema = z.object({ snapshots: z.array(SnapshotSchema) });
+const HourSchema = z.object({ snapshots: z.array(StatsSnapshotSchema) });
 
 /** The snapshots of an hour document, oldest first; an unreadable document has none. */
 export function decodeHour(text: string | undefined): StatsSnapshot[] {

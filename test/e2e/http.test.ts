@@ -36,6 +36,16 @@ describe('over HTTP through serverless-offline', () => {
     expect(await res.json()).toMatchObject({ status: 'ok', ring_cap: 2000 });
   });
 
+  it('GET /observer/openapi.json answers the description of every route', async () => {
+    const res = await fetch(`${api.url}/observer/openapi.json`);
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/observer/events');
+  });
+
   it('POST /observer/event answers 201 and the op is in S3', async () => {
     const res = await post(api.url, JSON.stringify({ endpoint: 'tools/call', success: true }));
 

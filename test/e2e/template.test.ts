@@ -362,6 +362,8 @@ describe('the packaged template', () => {
         error: 'boom',
         input_summary: 'in',
         output_summary: 'out',
+        // Set by observer when the client wrote the timestamp otherwise.
+        client_timestamp: at.toISOString().replace('T', 't').replace('Z', 'z'),
         Endpoint: 'another field, not the column',
       };
       const segmentLine = JSON.parse(encodeSegment([op]));

@@ -13,6 +13,7 @@ const RUNS = 10_000;
 const SEED = 20_261_124;
 // 200 is a repeat of an op id already recorded: acknowledged as a duplicate, not stored again.
 const ALLOWED = new Set([200, 201, 400, 413, 415]);
+const UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A request as a client could shape it. */
 interface Request {
@@ -29,9 +30,17 @@ const validOp = fc.record(
   {
     endpoint: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== ''),
     success: fc.boolean(),
+    // RFC 3339 as clients write it: UTC or an offset, upper or lower case.
     timestamp: fc
-      .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
-      .map((d) => d.toISOString()),
+      .tuple(
+        fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }),
+        fc.constantFrom('Z', 'z', '+05:30', '-08:00', '+00:00'),
+        fc.boolean(),
+      )
+      .map(([d, zone, lowerT]) => {
+        const text = d.toISOString().replace('Z', zone);
+        return lowerT ? text.replace('T', 't') : text;
+      }),
     source: fc.constantFrom('mcp', 'scenario', 'langfuse', 'overseer_correction', 'tool.x-1'),
     id: fc.string({ minLength: 1, maxLength: 128 }),
     duration_ms: fc.double({ min: 0, max: 1e9, noNaN: true }),
@@ -230,6 +239,12 @@ describe('POST /observer/event under fuzzing', () => {
     const accepted = statuses[201] ?? 0;
     expect(unexpected).toEqual([]);
     expect(store.objects.size).toBe(accepted);
+    // Whatever form a client sent, the stored timestamp is UTC with milliseconds.
+    const stored = [...store.objects.values()].map(
+      (text) => JSON.parse(String(text)) as Record<string, unknown>,
+    );
+    expect(stored.filter((op) => !UTC_MS.test(String(op.timestamp)))).toEqual([]);
+    expect(stored.filter((op) => op.client_timestamp !== undefined).length).toBeGreaterThan(500);
     expect(c.runtime.getObserver().status().ring_size).toBe(accepted);
     // Every kind of answer was exercised, so none of the checks above is vacuous.
     expect(accepted).toBeGreaterThan(1_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CLIENT_TIMESTAMP_FIELD,
   DEFAULT_SOURCE,
   describeIssues,
   type FieldIssue,
@@ -100,15 +101,57 @@ describe('parseOp: timestamp', () => {
   });
 
   it.each([
-    '2026-11-24T21:15:03Z',
-    '2026-11-24T21:15:03.123Z',
-    '2026-11-24T21:15:03.123456Z',
-    '2026-11-24T21:15:03+05:30',
-    '2026-11-24T21:15:03.5-08:00',
-    '2026-11-24T21:15:03-00:00',
-    '2026-11-24t21:15:03z',
-  ])('accepts the RFC 3339 timestamp %s and keeps it as sent', (timestamp) => {
-    expect(accepted({ endpoint: 'e', timestamp }).timestamp).toBe(timestamp);
+    ['2026-11-24T21:15:03Z', '2026-11-24T21:15:03.000Z'],
+    ['2026-11-24T21:15:03.123456Z', '2026-11-24T21:15:03.123Z'],
+    ['2026-11-24T21:15:03+05:30', '2026-11-24T15:45:03.000Z'],
+    ['2026-11-24T21:15:03.5-08:00', '2026-11-25T05:15:03.500Z'],
+    ['2026-11-24T21:15:03-00:00', '2026-11-24T21:15:03.000Z'],
+    ['2026-11-24t21:15:03z', '2026-11-24T21:15:03.000Z'],
+    ['2026-11-24t21:15:03.5z', '2026-11-24T21:15:03.500Z'],
+  ])(
+    'stores the RFC 3339 timestamp %s as %s, the text as sent in client_timestamp',
+    (sent, utc) => {
+      const op = accepted({ endpoint: 'e', timestamp: sent });
+
+      expect(op.timestamp).toBe(utc);
+      expect(op[CLIENT_TIMESTAMP_FIELD]).toBe(sent);
+    },
+  );
+
+  it('stores a timestamp already in UTC with milliseconds as sent, without client_timestamp', () => {
+    const op = accepted({ endpoint: 'e', timestamp: '2026-11-24T21:15:03.123Z' });
+
+    expect(op).toStrictEqual({
+      endpoint: 'e',
+      success: false,
+      timestamp: '2026-11-24T21:15:03.123Z',
+      source: 'mcp',
+    });
+  });
+
+  it('sets no client_timestamp on an op sent without a timestamp', () => {
+    expect(accepted({ endpoint: 'e' })).not.toHaveProperty(CLIENT_TIMESTAMP_FIELD);
+  });
+
+  it('replaces a client_timestamp the client sent when it normalizes the timestamp', () => {
+    const op = accepted({
+      endpoint: 'e',
+      timestamp: '2026-11-24T22:15:03+01:00',
+      client_timestamp: 'x',
+    });
+
+    expect(op[CLIENT_TIMESTAMP_FIELD]).toBe('2026-11-24T22:15:03+01:00');
+  });
+
+  it('refuses a timestamp whose UTC instant falls outside the years 0000 to 9999', () => {
+    const issues = issuesOf({ endpoint: 'e', timestamp: '9999-12-31T23:30:00-01:00' });
+
+    expect(issues).toEqual([
+      {
+        field: 'timestamp',
+        message: 'must be an RFC 3339 timestamp whose UTC year is 0000 to 9999',
+      },
+    ]);
   });
 
   it.each([
@@ -388,6 +431,17 @@ describe('parseStoredOp', () => {
     };
 
     expect(parseStoredOp(JSON.parse(JSON.stringify(stored)))).toStrictEqual(stored);
+  });
+
+  it('reads back a timestamp stored before normalization as it was stored', () => {
+    const stored = {
+      endpoint: 'e',
+      success: true,
+      timestamp: '2026-11-24t21:15:03.5z',
+      source: 'mcp',
+    };
+
+    expect(parseStoredOp(stored)).toStrictEqual(stored);
   });
 
   it('rejects a value without a timestamp instead of inventing one', () => {

@@ -1,0 +1,251 @@
+import { z } from 'zod';
+import { FailuresAnswerSchema, FailuresQuerySchema } from '../failures/answer';
+import { FailureClusterSchema } from '../failures/report';
+import { ReviewAnswerSchema } from '../failures/review';
+import { StoredOpRefSchema } from '../failures/review-request';
+import {
+  BatchAnswerSchema,
+  BatchPartialAnswerSchema,
+  EventAnswerSchema,
+  EventDuplicateAnswerSchema,
+  InvalidOpAnswerSchema,
+  NoValidOpAnswerSchema,
+} from '../ingest/answers';
+import { ObservedOpSchema } from '../ingest/op';
+import { BatchRequestSchema, MAX_BATCH_OPS } from '../ingest/requests';
+import { HealthAnswerSchema, SERVICE_VERSION } from '../platform/health';
+import { OpsPageSchema, OpsQuerySchema } from '../ring/ops-query';
+import { StatsSchema } from '../ring/ring';
+import { HistoryAnswerSchema, HistoryQuerySchema } from '../stats/history';
+import { ErrorAnswerSchema, UnavailableAnswerSchema } from './errors';
+import {
+  type AnswerDescription,
+  type ApiDescription,
+  type OpenApiDocument,
+  OpenApiDocumentSchema,
+  openApiDocument,
+  type RouteDescription,
+} from './openapi';
+
+// Every HTTP route with every answer it gives. A new route is one more entry
+// in ROUTE_DESCRIPTIONS (and in serverless.yml and ROUTES; a test holds them equal).
+
+const STALE = { 'x-observer-stale': '"true" when S3 could not be listed: the ring as it was' };
+
+/** A 400 naming each wrong query parameter. */
+const InvalidQueryAnswer = InvalidOpAnswerSchema;
+
+const RETRY_AFTER = { 'retry-after': 'seconds to wait before retrying: 1' };
+
+const internalError: AnswerDescription = {
+  description: 'a bug; the body says only "internal error" and the cause is in the log',
+  body: ErrorAnswerSchema,
+};
+
+/** What every route that reads or writes ops may also answer. */
+const GUARDED: Record<number, AnswerDescription> = {
+  401: {
+    description: 'a token is configured and the request has none, or a wrong one',
+    body: ErrorAnswerSchema,
+    headers: { 'www-authenticate': 'Bearer realm="observer" (with error="invalid_token")' },
+  },
+  503: {
+    description: 'storage, or the token kept in SSM, is unavailable; retry later',
+    body: UnavailableAnswerSchema,
+    headers: RETRY_AFTER,
+  },
+  500: internalError,
+};
+
+/** What every route that reads a JSON body may also answer. */
+const JSON_BODY: Record<number, AnswerDescription> = {
+  413: { description: 'the body is over 1 MiB, or an op over 64 KiB', body: ErrorAnswerSchema },
+  415: { description: 'a content-type that is not JSON', body: ErrorAnswerSchema },
+};
+
+/** Every HTTP route of the service, with its answers. */
+export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
+  {
+    method: 'POST',
+    path: '/observer/event',
+    operationId: 'event',
+    summary: 'Record one op; answered once it is in S3',
+    body: { description: 'one op', schema: ObservedOpSchema },
+    answers: {
+      201: { description: 'the op is in S3', body: EventAnswerSchema },
+      200: {
+        description: 'an op with this id is already recorded',
+        body: EventDuplicateAnswerSchema,
+      },
+      400: {
+        description: 'the body is empty, not JSON or not an object, or a field is wrong',
+        body: [InvalidOpAnswerSchema, ErrorAnswerSchema],
+      },
+      ...JSON_BODY,
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/observer/events',
+    operationId: 'events',
+    summary: `Record up to ${MAX_BATCH_OPS} ops as one S3 object`,
+    body: { description: 'a batch of ops', schema: BatchRequestSchema },
+    answers: {
+      201: { description: 'every op is in S3 (or was already)', body: BatchAnswerSchema },
+      207: {
+        description: 'the valid ops are in S3; the others refused',
+        body: BatchPartialAnswerSchema,
+      },
+      400: {
+        description: 'not a batch, an empty batch, or no valid op in it',
+        body: [NoValidOpAnswerSchema, ErrorAnswerSchema],
+      },
+      ...JSON_BODY,
+      413: {
+        description: `a body over 1 MiB, or over ${MAX_BATCH_OPS} ops`,
+        body: ErrorAnswerSchema,
+      },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/observer/stats',
+    operationId: 'stats',
+    summary: 'Aggregates over the ring, refreshed from S3 first',
+    answers: {
+      200: {
+        description: 'the stats JSON',
+        body: StatsSchema,
+        headers: { 'x-observer-stale': '"true" when S3 could not be listed: the ring as it was' },
+      },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/observer/stats/history',
+    operationId: 'history',
+    summary: 'The stats snapshots of the last hours, oldest first',
+    query: HistoryQuerySchema,
+    answers: {
+      200: { description: 'the snapshots', body: HistoryAnswerSchema },
+      400: { description: 'hours is not a whole number from 1 to 168', body: ErrorAnswerSchema },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/observer/ops',
+    operationId: 'ops',
+    summary: "The ring's ops, filtered, newest first, a page at a time",
+    query: OpsQuerySchema.in,
+    answers: {
+      200: { description: 'a page of ops', body: OpsPageSchema, headers: STALE },
+      400: { description: 'a query parameter is wrong or unknown', body: InvalidQueryAnswer },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/observer/failures',
+    operationId: 'failures',
+    summary: "The ring's failed ops in clusters of one endpoint and error template",
+    query: FailuresQuerySchema.in,
+    answers: {
+      200: {
+        description: 'the clusters, most ops first',
+        body: FailuresAnswerSchema,
+        headers: STALE,
+      },
+      400: { description: 'a query parameter is wrong or unknown', body: InvalidQueryAnswer },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/observer/review',
+    operationId: 'review',
+    summary: 'A verdict on one op: its cluster, streaks, and a suggested action',
+    body: {
+      description: 'an op, or {"key", "line"} naming a stored one',
+      schema: z.union([StoredOpRefSchema, ObservedOpSchema]),
+    },
+    answers: {
+      200: { description: 'the verdict', body: ReviewAnswerSchema },
+      400: {
+        description: 'the body is not an op, or names no stored op rightly',
+        body: [InvalidOpAnswerSchema, ErrorAnswerSchema],
+      },
+      404: { description: 'no op is stored at that key and line', body: ErrorAnswerSchema },
+      ...JSON_BODY,
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/observer/health',
+    operationId: 'health',
+    summary: 'Liveness; no S3 call',
+    open: true,
+    answers: { 200: { description: 'alive', body: HealthAnswerSchema }, 500: internalError },
+  },
+  {
+    method: 'GET',
+    path: '/observer/openapi.json',
+    operationId: 'openapi',
+    summary: 'This description of the API',
+    open: true,
+    answers: {
+      200: { description: 'the OpenAPI 3.1 document', body: OpenApiDocumentSchema },
+      500: internalError,
+    },
+  },
+];
+
+const API: Omit<ApiDescription, 'version'> = {
+  title: 'observer',
+  description:
+    'A witness service for autonomous loops: clients report observed ops, which are ' +
+    'written to S3 before they are acknowledged, and read aggregate stats. Every answer ' +
+    'is JSON. A request no route matches is answered 404, or 405 with `allow` for a ' +
+    'known path and another method (components.responses).',
+  routes: ROUTE_DESCRIPTIONS,
+  schemas: {
+    ObservedOp: ObservedOpSchema,
+    Batch: BatchRequestSchema,
+    EventAnswer: EventAnswerSchema,
+    EventDuplicateAnswer: EventDuplicateAnswerSchema,
+    BatchAnswer: BatchAnswerSchema,
+    BatchPartialAnswer: BatchPartialAnswerSchema,
+    InvalidOpAnswer: InvalidOpAnswerSchema,
+    NoValidOpAnswer: NoValidOpAnswerSchema,
+    Stats: StatsSchema,
+    HistoryAnswer: HistoryAnswerSchema,
+    HealthAnswer: HealthAnswerSchema,
+    OpenApiDocument: OpenApiDocumentSchema,
+    OpsPage: OpsPageSchema,
+    FailuresAnswer: FailuresAnswerSchema,
+    FailureCluster: FailureClusterSchema,
+    ReviewAnswer: ReviewAnswerSchema,
+    ErrorAnswer: ErrorAnswerSchema,
+    UnavailableAnswer: UnavailableAnswerSchema,
+  },
+  otherAnswers: {
+    NotFound: { description: '404: no route for this path', body: ErrorAnswerSchema },
+    MethodNotAllowed: {
+      description: '405: a known path with another method',
+      body: ErrorAnswerSchema,
+      headers: { allow: 'the method the path takes' },
+    },
+  },
+};
+
+let described: OpenApiDocument | undefined;
+
+/** The service's OpenAPI description: generated on first use, not at cold start, then kept. */
+export function apiDescription(): OpenApiDocument {
+  described ??= openApiDocument({ ...API, version: SERVICE_VERSION });
+  return described;
+}

@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as event } from '../../../handlers/event';
+import { handler as events } from '../../../handlers/events';
+import { handler as health } from '../../../handlers/health';
+import { handler as history } from '../../../handlers/history';
+import { handler as notFound } from '../../../handlers/not-found';
+import { handler as openapi } from '../../../handlers/openapi';
+import { handler as snapshot } from '../../../handlers/snapshot';
+import { handler as stats } from '../../../handlers/stats';
+import { apiDescription } from '../../../lib/http/api-description';
+import type { HttpResult } from '../../../lib/http/response';
+import { MAX_BATCH_OPS } from '../../../lib/ingest/requests';
+import { resetRuntime } from '../../../lib/platform/runtime';
+import { StoreUnavailableError } from '../../../lib/storage/errors';
+import { bodyOf, getStats, httpEvent, postBatch, postOp } from '../../support/events';
+import { captureLogs } from '../../support/logs';
+import { MemorySegmentStore } from '../../support/memory-store';
+import { describedBy, errorsOf } from '../../support/openapi';
+
+// The handlers' real answers, each checked against what the API description
+// says that route gives with that status: the description cannot drift from the code.
+
+const described = describedBy(apiDescription());
+
+beforeEach(() => {
+  resetRuntime({ store: new MemorySegmentStore() });
+  captureLogs('error', 'warn');
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** A store whose writes fail as S3 that did not take them. */
+function unwritableStore(): MemorySegmentStore {
+  const store = new MemorySegmentStore();
+  store.append = async () => {
+    throw new StoreUnavailableError('PutObject failed', { outcome: 'not-recorded' });
+  };
+  return store;
+}
+
+const post = (path: string, body: string, contentType = 'application/json') =>
+  httpEvent({ method: 'POST', path, body, headers: { 'content-type': contentType } });
+
+type Case = [string, string, number, () => Promise<HttpResult>];
+
+const cases: Case[] = [
+  ['POST', '/observer/event', 201, () => event(postOp({ endpoint: 'x', id: 'a' }))],
+  [
+    'POST',
+    '/observer/event',
+    200,
+    async () => {
+      await event(postOp({ endpoint: 'x', id: 'a' }));
+      return event(postOp({ endpoint: 'x', id: 'a' }));
+    },
+  ],
+  ['POST', '/observer/event', 400, () => event(postOp({ endpoint: ' ', success: 'yes' }))],
+  ['POST', '/observer/event', 400, () => event(post('/observer/event', ''))],
+  ['POST', '/observer/event', 413, () => event(postOp({ endpoint: 'x', b: 'b'.repeat(70_000) }))],
+  ['POST', '/observer/event', 415, () => event(post('/observer/event', '{}', 'text/plain'))],
+  [
+    'POST',
+    '/observer/event',
+    503,
+    async () => {
+      resetRuntime({ store: unwritableStore() });
+      return event(postOp({ endpoint: 'x' }));
+    },
+  ],
+  ['POST', '/observer/events', 201, () => events(postBatch([{ endpoint: 'a', id: '1' }]))],
+  ['POST', '/observer/events', 207, () => events(postBatch({ ops: [{ endpoint: 'a' }, {}] }))],
+  ['POST', '/observer/events', 400, () => events(postBatch([{}, { endpoint: 3 }]))],
+  ['POST', '/observer/events', 400, () => events(postBatch('{"not":"a batch"}'))],
+  [
+    'POST',
+    '/observer/events',
+    413,
+    () => events(postBatch(Array.from({ length: MAX_BATCH_OPS + 1 }, () => ({ endpoint: 'a' })))),
+  ],
+  [
+    'GET',
+    '/observer/stats',
+    200,
+    async () => {
+      await event(postOp({ endpoint: 'x', source: 'scenario', staffer_id: 'w', success: true }));
+      return stats(getStats());
+    },
+  ],
+  [
+    'GET',
+    '/observer/stats/history',
+    200,
+    async () => {
+      await event(postOp({ endpoint: 'x' }));
+      await snapshot();
+      return history(httpEvent({ path: '/observer/stats/history', query: { hours: '1' } }));
+    },
+  ],
+  [
+    'GET',
+    '/observer/stats/history',
+    400,
+    () => history(httpEvent({ path: '/observer/stats/history', query: { hours: '169' } })),
+  ],
+  ['GET', '/observer/health', 200, () => health(httpEvent())],
+  ['GET', '/observer/openapi.json', 200, () => openapi(httpEvent())],
+  ['GET', '/nowhere', 404, () => notFound(httpEvent({ path: '/nowhere' }))],
+  [
+    'DELETE',
+    '/observer/stats',
+    405,
+    () => notFound(httpEvent({ method: 'DELETE', path: '/observer/stats' })),
+  ],
+];
+
+describe('the answers the handlers give', () => {
+  it.each(cases)('%s %s %i is what the description says', async (method, path, status, send) => {
+    const res = await send();
+
+    expect(res.statusCode).toBe(status);
+    const validate = described.answer(method, path, status);
+    expect(validate(bodyOf(res)), errorsOf(validate)).toBe(true);
+  });
+
+  it('a history answer holds a snapshot to check', async () => {
+    await snapshot();
+
+    const res = await history(httpEvent({ path: '/observer/stats/history' }));
+
+    expect((bodyOf(res).snapshots as unknown[]).length).toBe(1);
+  });
+
+  it('GET /observer/stats 401 without the configured token is what the description says', async () => {
+    vi.stubEnv('OBSERVER_API_TOKEN', 'a-token-of-twenty-chars');
+    vi.resetModules();
+    const fresh = await import('../../../handlers/stats');
+
+    const res = await fresh.handler(getStats());
+
+    expect(res.statusCode).toBe(401);
+    const validate = described.answer('GET', '/observer/stats', 401);
+    expect(validate(bodyOf(res)), errorsOf(validate)).toBe(true);
+  });
+});
