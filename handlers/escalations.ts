@@ -1,4 +1,4 @@
-import { escalationsLimit, listEscalations } from '../lib/failures/escalation-record';
+import { escalationsQuery, listEscalations } from '../lib/failures/escalation-record';
 import { httpHandler } from '../lib/http/handler';
 import { json } from '../lib/http/response';
 import { admit, getStore } from '../lib/platform/runtime';
@@ -6,6 +6,6 @@ import { admit, getStore } from '../lib/platform/runtime';
 /** GET /observer/escalations?limit=N: the newest escalation records, newest first. */
 export const handler = httpHandler(async (event) => {
   await admit(event);
-  const limit = escalationsLimit(event.queryStringParameters);
+  const { limit } = escalationsQuery(event.queryStringParameters);
   return json(200, { limit, escalations: await listEscalations(getStore(), limit, Date.now()) });
 });

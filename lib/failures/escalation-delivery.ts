@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { messageOf } from '../platform/log';
 
 /** The header that carries an escalation's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
@@ -26,14 +27,14 @@ export const DELIVERY_TUNING: DeliveryTuning = {
 };
 
 /** One HTTP attempt: when, how long, and the status or the error. */
-export interface DeliveryAttempt {
-  at: string;
-  ms: number;
-  status?: number;
-  /** The start of the receiver's answer, for a status other than 2xx. */
-  response?: string;
-  error?: string;
-}
+export const DeliveryAttemptSchema = z.object({
+  at: z.string().describe('when the attempt started (ISO 8601, UTC)'),
+  ms: z.number().int().nonnegative(),
+  status: z.number().int().optional().describe("the receiver's status, when it answered"),
+  response: z.string().optional().describe('the start of a non-2xx answer (300 characters)'),
+  error: z.string().optional().describe('what failed when there was no answer'),
+});
+export type DeliveryAttempt = z.infer<typeof DeliveryAttemptSchema>;
 
 /** How a round ended: `delivered` (2xx), `rejected` (another 3xx/4xx: not retried) or `failed`. */
 export interface DeliveryResult {

@@ -1,9 +1,10 @@
-import type { ObservedOp } from '../ingest/op';
+import { z } from 'zod';
+import { type ObservedOp, StoredOpSchema } from '../ingest/op';
 import { describeError, log } from '../platform/log';
 import type { RingEntry } from '../ring/ring';
 import type { SegmentStore } from '../storage/store';
-import type { EscalationReason, EscalationThresholds } from './escalation-rules';
-import type { FailureCluster, OpRef } from './report';
+import { EscalationReasonSchema, type EscalationThresholds } from './escalation-rules';
+import { type FailureCluster, FailureClusterSchema, type OpRef, OpRefSchema } from './report';
 
 /** The sample ops of one payload, serialized, stay within this many bytes. */
 export const MAX_SAMPLE_BYTES = 16 * 1024;
@@ -12,35 +13,38 @@ export const MAX_SAMPLE_BYTES = 16 * 1024;
 const MAX_SAMPLES = 3;
 
 /** A sample op where it was stored, or why it is not sent. */
-export interface EscalationSample extends OpRef {
+export const EscalationSampleSchema = OpRefSchema.extend({
+  op: StoredOpSchema.optional(),
+  omitted: z
+    .enum(['not found', 'unreadable', 'too large'])
+    .optional()
+    .describe('why `op` is absent: gone, S3 failed, or over the 16 KiB the samples may take'),
+});
+export type EscalationSample = Omit<z.infer<typeof EscalationSampleSchema>, 'op'> & {
   op?: ObservedOp;
-  /** Why `op` is absent: gone from the ring and the store, unreadable, or over the size budget. */
-  omitted?: 'not found' | 'unreadable' | 'too large';
-}
+};
 
 /** What an escalation POSTs: the cluster, why it is escalated, and its sample ops. */
-export interface EscalationPayload {
-  type: 'failure_cluster.escalated';
-  /** The escalation's id, the same in every round: receivers de-duplicate by it. */
-  id: string;
-  /** The delivery round (1, or more when an earlier round failed). */
-  round: number;
-  /** When this round was claimed (ISO 8601, UTC). */
-  created_at: string;
-  /** The deployment (`POWERTOOLS_SERVICE_NAME`, e.g. `observer-prod`) and its key prefix. */
-  service: string;
-  prefix: string;
-  reasons: EscalationReason[];
-  thresholds: {
-    min_count: number;
-    window_minutes: number;
-    growth: number;
-    cooldown_minutes: number;
-  };
-  /** The cluster as `GET /observer/failures` answers it (its trend included). */
-  cluster: FailureCluster;
+export const EscalationPayloadSchema = z.object({
+  type: z.literal('failure_cluster.escalated'),
+  id: z.string().describe("the escalation's id, the same in every round: de-duplicate by it"),
+  round: z.number().int().min(1).describe('1, or more when an earlier round failed'),
+  created_at: z.string().describe('when this round was claimed (ISO 8601, UTC)'),
+  service: z.string().describe('the deployment (POWERTOOLS_SERVICE_NAME, observer-<stage>)'),
+  prefix: z.string().describe('its OBSERVER_PREFIX'),
+  reasons: z.array(EscalationReasonSchema).min(1),
+  thresholds: z.object({
+    min_count: z.number().int(),
+    window_minutes: z.number().int(),
+    growth: z.number(),
+    cooldown_minutes: z.number().int(),
+  }),
+  cluster: FailureClusterSchema,
+  samples: z.array(EscalationSampleSchema).max(3),
+});
+export type EscalationPayload = Omit<z.infer<typeof EscalationPayloadSchema>, 'samples'> & {
   samples: EscalationSample[];
-}
+};
 
 /** Finds a stored op by where it was stored. */
 export type SampleFinder = (ref: OpRef) => Promise<EscalationSample>;

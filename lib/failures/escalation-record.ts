@@ -1,48 +1,50 @@
 import { z } from 'zod';
-import { HttpError } from '../http/errors';
+import { limitParam, parseQuery, type QueryParams } from '../http/query';
 import { collect, mapLimit } from '../platform/concurrency';
 import { parseJson } from '../platform/json';
 import { log } from '../platform/log';
 import { escalationMonthPrefix } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
-import type { DeliveryAttempt, DeliveryResult } from './escalation-delivery';
-import type { EscalationPayload } from './escalation-payload';
+import { DeliveryAttemptSchema } from './escalation-delivery';
+import { type EscalationPayload, EscalationPayloadSchema } from './escalation-payload';
 
 /** One delivery round of an escalation, as stored under `escalations/YYYY/MM/DD/`. */
-export interface EscalationRecord {
-  /** The escalation's id (the payload's `id`). */
-  id: string;
-  round: number;
-  cluster_id: string;
-  /** Where the record is stored (relative to the prefix). */
-  key: string;
-  /** The receiver: scheme, host and path only (no credentials or query). */
-  url: string;
-  signed: boolean;
-  claimed_at: string;
-  /** `sending` until the round ends (and for ever if its function died meanwhile). */
-  outcome: 'sending' | DeliveryResult['outcome'];
-  finished_at?: string;
-  attempts: DeliveryAttempt[];
+export const EscalationRecordSchema = z.object({
+  id: z.string().describe("the escalation's id (the payload's `id`)"),
+  round: z.number().int().min(1),
+  cluster_id: z.string(),
+  key: z.string().describe('where the record is stored (below the prefix)'),
+  url: z.string().describe('the receiver: scheme, host and path (no credentials or query)'),
+  signed: z.boolean(),
+  claimed_at: z.string().describe('when the round was claimed (ISO 8601, UTC)'),
+  outcome: z
+    .enum(['sending', 'delivered', 'failed', 'rejected'])
+    .describe('`sending` until the round ends (for ever if its function died meanwhile)'),
+  finished_at: z.string().optional(),
+  attempts: z.array(DeliveryAttemptSchema),
+  payload: EscalationPayloadSchema.describe('the body POSTed'),
+});
+export type EscalationRecord = Omit<z.infer<typeof EscalationRecordSchema>, 'payload'> & {
   payload: EscalationPayload;
-}
+};
 
 /** The most records one listing answers, and how many by default. */
 export const ESCALATION_LIST_LIMITS = { default: 20, max: 100 } as const;
 
+/** The query parameters of `GET /observer/escalations`; an unknown parameter is refused. */
+export const EscalationsQuerySchema = z
+  .strictObject({ limit: limitParam(ESCALATION_LIST_LIMITS.max).optional() })
+  .transform(({ limit }) => ({ limit: limit ?? ESCALATION_LIST_LIMITS.default }));
+
+/** The answer of `GET /observer/escalations`. */
+export const EscalationsAnswerSchema = z.object({
+  limit: z.number().int().min(1),
+  escalations: z.array(EscalationRecordSchema).describe('newest first'),
+});
+export type EscalationsAnswer = z.infer<typeof EscalationsAnswerSchema>;
+
 /** Months a listing walks back, the current one included. */
 const LIST_MONTHS = 13;
-
-// Checked when read back: the fields a listing relies on, the rest kept as stored.
-const StoredRecordSchema = z.looseObject({
-  id: z.string(),
-  round: z.number(),
-  cluster_id: z.string(),
-  key: z.string(),
-  claimed_at: z.string(),
-  outcome: z.string(),
-  attempts: z.array(z.unknown()),
-});
 
 /** Writes a round's record whole (again when the round ends). */
 export async function writeRecord(store: SegmentStore, record: EscalationRecord): Promise<void> {
@@ -64,7 +66,7 @@ export async function listEscalations(
   store: SegmentStore,
   limit: number,
   now: number,
-): Promise<Record<string, unknown>[]> {
+): Promise<EscalationsAnswer['escalations']> {
   const keys: string[] = [];
   const at = new Date(now);
   for (let m = 0; m < LIST_MONTHS && keys.length < limit; m++) {
@@ -73,7 +75,9 @@ export async function listEscalations(
     keys.push(...listed.filter((k) => k.endsWith('.json')).reverse());
   }
   const records = await mapLimit(keys.slice(0, limit), 8, async (key) => {
-    const parsed = StoredRecordSchema.safeParse(parseJson((await store.getDocument(key)) ?? ''));
+    const parsed = EscalationRecordSchema.safeParse(
+      parseJson((await store.getDocument(key)) ?? ''),
+    );
     if (parsed.success) return parsed.data;
     log.warn('escalation record unreadable; not listed', { key });
     return undefined;
@@ -81,20 +85,7 @@ export async function listEscalations(
   return records.filter((r) => r !== undefined);
 }
 
-const LimitSchema = z.coerce
-  .number({ error: 'limit must be a whole number' })
-  .int({ error: 'limit must be a whole number' })
-  .min(1, { error: 'limit must be at least 1' })
-  .max(ESCALATION_LIST_LIMITS.max, {
-    error: `limit must be at most ${ESCALATION_LIST_LIMITS.max}`,
-  })
-  .default(ESCALATION_LIST_LIMITS.default);
-
-/** The `limit` query parameter of the escalations route: 1–100, default 20, or a 400. */
-export function escalationsLimit(query: Record<string, string | undefined> | undefined): number {
-  const parsed = LimitSchema.safeParse(query?.limit);
-  if (!parsed.success) {
-    throw new HttpError(400, `invalid query: ${parsed.error.issues[0]?.message ?? 'bad limit'}`);
-  }
-  return parsed.data;
+/** The query of the escalations route, or a 400 naming each bad (or unknown) parameter. */
+export function escalationsQuery(query: QueryParams): { limit: number } {
+  return parseQuery(EscalationsQuerySchema, query);
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { EscalationConfig } from '../platform/config';
 import type { FailureCluster } from './report';
 
@@ -7,25 +8,30 @@ export type EscalationThresholds = Pick<
   'minCount' | 'windowMinutes' | 'growth' | 'cooldownMinutes'
 >;
 
+const count = z.number().int().nonnegative();
+
 /** Why a cluster crossed a threshold, with the figures that crossed it. */
-export type EscalationReason =
-  | {
-      rule: 'new';
-      /** The cluster's failures, every one received within the window. */
-      count: number;
-      first_seen: string;
-      window_minutes: number;
-      min_count: number;
-    }
-  | {
-      rule: 'growth';
-      last_hour: number;
-      hour_before: number;
-      /** last_hour ÷ hour_before, to 2 decimals; null when the hour before had none. */
-      factor: number | null;
-      growth: number;
-      min_count: number;
-    };
+export const EscalationReasonSchema = z.discriminatedUnion('rule', [
+  z.object({
+    rule: z.literal('new'),
+    count: count.describe("the cluster's failures, every one received within the window"),
+    first_seen: z.string(),
+    window_minutes: count,
+    min_count: count,
+  }),
+  z.object({
+    rule: z.literal('growth'),
+    last_hour: count,
+    hour_before: count,
+    factor: z
+      .number()
+      .nullable()
+      .describe('last_hour ÷ hour_before, to 2 decimals; null when the hour before had none'),
+    growth: z.number(),
+    min_count: count,
+  }),
+]);
+export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
 const MINUTE_MS = 60_000;
 

@@ -208,11 +208,20 @@ describe('GET /observer/escalations', () => {
     expect(bodyOf(res)).toEqual({ limit: 20, escalations: [] });
   });
 
-  it.each(['0', '101', 'ten', '2.5'])('answers 400 for limit=%s', async (limit) => {
+  it.each(['0', '101', 'ten', '2.5', ''])('answers 400 for limit=%s', async (limit) => {
     const res = await listRoute(uniquePrefix('esc-bad'), { limit });
 
     expect(res.statusCode).toBe(400);
-    expect(bodyOf(res).error).toMatch(/^invalid query: limit must be/);
+    expect(bodyOf(res).error).toBe('invalid query: limit: must be a whole number from 1 to 100');
+  });
+
+  it('answers 400 naming a parameter it does not take', async () => {
+    const res = await listRoute(uniquePrefix('esc-unknown'), { cluster: 'aaaa' });
+
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).fields).toEqual([
+      { field: 'cluster', message: 'is not a parameter of this route' },
+    ]);
   });
 
   it('asks for the token as the stats route does', async () => {
