@@ -211,6 +211,21 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
   },
   {
     method: 'GET',
+    path: '/observer/',
+    operationId: 'dashboard',
+    summary: 'The dashboard: one HTML page over the routes above',
+    open: true,
+    answers: {
+      200: {
+        description: 'the page; it asks for the token itself when one is configured',
+        body: z.string().describe('HTML'),
+        contentType: 'text/html',
+      },
+      500: internalError,
+    },
+  },
+  {
+    method: 'GET',
     path: '/observer/openapi.json',
     operationId: 'openapi',
     summary: 'This description of the API',

@@ -6,6 +6,8 @@ export interface AnswerDescription {
   body: z.ZodType | readonly z.ZodType[];
   /** Headers worth knowing about, name → what it carries. */
   headers?: Readonly<Record<string, string>>;
+  /** The media type of the body; JSON unless said (the dashboard is HTML). */
+  contentType?: string;
 }
 
 /** One HTTP route: a path, a method, and every answer it gives, each with its zod schema. */
@@ -120,7 +122,9 @@ function response(answer: AnswerDescription, refs: SchemaRefs): JsonSchema {
     description: answer.description,
     ...(headers.length > 0 ? { headers: Object.fromEntries(headers) } : {}),
     content: {
-      'application/json': { schema: schemas.length === 1 ? schemas[0] : { anyOf: schemas } },
+      [answer.contentType ?? 'application/json']: {
+        schema: schemas.length === 1 ? schemas[0] : { anyOf: schemas },
+      },
     },
   };
 }

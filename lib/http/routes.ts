@@ -13,4 +13,5 @@ export const ROUTES: Readonly<Record<string, string>> = {
   '/observer/event': 'POST',
   '/observer/events': 'POST',
   '/observer/review': 'POST',
+  '/observer/': 'GET',
 };

@@ -59,9 +59,11 @@ export function describedBy(doc: OpenApiDocument) {
         if ((op.responses as Json)[String(status)] === undefined) {
           throw new Error(`${method} ${path} is described with no ${status} answer`);
         }
-        return compile(
-          `/paths/${token(path)}/${method.toLowerCase()}/responses/${status}${content}`,
-        );
+        const types = Object.keys(((op.responses as Json)[String(status)] as Json).content as Json);
+        const media = types.includes('application/json')
+          ? content
+          : `/content/${token(types[0] ?? '')}/schema`;
+        return compile(`/paths/${token(path)}/${method.toLowerCase()}/responses/${status}${media}`);
       }
       const expected = doc.paths[path] === undefined ? 404 : 405;
       if (status !== expected)

@@ -90,15 +90,32 @@ describe('the documented routes', () => {
   });
 });
 
-describe('the README configuration table', () => {
-  const variables = firstColumn(readme, '## Configuration').join(' ');
+describe('the configuration tables', () => {
+  const variables = firstColumn(read('docs/configuration.md')).join(' ');
+  const essentials = firstColumn(readme, '## Configuration').join(' ');
+
+  it.each([
+    'OBSERVER_BUCKET',
+    'S3_ENDPOINT',
+    'OBSERVER_API_TOKEN',
+    'S3_PORT',
+    'OBSERVER_DATA_DIR',
+    '--httpPort',
+    '--lambdaPort',
+  ])('the README names %s', (name) => {
+    expect(essentials).toContain(name);
+  });
+
   const fromStart = [...read('scripts/start.ts').matchAll(/process\.env\.([A-Z0-9_]+)/g)].map(
     (m) => m[1] as string,
   );
 
-  it.each([...Object.keys(ConfigSchema.in.shape), ...new Set(fromStart)])('names %s', (name) => {
-    expect(variables).toContain(`\`${name}\``);
-  });
+  it.each([...Object.keys(ConfigSchema.in.shape), ...new Set(fromStart)])(
+    'docs/configuration.md names %s',
+    (name) => {
+      expect(variables).toContain(`\`${name}\``);
+    },
+  );
 
   it("names serverless-offline's port flags", () => {
     expect(variables).toMatch(/--httpPort/);

@@ -148,4 +148,11 @@ describe('unknown routes', () => {
     expect(res.statusCode).toBe(405);
     expect(res.headers?.allow).toBe('POST');
   });
+
+  it('redirects GET /observer to the dashboard at /observer/, relative to the path', async () => {
+    const res = await notFound(httpEvent({ method: 'GET', path: '/observer' }));
+
+    expect(res.statusCode).toBe(308);
+    expect(res.headers?.location).toBe('observer/');
+  });
 });

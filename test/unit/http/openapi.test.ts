@@ -97,7 +97,7 @@ describe('the served document', () => {
     }
   });
 
-  it('gives every answer a description and a JSON schema', () => {
+  it('gives every answer a description and a schema, JSON but for the page', () => {
     const answers = [
       ...operations.flatMap(({ op }) => Object.values(op.responses as Record<string, Json>)),
       ...Object.values(doc.components.responses as Record<string, Json>),
@@ -105,7 +105,10 @@ describe('the served document', () => {
 
     for (const answer of answers) {
       expect(answer.description).toEqual(expect.any(String));
-      expect(answer).toHaveProperty(['content', 'application/json', 'schema']);
+      const media = Object.keys(answer.content as Json);
+      expect(media.length).toBe(1);
+      expect(['application/json', 'text/html']).toContain(media[0]);
+      expect(answer).toHaveProperty(['content', media[0] as string, 'schema']);
     }
   });
 
@@ -130,10 +133,11 @@ describe('the served document', () => {
     }
   });
 
-  it('asks for the bearer token on every route but health and the description', () => {
+  it('asks for the bearer token on every route but health, the page and the description', () => {
     const open = operations.filter(({ op }) => (op.security as unknown[]).length === 0);
 
     expect(open.map((o) => o.route).sort()).toEqual([
+      'GET /observer/',
       'GET /observer/health',
       'GET /observer/openapi.json',
     ]);

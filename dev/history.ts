@@ -1,0 +1,24 @@
+import { addToHour } from '../lib/stats/history';
+import type { StatsSnapshot } from '../lib/stats/snapshot';
+import { statsHourKey } from '../lib/storage/keys';
+import type { SegmentStore } from '../lib/storage/store';
+
+/** A stats snapshot taken at `at` over a ring of `total` ops, `failures` of them failed. */
+export function historySnapshot(at: Date, total: number, failures: number): StatsSnapshot {
+  return {
+    total,
+    successes: total - failures,
+    failures,
+    by_source: { mcp: total },
+    recent_scenario_ops: [],
+    generated_at: at.toISOString(),
+    window: { from: null, to: null, ops: total },
+  };
+}
+
+/** Writes snapshots into the history, as the snapshot function would have, one after another. */
+export async function seedHistory(store: SegmentStore, snapshots: StatsSnapshot[]): Promise<void> {
+  for (const snapshot of snapshots) {
+    await addToHour(store, statsHourKey(new Date(snapshot.generated_at)), snapshot);
+  }
+}

@@ -1,0 +1,74 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// Runs in the browser: bundled into the page's script by `npm run build:dashboard`.
+/** What one call of the API came to, as the page needs to tell it apart. */
+export type ApiResult =
+  | { kind: 'ok'; body: unknown }
+  /** 401: no token was sent (`invalid` false) or the one sent was refused. */
+  | { kind: 'unauthorized'; invalid: boolean }
+  /** 404: the route is not deployed here (an older stack). */
+  | { kind: 'missing' }
+  | { kind: 'failed'; message: string };
+
+/**
+ * The observer API as the page calls it: paths relative to the page
+ * (`stats`, `stats/history?hours=6`), the bearer token from sessionStorage
+ * in the Authorization header (never in a URL, never logged).
+ */
+export class DashboardApi {
+  readonly #win: Window;
+  readonly #base: string;
+  static readonly TOKEN_KEY = 'observer.token';
+
+  constructor(win: Window) {
+    this.#win = win;
+    // `/observer` and `/observer/` both serve the page; the API lives beside it.
+    const path = win.location.pathname;
+    this.#base = path.endsWith('/') ? path : `${path}/`;
+  }
+
+  /** The token this tab keeps, if any. */
+  token(): string | undefined {
+    return this.#win.sessionStorage.getItem(DashboardApi.TOKEN_KEY) ?? undefined;
+  }
+
+  /** Keeps a token for this tab (and its reloads) only. */
+  saveToken(token: string): void {
+    this.#win.sessionStorage.setItem(DashboardApi.TOKEN_KEY, token);
+  }
+
+  /** Forgets the token. */
+  forgetToken(): void {
+    this.#win.sessionStorage.removeItem(DashboardApi.TOKEN_KEY);
+  }
+
+  /** GET `path` (relative to the page) with the kept token, or with `token` when given. */
+  async get(path: string, token: string | undefined = this.token()): Promise<ApiResult> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    let res: Response;
+    try {
+      res = await this.#win.fetch(this.#base + path, { headers, cache: 'no-store' });
+    } catch {
+      return { kind: 'failed', message: 'the API could not be reached' };
+    }
+    if (res.status === 401 && /^bearer/i.test(res.headers.get('www-authenticate') ?? '')) {
+      return { kind: 'unauthorized', invalid: token !== undefined };
+    }
+    if (res.status === 404) return { kind: 'missing' };
+    const body = await res.json().catch(() => undefined);
+    if (!res.ok) {
+      const error = DashboardApi.errorOf(body);
+      return { kind: 'failed', message: `${res.status}${error ? `: ${error}` : ''}` };
+    }
+    return body === undefined
+      ? { kind: 'failed', message: 'the answer was not JSON' }
+      : { kind: 'ok', body };
+  }
+
+  /** The `error` member of an error answer, if it has one. */
+  static errorOf(body: unknown): string | undefined {
+    if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
+    return typeof body.error === 'string' ? body.error : undefined;
+  }
+}

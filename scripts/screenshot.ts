@@ -1,0 +1,126 @@
+// `npm run screenshot`: PNGs of the dashboard (1280 px wide, 360 px narrow,
+// and dark at 1280) in .screenshots/, from a stack of its own (serverless-offline
+// over a temporary local S3) holding a day of demo history and a few hundred ops.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../dev/browser';
+import { historySnapshot, seedHistory } from '../dev/history';
+import { seededRandom } from '../dev/random';
+import { localS3Client } from '../dev/s3-tools';
+import { HOUR_MS } from '../lib/storage/keys';
+import { S3SegmentStore } from '../lib/storage/s3-store';
+import { type Offline, startOffline } from '../test/support/serverless';
+import { startLocalS3 } from './local-s3';
+
+const OUT = resolve('.screenshots');
+const BUCKET = 'observer-demo';
+const PREFIX = 'demo/';
+
+const ENDPOINTS = ['tools/call', 'fill', 'weld', 'inspect', 'resources/read'];
+const STAFFERS = ['w-17', 'w-04', 'w-22', 'insp-2'];
+const ERRORS = [
+  (r: () => number) =>
+    `timeout after ${1000 + Math.floor(r() * 9000)} ms waiting for tool ${ENDPOINTS[Math.floor(r() * 3)]}`,
+  (r: () => number) => `connection refused: db-${Math.floor(r() * 4)}.internal:5432`,
+  (r: () => number) =>
+    `invalid argument "width": must be at most 80, got ${81 + Math.floor(r() * 40)}`,
+  () => 'rate limited by upstream (429); retry later',
+];
+
+/** A day of history, one snapshot every 10 minutes: the ring fills, failures come in waves. */
+function demoHistory(now: number) {
+  const points = 24 * 6;
+  return Array.from({ length: points }, (_, i) => {
+    const at = now - (points - i) * (HOUR_MS / 6);
+    const total = Math.round(20 + (270 * i) / points + 6 * Math.sin(i / 4));
+    const failures = Math.round(total * (0.08 + 0.1 * Math.max(0, Math.sin(i / 11))));
+    return historySnapshot(new Date(at), total, failures);
+  });
+}
+
+/** A few hundred ops, about one in six failed, in batches. */
+async function postDemoOps(api: Offline): Promise<void> {
+  const random = seededRandom(42);
+  for (let batch = 0; batch < 6; batch++) {
+    const ops = Array.from({ length: 50 }, () => {
+      const failed = random() < 0.16;
+      const error = ERRORS[Math.floor(random() * ERRORS.length)] ?? ERRORS[0];
+      return {
+        endpoint: ENDPOINTS[Math.floor(random() * ENDPOINTS.length)],
+        success: !failed,
+        source: random() < 0.4 ? 'scenario' : 'mcp',
+        staffer_id: STAFFERS[Math.floor(random() * STAFFERS.length)],
+        duration_ms: Math.round(random() * 800),
+        ...(failed && error ? { error: error(random) } : {}),
+      };
+    });
+    const res = await fetch(`${api.url}/observer/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ops),
+    });
+    if (res.status !== 201) throw new Error(`posting demo ops: ${res.status} ${await res.text()}`);
+  }
+}
+
+async function shoot(
+  browser: Browser,
+  url: string,
+  name: string,
+  options: { width: number; dark?: boolean },
+) {
+  const context = await browser.newContext({
+    viewport: { width: options.width, height: 800 },
+    deviceScaleFactor: options.width < 600 ? 2 : 1,
+    colorScheme: options.dark ? 'dark' : 'light',
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator('#chart[data-points]:not([data-points="0"])').waitFor();
+  await page.locator('#state[data-kind="ok"]').waitFor();
+  const file = join(OUT, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await context.close();
+  console.log(`wrote ${file}`);
+}
+
+const directory = mkdtempSync(join(tmpdir(), 'observer-screenshot-'));
+const s3 = await startLocalS3({ directory, bucket: BUCKET });
+let api: Offline | undefined;
+let browser: Browser | undefined;
+try {
+  const store = new S3SegmentStore(localS3Client(s3.endpoint), BUCKET, PREFIX);
+  await seedHistory(store, demoHistory(Date.now()));
+  api = await startOffline({
+    S3_ENDPOINT: s3.endpoint,
+    OBSERVER_BUCKET: BUCKET,
+    OBSERVER_PREFIX: PREFIX,
+    OBSERVER_API_TOKEN: '',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  });
+  await postDemoOps(api);
+  const snapshot = await fetch(
+    `${api.lambdaUrl}/2015-03-31/functions/observer-local-snapshot/invocations`,
+    {
+      method: 'POST',
+      body: '{}',
+    },
+  );
+  if (!snapshot.ok) throw new Error(`snapshot: ${snapshot.status}`);
+  mkdirSync(OUT, { recursive: true });
+  browser = await launchChromium();
+  const url = `${api.url}/observer/`;
+  await shoot(browser, url, 'dashboard-wide', { width: 1280 });
+  await shoot(browser, url, 'dashboard-narrow', { width: 360 });
+  await shoot(browser, url, 'dashboard-dark', { width: 1280, dark: true });
+} finally {
+  await browser?.close();
+  await api?.stop();
+  await s3.close();
+  rmSync(directory, { recursive: true, force: true });
+}
