@@ -1,21 +1,37 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { escalateAfterSnapshot } from '../lib/failures/escalation-run';
 import { log, logger } from '../lib/platform/log';
 import { MetricName, metrics, withTelemetry } from '../lib/platform/metrics';
-import { getObserver } from '../lib/platform/runtime';
+import { config, getObserver } from '../lib/platform/runtime';
 import { writeSnapshot } from '../lib/stats/writer';
+
+/** Escalation may take this long at most, and leaves this much of the function's time. */
+const ESCALATION_BUDGET_MS = 45_000;
+const TIME_RESERVE_MS = 10_000;
 
 /**
  * Scheduled every minute: refresh the ring, then write the stats snapshot and
  * the ring checkpoint. A failure throws, so the invocation is marked failed
- * (and retried by EventBridge); the previous checkpoint stays in place.
+ * (and retried by EventBridge); the previous checkpoint stays in place. Then
+ * escalate the failure clusters that cross a threshold, which never fails it.
  */
-export const handler = withTelemetry(async (): Promise<{ generated_at: string; ops: number }> => {
-  const snap = await writeSnapshot(getObserver());
-  log.info('snapshot written', {
-    generated_at: snap.generated_at,
-    ops: snap.total,
-    cold_start: logger.isServingColdStart(),
-  });
-  metrics.addMetric(MetricName.RingSize, MetricUnit.Count, snap.total);
-  return { generated_at: snap.generated_at, ops: snap.total };
-});
+export const handler = withTelemetry(
+  async (_event?: unknown, context?: Context): Promise<{ generated_at: string; ops: number }> => {
+    const observer = getObserver();
+    const snap = await writeSnapshot(observer);
+    log.info('snapshot written', {
+      generated_at: snap.generated_at,
+      ops: snap.total,
+      cold_start: logger.isServingColdStart(),
+    });
+    metrics.addMetric(MetricName.RingSize, MetricUnit.Count, snap.total);
+    const left = context ? context.getRemainingTimeInMillis() - TIME_RESERVE_MS : Infinity;
+    await escalateAfterSnapshot(observer, {
+      config: config.escalation,
+      prefix: config.prefix,
+      budgetMs: Math.max(0, Math.min(ESCALATION_BUDGET_MS, left)),
+    });
+    return { generated_at: snap.generated_at, ops: snap.total };
+  },
+);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { FailuresAnswerSchema, FailuresQuerySchema } from '../failures/answer';
+import { EscalationPayloadSchema } from '../failures/escalation-payload';
+import {
+  EscalationRecordSchema,
+  EscalationsAnswerSchema,
+  EscalationsQuerySchema,
+} from '../failures/escalation-record';
 import { FailureClusterSchema } from '../failures/report';
 import { ReviewAnswerSchema } from '../failures/review';
 import { StoredOpRefSchema } from '../failures/review-request';
@@ -185,6 +191,18 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
   },
   {
     method: 'GET',
+    path: '/observer/escalations',
+    operationId: 'escalations',
+    summary: 'The escalations of failure clusters, one record per delivery round, newest first',
+    query: EscalationsQuerySchema.in,
+    answers: {
+      200: { description: 'the newest records', body: EscalationsAnswerSchema },
+      400: { description: 'a query parameter is wrong or unknown', body: InvalidQueryAnswer },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
     path: '/observer/health',
     operationId: 'health',
     summary: 'Liveness; no S3 call',
@@ -243,6 +261,9 @@ const API: Omit<ApiDescription, 'version'> = {
     OpsPage: OpsPageSchema,
     FailuresAnswer: FailuresAnswerSchema,
     FailureCluster: FailureClusterSchema,
+    EscalationsAnswer: EscalationsAnswerSchema,
+    EscalationRecord: EscalationRecordSchema,
+    EscalationPayload: EscalationPayloadSchema,
     ReviewAnswer: ReviewAnswerSchema,
     ErrorAnswer: ErrorAnswerSchema,
     UnavailableAnswer: UnavailableAnswerSchema,

@@ -9,6 +9,7 @@ export const ROUTES: Readonly<Record<string, string>> = {
   '/observer/stats/history': 'GET',
   '/observer/ops': 'GET',
   '/observer/failures': 'GET',
+  '/observer/escalations': 'GET',
   '/observer/event': 'POST',
   '/observer/events': 'POST',
   '/observer/review': 'POST',

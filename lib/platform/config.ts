@@ -33,6 +33,17 @@ export const MIN_TOKEN_LENGTH = 16;
 /** How long a review waits for its fallback model before answering without it. */
 export const REVIEW_MODEL_TIMEOUT_MS = 5_000;
 
+/** The escalation thresholds' defaults and bounds (see docs/escalation.md). */
+export const ESCALATION_LIMITS = {
+  minCount: { default: 10, min: 2, max: 100_000 },
+  windowMinutes: { default: 15, min: 1, max: 24 * 60 },
+  growth: { default: 3, min: 1.5, max: 1_000 },
+  cooldownMinutes: { default: 60, min: 5, max: 7 * 24 * 60 },
+} as const;
+
+/** The shortest escalation signing secret accepted. */
+export const MIN_SECRET_LENGTH = 16;
+
 /** s3rver's fixed account: the credentials used with S3_ENDPOINT when none are set. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
@@ -117,6 +128,7 @@ export const ConfigSchema = z
       z.string().max(256, { error: 'OBSERVER_REVIEW_LLM_MODEL must be at most 256 characters' }),
     ),
     OBSERVER_REVIEW_LLM_KEY: optional(z.string()),
+    ...escalationVariables(),
     AWS_REGION: optional(z.string()),
   })
   .refine(
@@ -157,9 +169,56 @@ export const ConfigSchema = z
             key: env.OBSERVER_REVIEW_LLM_KEY,
             timeoutMs: REVIEW_MODEL_TIMEOUT_MS,
           },
+    // Never logged: the secret signs what the receiver trusts.
+    escalation: {
+      url: env.OBSERVER_ESCALATION_URL,
+      secret: env.OBSERVER_ESCALATION_SECRET,
+      minCount: env.OBSERVER_ESCALATE_MIN_COUNT ?? ESCALATION_LIMITS.minCount.default,
+      windowMinutes:
+        env.OBSERVER_ESCALATE_WINDOW_MINUTES ?? ESCALATION_LIMITS.windowMinutes.default,
+      growth: env.OBSERVER_ESCALATE_GROWTH ?? ESCALATION_LIMITS.growth.default,
+      cooldownMinutes:
+        env.OBSERVER_ESCALATE_COOLDOWN_MINUTES ?? ESCALATION_LIMITS.cooldownMinutes.default,
+    },
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/** Where escalations go and when a failure cluster is escalated. */
+export type EscalationConfig = Config['escalation'];
+
+// The escalation variables (docs/escalation.md): the receiver, its secret and the thresholds.
+function escalationVariables() {
+  const { minCount, windowMinutes, growth, cooldownMinutes } = ESCALATION_LIMITS;
+  return {
+    OBSERVER_ESCALATION_URL: optional(
+      z.url({
+        protocol: /^https?$/,
+        error: 'OBSERVER_ESCALATION_URL must be an http(s) URL such as https://team.example/hooks',
+      }),
+    ),
+    OBSERVER_ESCALATION_SECRET: optional(
+      z.string().min(MIN_SECRET_LENGTH, {
+        error: `OBSERVER_ESCALATION_SECRET must be at least ${MIN_SECRET_LENGTH} characters`,
+      }),
+    ),
+    OBSERVER_ESCALATE_MIN_COUNT: optional(
+      intInRange('OBSERVER_ESCALATE_MIN_COUNT', minCount.min, minCount.max),
+    ),
+    OBSERVER_ESCALATE_WINDOW_MINUTES: optional(
+      intInRange('OBSERVER_ESCALATE_WINDOW_MINUTES', windowMinutes.min, windowMinutes.max),
+    ),
+    OBSERVER_ESCALATE_GROWTH: optional(
+      z.coerce
+        .number({ error: 'OBSERVER_ESCALATE_GROWTH must be a number such as 3 or 2.5' })
+        .min(growth.min, { error: `OBSERVER_ESCALATE_GROWTH must be >= ${growth.min}` })
+        .max(growth.max, { error: `OBSERVER_ESCALATE_GROWTH must be <= ${growth.max}` }),
+    ),
+    OBSERVER_ESCALATE_COOLDOWN_MINUTES: optional(
+      intInRange('OBSERVER_ESCALATE_COOLDOWN_MINUTES', cooldownMinutes.min, cooldownMinutes.max),
+    ),
+  };
+}
 
 /** A configuration value is missing or bad; the message names it. */
 export class ConfigError extends Error {

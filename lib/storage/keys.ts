@@ -163,3 +163,23 @@ export function inboxDoneKey(file: string): string {
 export function inboxReportKey(file: string): string {
   return `${INBOX_REPORTS}${file}.json`;
 }
+
+/** `escalations/claims/<cluster id>.json`: who escalates a failure cluster, and how it went. */
+export function escalationClaimKey(clusterId: string): string {
+  return `escalations/claims/${clusterId}.json`;
+}
+
+/** `escalations/YYYY/MM/`: the escalation records of the month an instant falls in. */
+export function escalationMonthPrefix(at: Date): string {
+  return `escalations/${pad(at.getUTCFullYear(), 4)}/${pad(at.getUTCMonth() + 1)}/`;
+}
+
+/**
+ * `escalations/YYYY/MM/DD/<stamp>-<cluster id>-r<round>.json`: the record of
+ * one delivery round, stamped with the time it was claimed, so a listing
+ * sorts records by that time.
+ */
+export function escalationRecordKey(claimedAt: Date, clusterId: string, round: number): string {
+  const day = hourPath(claimedAt).slice(0, 10);
+  return `escalations/${day}/${stamp(claimedAt)}-${clusterId}-r${round}.json`;
+}

@@ -53,6 +53,10 @@ export class S3SegmentStore implements SegmentStore {
     for await (const page of this.objects.list(prefix, startAfter)) yield page.filter(isSegmentKey);
   }
 
+  listObjects(prefix: string): AsyncIterable<string[]> {
+    return this.objects.list(prefix);
+  }
+
   async read(key: string): Promise<RingEntry[] | undefined> {
     // A segment is one request's ops; a larger object is foreign, and left unread.
     const found = await this.objects.get(key, isCompactedKey(key) ? undefined : MAX_SEGMENT_BYTES);

@@ -14,6 +14,8 @@ export interface SegmentStore {
   append(ops: readonly ObservedOp[], at: Date): Promise<string>;
   /** Pages of segment keys under `prefix`, after `startAfter`, in ascending order. */
   list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
+  /** Pages of every key under `prefix` (segments or not), in ascending order. */
+  listObjects(prefix: string): AsyncIterable<string[]>;
   /**
    * The ops a listed object holds, each with the segment key and line it was
    * first stored under: a segment's own ops, or every op of a compacted hour.
@@ -51,6 +53,7 @@ export function storeView(store: SegmentStore, overrides: Partial<SegmentStore>)
   return {
     append: (ops, at) => store.append(ops, at),
     list: (prefix, startAfter) => store.list(prefix, startAfter),
+    listObjects: (prefix) => store.listObjects(prefix),
     read: (key) => store.read(key),
     getDocument: (key) => store.getDocument(key),
     putDocument: (key, body) => store.putDocument(key, body),

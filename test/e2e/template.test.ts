@@ -218,13 +218,26 @@ describe('the packaged template', () => {
     for (const [, other] of others) expect(other.Properties.Role).not.toEqual(fn.Properties.Role);
   });
 
+  it('hands the escalation URL and secret to the snapshot function alone', () => {
+    const holders = Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))
+      .filter(([, fn]) => {
+        const env = fn.Properties.Environment as
+          | { Variables?: Record<string, unknown> }
+          | undefined;
+        return 'OBSERVER_ESCALATION_SECRET' in (env?.Variables ?? {});
+      })
+      .map(([id]) => id);
+
+    expect(holders).toEqual(['SnapshotLambdaFunction']);
+  });
+
   it('schedules compact every hour', () => {
     const rule = template.Resources.CompactEventsRuleSchedule1 as Resource;
 
     expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
   });
 
-  it('expires ops and id markers after 90 days and stats snapshots after 30, under the prefix', () => {
+  it('expires ops and id markers after 90 days and stats snapshots and escalations after 30, under the prefix', () => {
     const bucket = template.Resources.OpsBucket as Resource;
     const { Rules: rules } = bucket.Properties.LifecycleConfiguration as {
       Rules: Record<string, unknown>[];
@@ -237,6 +250,12 @@ describe('the packaged template', () => {
         Id: 'expire-stats-history',
         Status: 'Enabled',
         Prefix: 'tenant-a/stats/',
+        ExpirationInDays: 30,
+      },
+      {
+        Id: 'expire-escalations',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/escalations/',
         ExpirationInDays: 30,
       },
       {

@@ -14,6 +14,7 @@ export type StoreCalls = Record<keyof SegmentStore, number>;
 export const NO_CALLS: Readonly<StoreCalls> = Object.freeze({
   append: 0,
   list: 0,
+  listObjects: 0,
   read: 0,
   getDocument: 0,
   putDocument: 0,
@@ -54,6 +55,11 @@ export class MemorySegmentStore implements SegmentStore {
     yield [...this.objects.keys()]
       .filter((k) => k.startsWith(prefix) && k > startAfter && isSegmentKey(k))
       .sort();
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<string[]> {
+    this.calls.listObjects++;
+    yield [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
 
   async getDocument(key: string): Promise<string | undefined> {

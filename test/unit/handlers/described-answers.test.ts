@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as escalations } from '../../../handlers/escalations';
 import { handler as event } from '../../../handlers/event';
 import { handler as events } from '../../../handlers/events';
 import { handler as health } from '../../../handlers/health';
@@ -7,15 +8,18 @@ import { handler as notFound } from '../../../handlers/not-found';
 import { handler as openapi } from '../../../handlers/openapi';
 import { handler as snapshot } from '../../../handlers/snapshot';
 import { handler as stats } from '../../../handlers/stats';
+import { escalate } from '../../../lib/failures/escalation';
 import { apiDescription } from '../../../lib/http/api-description';
 import type { HttpResult } from '../../../lib/http/response';
 import { MAX_BATCH_OPS } from '../../../lib/ingest/requests';
 import { resetRuntime } from '../../../lib/platform/runtime';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, getStats, httpEvent, postBatch, postOp } from '../../support/events';
+import { failureCluster } from '../../support/failure-cluster';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { describedBy, errorsOf } from '../../support/openapi';
+import { op } from '../../support/ops';
 
 // The handlers' real answers, each checked against what the API description
 // says that route gives with that status: the description cannot drift from the code.
@@ -38,6 +42,28 @@ function unwritableStore(): MemorySegmentStore {
     throw new StoreUnavailableError('PutObject failed', { outcome: 'not-recorded' });
   };
   return store;
+}
+
+/** One escalation with a sample op, delivered (to a stand-in for fetch) and recorded in `store`. */
+async function escalatedOnce(store: MemorySegmentStore): Promise<void> {
+  const now = Date.now();
+  const sample = { key: 'ops/2026/11/24/21/a.jsonl', line: 0 };
+  const failed = op('tools/call', { success: false, error: 'connection refused' });
+  const summary = await escalate([failureCluster(now, { samples: [sample] })], {
+    store,
+    now,
+    entries: [{ ...sample, op: failed }],
+    fetch: async () => new Response('ok'),
+    config: {
+      url: 'https://team.example/hooks',
+      secret: undefined,
+      minCount: 10,
+      windowMinutes: 15,
+      growth: 3,
+      cooldownMinutes: 60,
+    },
+  });
+  expect(summary.delivered).toBe(1);
 }
 
 const post = (path: string, body: string, contentType = 'application/json') =>
@@ -103,6 +129,23 @@ const cases: Case[] = [
     '/observer/stats/history',
     400,
     () => history(httpEvent({ path: '/observer/stats/history', query: { hours: '169' } })),
+  ],
+  [
+    'GET',
+    '/observer/escalations',
+    200,
+    async () => {
+      const store = new MemorySegmentStore();
+      resetRuntime({ store });
+      await escalatedOnce(store);
+      return escalations(httpEvent({ path: '/observer/escalations' }));
+    },
+  ],
+  [
+    'GET',
+    '/observer/escalations',
+    400,
+    () => escalations(httpEvent({ path: '/observer/escalations', query: { limit: '0' } })),
   ],
   ['GET', '/observer/health', 200, () => health(httpEvent())],
   ['GET', '/observer/openapi.json', 200, () => openapi(httpEvent())],

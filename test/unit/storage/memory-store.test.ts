@@ -13,6 +13,7 @@ describe('the in-memory store', () => {
 
     const key = await store.append([op()], new Date());
     await collect(store.list('ops/'));
+    await collect(store.listObjects('stats/'));
     await store.read(key);
     await store.getDocument('ring/checkpoint.json');
     await store.putDocument('stats/latest.json', '{}');
@@ -24,6 +25,7 @@ describe('the in-memory store', () => {
     expect(store.calls).toEqual({
       append: 1,
       list: 1,
+      listObjects: 1,
       read: 1,
       getDocument: 1,
       putDocument: 1,

@@ -1,0 +1,11 @@
+import { escalationsQuery, listEscalations } from '../lib/failures/escalation-record';
+import { httpHandler } from '../lib/http/handler';
+import { json } from '../lib/http/response';
+import { admit, getStore } from '../lib/platform/runtime';
+
+/** GET /observer/escalations?limit=N: the newest escalation records, newest first. */
+export const handler = httpHandler(async (event) => {
+  await admit(event);
+  const { limit } = escalationsQuery(event.queryStringParameters);
+  return json(200, { limit, escalations: await listEscalations(getStore(), limit, Date.now()) });
+});
