@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { spawnLocalS3 } from '../dev/local-s3';
 import { mapLimit } from '../lib/concurrency';
 import type { HttpEvent, HttpResult } from '../lib/http';
 import { segmentKey } from '../lib/keys';
@@ -15,7 +16,6 @@ import { Ring } from '../lib/ring';
 import { createS3Client } from '../lib/s3-client';
 import { S3SegmentStore } from '../lib/s3-segment-store';
 import { type SegmentStore, storeView } from '../lib/segment-store';
-import { spawnLocalS3 } from '../scripts/local-s3';
 import { countRequests } from '../scripts/s3-tools';
 
 const BUCKET = 'observer-bench';

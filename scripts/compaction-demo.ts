@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { spawnLocalS3 } from '../dev/local-s3';
 import { compactHours } from '../lib/compaction';
 import { mapLimit } from '../lib/concurrency';
 import { isCompactedKey, OPS_ROOT } from '../lib/keys';
@@ -16,7 +17,6 @@ import type { Stats } from '../lib/ring';
 import { createS3Client } from '../lib/s3-client';
 import { S3SegmentStore } from '../lib/s3-segment-store';
 import { storeView } from '../lib/segment-store';
-import { spawnLocalS3 } from './local-s3';
 import { countRequests } from './s3-tools';
 
 const BUCKET = 'observer-demo';

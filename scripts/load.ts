@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type LocalS3, spawnLocalS3 } from '../dev/local-s3';
 import { createS3Client } from '../lib/s3-client';
 import { type Offline, startOffline } from '../test/support/serverless';
 import { checkS3, percentile, sendLoad, serverErrors } from './load-run';
-import { type LocalS3, spawnLocalS3 } from './local-s3';
 
 const { values } = parseArgs({
   options: {

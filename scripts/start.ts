@@ -3,7 +3,7 @@
 // or over the S3 that S3_ENDPOINT and OBSERVER_BUCKET name.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { type LocalS3, startLocalS3 } from './local-s3';
+import { type LocalS3, startLocalS3 } from '../dev/local-s3';
 
 const bucket = process.env.OBSERVER_BUCKET || 'observer-local';
 const extraArgs = process.argv.slice(2);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mapLimit } from '../../lib/concurrency';
 import { createS3Client } from '../../lib/s3-client';
-import { type LocalS3, spawnLocalS3 } from '../../scripts/local-s3';
+import { type LocalS3, spawnLocalS3 } from '../../dev/local-s3';
 import { type Container, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { listKeysIn } from '../support/s3';
