@@ -180,6 +180,14 @@ describe('loadConfig: bad values stop the start-up with a message naming them', 
     expect(err.message).toContain('OBSERVER_SKEW_MS');
   });
 
+  it('says what a bad number may be and repeats the value received', () => {
+    const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_RING_CAP: 'abc' });
+
+    expect(err.message).toBe(
+      'invalid configuration: OBSERVER_RING_CAP must be a whole number from 1 to 100000 (got "abc")',
+    );
+  });
+
   it('names every bad variable at once', () => {
     const err = configError({ OBSERVER_RING_CAP: 'abc', OBSERVER_API_TOKEN: 'short' });
 
