@@ -100,7 +100,8 @@ function forward(
         port: options.upstreamPort,
         method: req.method,
         path: req.url,
-        headers: withoutHopByHop(req.headers),
+        // Uncompressed from the emulator, so the front can read what it answered.
+        headers: withoutHopByHop({ ...req.headers, 'accept-encoding': undefined }),
         agent,
       },
       (answer) => {
@@ -135,7 +136,9 @@ const UNREACHABLE = { error: 'the local API emulator did not answer' };
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
 function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name, value]) => value !== undefined && !HOP_BY_HOP.has(name)),
+  );
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

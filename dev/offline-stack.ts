@@ -3,7 +3,9 @@
 // ready, and the emulator front (emulator-front.ts) on the public port.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmulatorFront } from './emulator-front';
 import { freePort } from './free-port';
@@ -38,6 +40,11 @@ export interface OfflineOptions {
   /** More arguments for `serverless offline start`. */
   args?: string[];
   /**
+   * Its own folder for the bundles (under .esbuild/, removed when it stops),
+   * for a stack that may run beside another; else the shared .esbuild/.
+   */
+  ownBuild?: boolean;
+  /**
    * The emulator's output (the functions' logs): shown on this process's
    * stdout and stderr, or collected for `output()`.
    */
@@ -61,6 +68,7 @@ export async function startOfflineStack(options: OfflineOptions): Promise<Offlin
   const httpPort = options.httpPort || (await freePort());
   const lambdaPort = options.lambdaPort || (await freePort());
   const host = options.host ?? '127.0.0.1';
+  const buildDir = options.ownBuild ? `.esbuild/stack-${internalPort}` : undefined;
   const child = spawn(
     SLS,
     [
@@ -79,7 +87,12 @@ export async function startOfflineStack(options: OfflineOptions): Promise<Offlin
     {
       cwd: SERVICE_DIR,
       // The emulator's own line per request repeats the function's request log: warnings and errors only.
-      env: { SLS_LOG_LEVEL: 'warning', ...process.env, ...options.env },
+      env: {
+        SLS_LOG_LEVEL: 'warning',
+        ...process.env,
+        ...options.env,
+        ...(buildDir ? { OBSERVER_BUILD_DIR: buildDir } : {}),
+      },
       stdio: [
         'ignore',
         options.output === 'inherit' ? 'inherit' : 'pipe',
@@ -108,6 +121,7 @@ export async function startOfflineStack(options: OfflineOptions): Promise<Offlin
     front?.close();
     front?.closeAllConnections();
     await stopGroup(child, exited);
+    if (buildDir) rmSync(join(SERVICE_DIR, buildDir), { recursive: true, force: true });
   };
   try {
     await Promise.race([

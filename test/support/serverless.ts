@@ -12,9 +12,16 @@ const run = promisify(execFile);
 /** serverless-offline running the service on free ports, behind its front, as `npm start` runs it. */
 export type Offline = OfflineStack;
 
-/** Starts the stack (stage local) with the given environment; resolves when it serves. */
-export function startOffline(env: Record<string, string>): Promise<Offline> {
-  return startOfflineStack({ env, output: 'collect' });
+/**
+ * Starts the stack (stage local) with the given environment; resolves when it
+ * serves. `ownBuild` for a stack in a file other than serverless.test.ts,
+ * whose stacks and invokes share .esbuild/ and so run one at a time.
+ */
+export function startOffline(
+  env: Record<string, string>,
+  options: { ownBuild?: boolean } = {},
+): Promise<Offline> {
+  return startOfflineStack({ env, output: 'collect', ...options });
 }
 
 /** `serverless invoke local` of one function with an event; the function's result, parsed. */
