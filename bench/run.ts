@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { spawnLocalS3 } from '../dev/local-s3';
 import { percentile } from '../dev/percentile';
 import { countRequests, localS3Client } from '../dev/s3-tools';
 import type { HttpEvent, HttpResult } from '../lib/http/response';
@@ -19,7 +20,6 @@ import { HOUR_MS, segmentKey } from '../lib/storage/keys';
 import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
-import { spawnLocalS3 } from '../scripts/local-s3';
 import { clientBench } from './client';
 import { printFigures, TAIL_SEGMENTS } from './figures';
 

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { spawnLocalS3 } from '../dev/local-s3';
 import { countRequests, localS3Client } from '../dev/s3-tools';
 import type { ObservedOp } from '../lib/ingest/op';
 import { compactHours } from '../lib/lake/compaction';
@@ -18,7 +19,6 @@ import { writeSnapshot } from '../lib/stats/writer';
 import { HOUR_MS, isCompactedKey, OPS_ROOT } from '../lib/storage/keys';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { storeView } from '../lib/storage/store';
-import { spawnLocalS3 } from './local-s3';
 
 const BUCKET = 'observer-demo';
 const CLOSED_HOURS = 6;

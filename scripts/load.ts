@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkS3, sendLoad, serverErrors } from '../dev/load-run';
+import { type LocalS3, spawnLocalS3 } from '../dev/local-s3';
+import { type OfflineStack, startOfflineStack } from '../dev/offline-stack';
 import { percentile } from '../dev/percentile';
 import { localS3Client } from '../dev/s3-tools';
-import { type Offline, startOffline } from '../test/support/serverless';
-import { type LocalS3, spawnLocalS3 } from './local-s3';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +41,7 @@ const PREFIX = 'load/';
 const token = randomBytes(24).toString('hex');
 const directory = mkdtempSync(join(tmpdir(), 'observer-load-'));
 let s3: LocalS3 | undefined;
-let api: Offline | undefined;
+let api: OfflineStack | undefined;
 
 const cleanUp = async () => {
   await api?.stop();
@@ -59,14 +59,17 @@ const watchdog = setTimeout(
 
 try {
   s3 = await spawnLocalS3({ directory, bucket: BUCKET });
-  api = await startOffline({
-    S3_ENDPOINT: s3.endpoint,
-    OBSERVER_BUCKET: BUCKET,
-    OBSERVER_PREFIX: PREFIX,
-    OBSERVER_RING_CAP: String(Math.max(events, 2000)),
-    OBSERVER_API_TOKEN: token,
-    OBSERVER_API_TOKEN_PARAM: '',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  api = await startOfflineStack({
+    output: 'collect',
+    env: {
+      S3_ENDPOINT: s3.endpoint,
+      OBSERVER_BUCKET: BUCKET,
+      OBSERVER_PREFIX: PREFIX,
+      OBSERVER_RING_CAP: String(Math.max(events, 2000)),
+      OBSERVER_API_TOKEN: token,
+      OBSERVER_API_TOKEN_PARAM: '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   });
   console.log(`observer ${api.url}, local S3 ${s3.endpoint}`);
   console.log(`sending ${events} events from ${concurrency} clients (at most ${maxSeconds} s)`);

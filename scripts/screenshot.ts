@@ -7,12 +7,12 @@ import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../dev/browser';
 import { historySnapshot, seedHistory } from '../dev/history';
+import { startLocalS3 } from '../dev/local-s3';
+import { type OfflineStack, startOfflineStack } from '../dev/offline-stack';
 import { seededRandom } from '../dev/random';
 import { localS3Client } from '../dev/s3-tools';
 import { HOUR_MS } from '../lib/storage/keys';
 import { S3SegmentStore } from '../lib/storage/s3-store';
-import { type Offline, startOffline } from '../test/support/serverless';
-import { startLocalS3 } from './local-s3';
 
 const OUT = resolve('.screenshots');
 const BUCKET = 'observer-demo';
@@ -41,7 +41,7 @@ function demoHistory(now: number) {
 }
 
 /** A few hundred ops, about one in six failed, in batches. */
-async function postDemoOps(api: Offline): Promise<void> {
+async function postDemoOps(api: OfflineStack): Promise<void> {
   const random = seededRandom(42);
   for (let batch = 0; batch < 6; batch++) {
     const ops = Array.from({ length: 50 }, () => {
@@ -90,18 +90,21 @@ async function shoot(
 
 const directory = mkdtempSync(join(tmpdir(), 'observer-screenshot-'));
 const s3 = await startLocalS3({ directory, bucket: BUCKET });
-let api: Offline | undefined;
+let api: OfflineStack | undefined;
 let browser: Browser | undefined;
 try {
   const store = new S3SegmentStore(localS3Client(s3.endpoint), BUCKET, PREFIX);
   await seedHistory(store, demoHistory(Date.now()));
-  api = await startOffline({
-    S3_ENDPOINT: s3.endpoint,
-    OBSERVER_BUCKET: BUCKET,
-    OBSERVER_PREFIX: PREFIX,
-    OBSERVER_API_TOKEN: '',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
+  api = await startOfflineStack({
+    output: 'collect',
+    env: {
+      S3_ENDPOINT: s3.endpoint,
+      OBSERVER_BUCKET: BUCKET,
+      OBSERVER_PREFIX: PREFIX,
+      OBSERVER_API_TOKEN: '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    },
   });
   await postDemoOps(api);
   const snapshot = await fetch(

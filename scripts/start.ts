@@ -1,44 +1,97 @@
-// `npm start`: the HTTP API on http://localhost:3000 (serverless-offline),
-// over an embedded s3rver whose data lives in .data/s3 and survives restarts,
-// or over the S3 that S3_ENDPOINT and OBSERVER_BUCKET name.
-import { spawn } from 'node:child_process';
+// `npm start`: the HTTP API on http://localhost:3000 (serverless-offline
+// behind its front, dev/offline-stack.ts) over an embedded local S3 whose
+// data lives in .data/s3 (or OBSERVER_DATA_DIR) and survives restarts, or
+// over the S3 that S3_ENDPOINT and OBSERVER_BUCKET name. The configuration
+// is checked before anything listens; SIGINT or SIGTERM stops all of it.
 import { resolve } from 'node:path';
-import { type LocalS3, startLocalS3 } from './local-s3';
+import { type LocalS3, startLocalS3 } from '../dev/local-s3';
+import { startOfflineStack } from '../dev/offline-stack';
+import { ConfigError, loadConfig } from '../lib/platform/config';
 
 const bucket = process.env.OBSERVER_BUCKET || 'observer-local';
-const extraArgs = process.argv.slice(2);
+const dataDir = resolve(process.env.OBSERVER_DATA_DIR || '.data/s3');
+const { httpPort, host, lambdaPort, rest } = ports(process.argv.slice(2));
+
+try {
+  // What the functions will be given; the embedded S3's address stands in until it listens.
+  loadConfig({
+    ...process.env,
+    OBSERVER_BUCKET: bucket,
+    S3_ENDPOINT: process.env.S3_ENDPOINT || 'http://127.0.0.1:4569',
+  });
+} catch (err: unknown) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`npm start: ${err.message}`);
+  process.exit(1);
+}
 
 let s3: LocalS3 | undefined;
 let endpoint = process.env.S3_ENDPOINT || '';
 if (endpoint === '') {
-  const directory = resolve(process.env.OBSERVER_DATA_DIR || '.data/s3');
-  s3 = await startLocalS3({ directory, bucket, port: Number(process.env.S3_PORT || 4569) });
+  s3 = await startLocalS3({
+    directory: dataDir,
+    bucket,
+    port: Number(process.env.S3_PORT || 4569),
+  });
   endpoint = s3.endpoint;
-  console.log(`local S3 (s3rver) on ${endpoint}, bucket ${bucket}, data in ${directory}`);
 }
-
-const offline = spawn(
-  resolve('node_modules/.bin/serverless'),
-  ['offline', 'start', '--stage', 'local', '--noSponsor', ...extraArgs],
-  {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      S3_ENDPOINT: endpoint,
-      OBSERVER_BUCKET: bucket,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+const stack = await startOfflineStack({
+  env: {
+    S3_ENDPOINT: endpoint,
+    OBSERVER_BUCKET: bucket,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   },
+  httpPort,
+  host,
+  lambdaPort,
+  args: rest,
+  output: 'inherit',
+}).catch(async (err: unknown) => {
+  await s3?.close();
+  throw err;
+});
+const url = stack.url.replace('127.0.0.1', 'localhost');
+console.log(
+  [
+    `observer ready on ${url}`,
+    `  POST ${url}/observer/event, POST ${url}/observer/events`,
+    `  GET  ${url}/observer/ (the dashboard), ${url}/observer/stats, …/failures, …/ops, …/health`,
+    `  functions by name (snapshot, compact, ...): ${stack.lambdaUrl.replace('127.0.0.1', 'localhost')}`,
+    `  S3 ${endpoint}, bucket ${bucket}${s3 ? `, data in ${dataDir}` : ''}`,
+  ].join('\n'),
 );
 
 let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
-  if (offline.exitCode === null) offline.kill('SIGINT');
+  await stack.stop();
   await s3?.close();
   process.exit(code);
 };
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
-offline.on('exit', (code) => void stop(code ?? 0));
+void stack.exited.then((code) => stop(typeof code === 'number' ? code : 1));
+
+/** `--httpPort`, `--host` and `--lambdaPort` are the stack's; other arguments go to serverless offline. */
+function ports(args: string[]): {
+  httpPort: number;
+  host: string;
+  lambdaPort: number;
+  rest: string[];
+} {
+  const found: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [name = '', inline] = (args[i] as string).split('=', 2);
+    if (['--httpPort', '--host', '--lambdaPort'].includes(name))
+      found[name] = inline ?? args[++i] ?? '';
+    else rest.push(args[i] as string);
+  }
+  return {
+    httpPort: Number(found['--httpPort'] ?? 3000),
+    host: found['--host'] ?? '127.0.0.1',
+    lambdaPort: Number(found['--lambdaPort'] ?? 3002),
+    rest,
+  };
+}

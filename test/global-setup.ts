@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { spawnLocalS3 } from '../scripts/local-s3';
+import { spawnLocalS3 } from '../dev/local-s3';
 
 export const TEST_BUCKET = 'observer-test';
 

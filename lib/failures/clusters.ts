@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { receivedAt } from '../ring/ops-query';
 import type { RingEntry } from '../ring/ring';
-import { DEFAULT_MINER_OPTIONS, TemplateMiner } from './miner';
+import { TemplateMiner } from './miner';
+import { DEFAULT_MINER_OPTIONS } from './options';
 import type { FailureCluster } from './report';
 import { count, merge, newTally, type Tally, topNames } from './tally';
 

@@ -1,7 +1,8 @@
 import type { ObservedOp } from '../ingest/op';
 import type { RingEntry } from '../ring/ring';
 import { failureGroupKey, groupFailure } from './failure-group';
-import { DEFAULT_MINER_OPTIONS, type MinerOptions, TemplateMiner } from './miner';
+import { TemplateMiner } from './miner';
+import { DEFAULT_MINER_OPTIONS, type MinerOptions } from './options';
 import type { FailureCluster, OpRef } from './report';
 import type { ReviewTarget } from './review';
 

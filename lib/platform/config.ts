@@ -51,12 +51,10 @@ export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
-const intInRange = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${name} must be a whole number` })
-    .int({ error: `${name} must be a whole number` })
-    .min(min, { error: `${name} must be >= ${min}` })
-    .max(max, { error: `${name} must be <= ${max}` });
+const intInRange = (name: string, min: number, max: number) => {
+  const error = `${name} must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
 /** The environment the functions read, validated once per cold start. */
 export const ConfigSchema = z
@@ -64,7 +62,8 @@ export const ConfigSchema = z
     OBSERVER_BUCKET: z
       .string({ error: 'OBSERVER_BUCKET is required (the S3 bucket that holds the ops)' })
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-        error: 'OBSERVER_BUCKET must be a valid S3 bucket name',
+        error:
+          'OBSERVER_BUCKET must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens',
       }),
     OBSERVER_PREFIX: optional(
       z
@@ -225,12 +224,30 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment or throws a ConfigError naming every bad value. */
+// Never repeated in a message.
+const SECRETS = new Set([
+  'OBSERVER_API_TOKEN',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'OBSERVER_ESCALATION_SECRET',
+  'OBSERVER_REVIEW_LLM_KEY',
+]);
+
+/**
+ * Parses the environment or throws a ConfigError naming every bad variable,
+ * what it allows and (but for a secret) the value it was given.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => i.message).join('; ');
-    throw new ConfigError(`invalid configuration: ${problems}`);
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path[0];
+      if (typeof name !== 'string' || SECRETS.has(name) || env[name] === undefined) {
+        return i.message;
+      }
+      return `${i.message} (got ${JSON.stringify(env[name])})`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
 }

@@ -94,7 +94,7 @@ describe('npm run query', () => {
     const out = await query(['--sql', 'SELECT 1'], { OBSERVER_BUCKET: 'Not_A_Bucket' });
 
     expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(/OBSERVER_BUCKET must be a valid S3 bucket name/);
+    expect(out.stderr).toMatch(/OBSERVER_BUCKET must be an S3 bucket name/);
   });
 
   it('says what DuckDB refused, with exit code 1', async () => {

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../dev/free-port';
+import { type LocalS3, spawnLocalS3 } from '../../dev/local-s3';
 import { listKeysIn, localS3Client } from '../../dev/s3-tools';
 import { mapLimit } from '../../lib/platform/concurrency';
-import { type LocalS3, spawnLocalS3 } from '../../scripts/local-s3';
 import { type Container, freshContainer } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { captureLogs } from '../support/logs';
 import { uniquePrefix } from '../support/s3';
-import { freePort } from '../support/serverless';
 
 // A local S3 server of this test's own, stopped in the middle of a run and
 // started again on the same port over the same data: 503s while it is down,

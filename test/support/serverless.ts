@@ -1,82 +1,27 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../dev/free-port';
+import { type OfflineStack, startOfflineStack } from '../../dev/offline-stack';
+
+export { freePort };
 
 const SLS = resolve('node_modules/.bin/serverless');
 const run = promisify(execFile);
 
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
+/** serverless-offline running the service on free ports, behind its front, as `npm start` runs it. */
+export type Offline = OfflineStack;
 
-/** serverless-offline running the service on free ports. */
-export interface Offline {
-  url: string;
-  lambdaUrl: string;
-  output: () => string;
-  stop(): Promise<void>;
-}
-
-/** Starts `serverless offline` (stage local) with the given environment; resolves when it serves. */
-export async function startOffline(env: Record<string, string>): Promise<Offline> {
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(
-    SLS,
-    [
-      'offline',
-      'start',
-      '--stage',
-      'local',
-      '--noSponsor',
-      '--httpPort',
-      String(httpPort),
-      '--lambdaPort',
-      String(lambdaPort),
-    ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  // Never outlive the test process, whatever happens to it.
-  const killGroup = () => {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
-  process.once('exit', killGroup);
-  let out = '';
-  await new Promise<void>((ready, fail) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Server ready')) ready();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`serverless offline exited (${code}):\n${out}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${httpPort}`,
-    lambdaUrl: `http://127.0.0.1:${lambdaPort}`,
-    output: () => out,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.pid === undefined) return done();
-        child.once('exit', () => done());
-        process.kill(-child.pid, 'SIGINT');
-      }),
-  };
+/**
+ * Starts the stack (stage local) with the given environment; resolves when it
+ * serves. `ownBuild` for a stack in a file other than serverless.test.ts,
+ * whose stacks and invokes share .esbuild/ and so run one at a time.
+ */
+export function startOffline(
+  env: Record<string, string>,
+  options: { ownBuild?: boolean } = {},
+): Promise<Offline> {
+  return startOfflineStack({ env, output: 'collect', ...options });
 }
 
 /** `serverless invoke local` of one function with an event; the function's result, parsed. */

@@ -46,7 +46,7 @@ describe(`${TOTAL} ops from ${LOOPS} loops through the client, ${FAILURE_RATE * 
       OBSERVER_PREFIX: prefix,
       OBSERVER_RING_CAP: String(2 * TOTAL),
       OBSERVER_API_TOKEN: '',
-      OBSERVER_ESBUILD_DIR: '.esbuild-client-e2e',
+      OBSERVER_BUILD_DIR: '.esbuild/client-e2e',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     const client = createObserverClient({

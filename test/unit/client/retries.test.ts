@@ -5,6 +5,7 @@ import {
   type ObserverClient,
   type ObserverClientOptions,
 } from '../../../client/src/index';
+import { freePort } from '../../../dev/free-port';
 import {
   type Answer,
   answers,
@@ -12,7 +13,6 @@ import {
   type Script,
   startReceiver,
 } from '../../support/receiver';
-import { freePort } from '../../support/serverless';
 
 // Failed requests against a real local HTTP receiver: which are retried, how
 // long the client waits, what it gives up on, and that nothing is thrown.

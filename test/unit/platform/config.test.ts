@@ -166,13 +166,21 @@ describe('loadConfig: bad values stop the start-up with a message naming them', 
   it('rejects an OBSERVER_SKEW_MS shorter than a write may take to land', () => {
     const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_SKEW_MS: '5000' });
 
-    expect(err.message).toContain('OBSERVER_SKEW_MS must be >= 8500');
+    expect(err.message).toContain('OBSERVER_SKEW_MS must be a whole number from 8500 to 3600000');
   });
 
   it('rejects a bad OBSERVER_SKEW_MS', () => {
     const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_SKEW_MS: 'soon' });
 
     expect(err.message).toContain('OBSERVER_SKEW_MS');
+  });
+
+  it('says what a bad number may be and repeats the value received', () => {
+    const err = configError({ OBSERVER_BUCKET: BUCKET, OBSERVER_RING_CAP: 'abc' });
+
+    expect(err.message).toBe(
+      'invalid configuration: OBSERVER_RING_CAP must be a whole number from 1 to 100000 (got "abc")',
+    );
   });
 
   it('names every bad variable at once', () => {

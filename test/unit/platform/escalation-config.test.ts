@@ -66,18 +66,24 @@ describe('loadConfig: escalation', () => {
       { OBSERVER_ESCALATION_SECRET: 'short' },
       'OBSERVER_ESCALATION_SECRET must be at least 16 characters',
     ],
-    [{ OBSERVER_ESCALATE_MIN_COUNT: '1' }, 'OBSERVER_ESCALATE_MIN_COUNT must be >= 2'],
+    [
+      { OBSERVER_ESCALATE_MIN_COUNT: '1' },
+      'OBSERVER_ESCALATE_MIN_COUNT must be a whole number from 2 to 100000',
+    ],
     [{ OBSERVER_ESCALATE_MIN_COUNT: 'ten' }, 'OBSERVER_ESCALATE_MIN_COUNT must be a whole number'],
-    [{ OBSERVER_ESCALATE_WINDOW_MINUTES: '0' }, 'OBSERVER_ESCALATE_WINDOW_MINUTES must be >= 1'],
+    [
+      { OBSERVER_ESCALATE_WINDOW_MINUTES: '0' },
+      'OBSERVER_ESCALATE_WINDOW_MINUTES must be a whole number from 1 to 1440',
+    ],
     [
       { OBSERVER_ESCALATE_WINDOW_MINUTES: '1441' },
-      'OBSERVER_ESCALATE_WINDOW_MINUTES must be <= 1440',
+      'OBSERVER_ESCALATE_WINDOW_MINUTES must be a whole number from 1 to 1440',
     ],
     [{ OBSERVER_ESCALATE_GROWTH: '1' }, 'OBSERVER_ESCALATE_GROWTH must be >= 1.5'],
     [{ OBSERVER_ESCALATE_GROWTH: 'x3' }, 'OBSERVER_ESCALATE_GROWTH must be a number'],
     [
       { OBSERVER_ESCALATE_COOLDOWN_MINUTES: '2' },
-      'OBSERVER_ESCALATE_COOLDOWN_MINUTES must be >= 5',
+      'OBSERVER_ESCALATE_COOLDOWN_MINUTES must be a whole number from 5 to 10080',
     ],
     [
       { OBSERVER_ESCALATE_COOLDOWN_MINUTES: '1.5' },

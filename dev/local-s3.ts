@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
+import { enforceConditions } from './s3-conditions';
 
 /** A running local S3 server. */
 export interface LocalS3 {
@@ -12,9 +13,9 @@ export interface LocalS3 {
 
 /**
  * Starts s3rver on 127.0.0.1 with the bucket created, its data in
- * `directory`. Port 0 picks a free one. Listings past 1000 keys need the
- * hosting Node process to run with --openssl-legacy-provider (s3rver's
- * continuation tokens use DES).
+ * `directory`, and S3's conditional writes (see s3-conditions.ts). Port 0
+ * picks a free one. Listings past 1000 keys need the hosting Node process to
+ * run with --openssl-legacy-provider (s3rver's continuation tokens use DES).
  */
 export async function startLocalS3(options: {
   directory: string;
@@ -29,6 +30,7 @@ export async function startLocalS3(options: {
     silent: true,
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
+  await enforceConditions(server);
   const { port } = (await server.run()) as unknown as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -54,7 +56,7 @@ export async function spawnLocalS3(options: {
       '--openssl-legacy-provider',
       '--import',
       'tsx',
-      fileURLToPath(new URL('./s3-server.ts', import.meta.url)),
+      fileURLToPath(new URL('../scripts/s3-server.ts', import.meta.url)),
       options.directory,
       options.bucket,
       String(options.port ?? 0),

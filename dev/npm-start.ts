@@ -1,0 +1,94 @@
+// `npm start` (scripts/start.ts) as a child process on free ports, for the
+// tests and the bench that need the whole local stack as a user runs it.
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port';
+
+const START = fileURLToPath(new URL('../scripts/start.ts', import.meta.url));
+const READY_TIMEOUT_MS = 120_000;
+
+/** A running `npm start`. */
+export interface StartedStack {
+  /** The HTTP API. */
+  url: string;
+  /** serverless-offline's Lambda invoke port. */
+  lambdaUrl: string;
+  /** The embedded S3 (when S3_ENDPOINT was not given). */
+  s3Endpoint: string;
+  child: ChildProcess;
+  output(): string;
+  /** Sends a signal and resolves with the exit code (or signal) once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Spawns the start script exactly as `npm start` runs it, with the given environment. */
+export function spawnStart(
+  env: Record<string, string>,
+  args: string[] = [],
+  stdio: StdioOptions = ['ignore', 'pipe', 'pipe'],
+): ChildProcess {
+  return spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', START, ...args], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio,
+  });
+}
+
+/** Starts `npm start` on free ports and resolves once the API answers. */
+export async function startStack(
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<StartedStack> {
+  const [httpPort, lambdaPort, s3Port] = [await freePort(), await freePort(), await freePort()];
+  // Its output goes to a file, as cheap to write as a terminal and readable after it is gone.
+  const logDir = mkdtempSync(join(tmpdir(), 'observer-start-'));
+  const logFile = join(logDir, 'output.log');
+  const fd = openSync(logFile, 'w');
+  const child = spawnStart(
+    { S3_PORT: String(s3Port), ...env },
+    ['--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), ...args],
+    ['ignore', fd, fd],
+  );
+  closeSync(fd);
+  const output = () => readFileSync(logFile, 'utf8').slice(-200_000);
+  const exited = new Promise<number | string>((done) =>
+    child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')),
+  );
+  const url = `http://127.0.0.1:${httpPort}`;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const code = await exited;
+    rmSync(logDir, { recursive: true, force: true });
+    return code;
+  };
+  const ready = await Promise.race([answers(url), exited.then(() => false)]);
+  if (!ready) {
+    const text = output();
+    await stop('SIGKILL');
+    throw new Error(`npm start did not come up:\n${text}`);
+  }
+  return {
+    url,
+    lambdaUrl: `http://127.0.0.1:${lambdaPort}`,
+    s3Endpoint: `http://127.0.0.1:${s3Port}`,
+    child,
+    output,
+    stop,
+  };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(`${url}/observer/health`, { signal: AbortSignal.timeout(5_000) });
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  return false;
+}

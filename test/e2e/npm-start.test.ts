@@ -1,0 +1,175 @@
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../dev/free-port';
+import { type StartedStack, spawnStart, startStack } from '../../dev/npm-start';
+import { startOffline } from '../support/serverless';
+
+// `npm start` as a user runs it (scripts/start.ts, its own embedded S3).
+
+const dataParent = mkdtempSync(join(tmpdir(), 'observer-npm-start-'));
+const buildDir = `.esbuild/npm-start-${process.pid}`;
+afterAll(() => {
+  rmSync(dataParent, { recursive: true, force: true });
+  rmSync(buildDir, { recursive: true, force: true });
+});
+
+/** Runs the start script to its end; its exit code and what it printed. */
+async function runToExit(env: Record<string, string>) {
+  const child = spawnStart(env, ['--httpPort', String(await freePort())]);
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c;
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    out += c;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out };
+}
+
+describe('npm start with a bad configuration value', () => {
+  it('exits 1 before anything listens, naming the variable, what it allows and the value', async () => {
+    const dataDir = join(dataParent, 'never-created');
+
+    const { code, out } = await runToExit({ OBSERVER_RING_CAP: 'abc', OBSERVER_DATA_DIR: dataDir });
+
+    expect(code).toBe(1);
+    expect(out).toContain('OBSERVER_RING_CAP must be a whole number from 1 to 100000 (got "abc")');
+    expect(out).not.toContain('ready');
+    // The embedded S3 never started: it would have made its data folder.
+    expect(() => statSync(dataDir)).toThrow();
+  }, 60_000);
+
+  it('does not repeat a secret it refuses', async () => {
+    const { code, out } = await runToExit({
+      OBSERVER_API_TOKEN: 'short-secret',
+      OBSERVER_DATA_DIR: join(dataParent, 'unused'),
+    });
+
+    expect(code).toBe(1);
+    expect(out).toContain('OBSERVER_API_TOKEN must be at least 16 characters');
+    expect(out).not.toContain('short-secret');
+  }, 60_000);
+});
+
+describe('npm start under a burst, then SIGTERM', () => {
+  let stack: StartedStack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      OBSERVER_DATA_DIR: join(dataParent, 's3'),
+      OBSERVER_API_TOKEN: '',
+      // Its own bundles: serverless.test.ts builds into .esbuild/ at the same time.
+      OBSERVER_BUILD_DIR: buildDir,
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop('SIGKILL');
+  });
+
+  it('answers a burst of 32 clients right after start with the service’s own answers only', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 32 }, async (_, i) => {
+        const res = await fetch(`${stack.url}/observer/event`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ endpoint: `burst/${i}`, success: true }),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      }),
+    );
+
+    expect(answers.filter((a) => a.body.errorType !== undefined)).toEqual([]);
+    expect(
+      answers
+        .map((a) => a.status)
+        .filter((s) => !(s === 201 || s === 503 || (s >= 400 && s < 500))),
+    ).toEqual([]);
+  }, 120_000);
+
+  it('stops serverless-offline, esbuild and the S3 server on SIGTERM, and frees the ports', async () => {
+    const pids = descendants(stack.child.pid as number);
+    const ports = [stack.url, stack.lambdaUrl, stack.s3Endpoint].map((u) =>
+      Number(new URL(u).port),
+    );
+    expect(pids.length).toBeGreaterThan(0);
+
+    const code = await stack.stop('SIGTERM');
+
+    expect(code).toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
+    for (const port of ports) expect(await canListen(port)).toBe(true);
+  }, 60_000);
+});
+
+describe('the stack when a function cannot start', () => {
+  it('answers 502 with a JSON error, never 200 with the emulator’s error body', async () => {
+    // Past npm start's own check: what a function with a bad configuration does at init.
+    const stack = await startOffline(
+      { OBSERVER_RING_CAP: 'abc', OBSERVER_BUCKET: 'observer-test' },
+      { ownBuild: true },
+    );
+    try {
+      const res = await fetch(`${stack.url}/observer/health`);
+
+      expect(res.status).toBe(502);
+      expect(await res.json()).toEqual({ error: 'the function failed before it could answer' });
+      expect(stack.output()).toContain('OBSERVER_RING_CAP');
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
+});
+
+/** Every process descended from `root` (by parent pid), now. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone while listing
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    for (const [child, ppid] of parent) {
+      if (ppid === pid) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie has exited; only its parent's bookkeeping is left.
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+async function canListen(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
+  }
+}
