@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS } from '../lib/platform/config';
+import { LOCAL_S3_CREDENTIALS } from '../lib/platform/limits';
 import { createS3Client } from '../lib/storage/s3-client';
 
 /** A client for a local S3 server (s3rver) at `endpoint`, as the service would make one. */

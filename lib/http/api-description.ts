@@ -23,9 +23,9 @@ import { HealthAnswerSchema, SERVICE_VERSION } from '../platform/health';
 import { OpsPageSchema, OpsQuerySchema } from '../ring/ops-query';
 import { StatsSchema } from '../ring/ring';
 import { HistoryAnswerSchema, HistoryQuerySchema } from '../stats/history';
+import { GUARDED, InvalidQueryAnswer, internalError, JSON_BODY, STALE } from './common-answers';
 import { ErrorAnswerSchema, UnavailableAnswerSchema } from './errors';
 import {
-  type AnswerDescription,
   type ApiDescription,
   type OpenApiDocument,
   OpenApiDocumentSchema,
@@ -35,39 +35,6 @@ import {
 
 // Every HTTP route with every answer it gives. A new route is one more entry
 // in ROUTE_DESCRIPTIONS (and in serverless.yml and ROUTES; a test holds them equal).
-
-const STALE = { 'x-observer-stale': '"true" when S3 could not be listed: the ring as it was' };
-
-/** A 400 naming each wrong query parameter. */
-const InvalidQueryAnswer = InvalidOpAnswerSchema;
-
-const RETRY_AFTER = { 'retry-after': 'seconds to wait before retrying: 1' };
-
-const internalError: AnswerDescription = {
-  description: 'a bug; the body says only "internal error" and the cause is in the log',
-  body: ErrorAnswerSchema,
-};
-
-/** What every route that reads or writes ops may also answer. */
-const GUARDED: Record<number, AnswerDescription> = {
-  401: {
-    description: 'a token is configured and the request has none, or a wrong one',
-    body: ErrorAnswerSchema,
-    headers: { 'www-authenticate': 'Bearer realm="observer" (with error="invalid_token")' },
-  },
-  503: {
-    description: 'storage, or the token kept in SSM, is unavailable; retry later',
-    body: UnavailableAnswerSchema,
-    headers: RETRY_AFTER,
-  },
-  500: internalError,
-};
-
-/** What every route that reads a JSON body may also answer. */
-const JSON_BODY: Record<number, AnswerDescription> = {
-  413: { description: 'the body is over 1 MiB, or an op over 64 KiB', body: ErrorAnswerSchema },
-  415: { description: 'a content-type that is not JSON', body: ErrorAnswerSchema },
-};
 
 /** Every HTTP route of the service, with its answers. */
 export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { type Config, MIN_TOKEN_LENGTH } from '../platform/config';
+import type { Config } from '../platform/config';
+import { MIN_TOKEN_LENGTH } from '../platform/limits';
 import { log } from '../platform/log';
 import { HttpError, TokenUnavailableError } from './errors';
 import { header } from './request';

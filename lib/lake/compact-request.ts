@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COMPACT_LIMITS } from '../platform/config';
+import { COMPACT_LIMITS } from '../platform/limits';
 
 const hours = (limits: { min: number; max: number }) =>
   z.number().int().min(limits.min).max(limits.max);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_SOURCE, type ObservedOp } from '../ingest/op';
-import { DEFAULT_RING_CAP } from '../platform/config';
+import { DEFAULT_RING_CAP } from '../platform/limits';
 import { Deque } from './deque';
 
 /** How many recent scenario ops stats report. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PutObjectCommand } from '@aws-sdk/client-s3';
-import { WRITE_BUDGET, type WriteBudget } from '../platform/config';
+import { WRITE_BUDGET, type WriteBudget } from '../platform/limits';
 import { log } from '../platform/log';
 import { StoreUnavailableError } from './errors';
 import { isKeyClash, neverWrote, VOID_METADATA } from './s3-errors';

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObservedOp } from '../ingest/op';
-import { WRITE_BUDGET, type WriteBudget } from '../platform/config';
+import { WRITE_BUDGET, type WriteBudget } from '../platform/limits';
 import { log } from '../platform/log';
 import type { RingEntry } from '../ring/ring';
 import { ConditionalWriter } from './conditional-write';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ObservedOpSchema } from '../../lib/ingest/op';
-import { WRITE_BUDGET } from '../../lib/platform/config';
+import { WRITE_BUDGET } from '../../lib/platform/limits';
 import { METRICS_NAMESPACE, MetricName } from '../../lib/platform/metrics';
 import { encodeCompacted } from '../../lib/storage/compacted-codec';
 import {

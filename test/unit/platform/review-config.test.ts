@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, REVIEW_MODEL_TIMEOUT_MS } from '../../../lib/platform/config';
+import { ConfigError, loadConfig } from '../../../lib/platform/config';
+import { REVIEW_MODEL_TIMEOUT_MS } from '../../../lib/platform/limits';
 import { thrownBy } from '../../support/thrown';
 
 const BUCKET = 'observer-data';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
 import type { ObservedOp } from '../../../lib/ingest/op';
-import { DEFAULT_RING_CAP } from '../../../lib/platform/config';
+import { DEFAULT_RING_CAP } from '../../../lib/platform/limits';
 import { Deque } from '../../../lib/ring/deque';
 import { Ring, type RingEntry } from '../../../lib/ring/ring';
 import { op, statsOf } from '../../support/ops';

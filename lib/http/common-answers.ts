@@ -1,0 +1,43 @@
+import { InvalidOpAnswerSchema } from '../ingest/answers';
+import { ErrorAnswerSchema, UnavailableAnswerSchema } from './errors';
+import type { AnswerDescription } from './openapi';
+
+// The answers many routes share, for the API description.
+
+/** The header a stale ring's answer carries. */
+export const STALE = {
+  'x-observer-stale': '"true" when S3 could not be listed: the ring as it was',
+};
+
+/** A 400 naming each wrong query parameter. */
+export const InvalidQueryAnswer = InvalidOpAnswerSchema;
+
+/** The header every 503 carries. */
+export const RETRY_AFTER = { 'retry-after': 'seconds to wait before retrying: 1' };
+
+/** A 500: a bug. */
+export const internalError: AnswerDescription = {
+  description: 'a bug; the body says only "internal error" and the cause is in the log',
+  body: ErrorAnswerSchema,
+};
+
+/** What every route that reads or writes ops may also answer. */
+export const GUARDED: Record<number, AnswerDescription> = {
+  401: {
+    description: 'a token is configured and the request has none, or a wrong one',
+    body: ErrorAnswerSchema,
+    headers: { 'www-authenticate': 'Bearer realm="observer" (with error="invalid_token")' },
+  },
+  503: {
+    description: 'storage, or the token kept in SSM, is unavailable; retry later',
+    body: UnavailableAnswerSchema,
+    headers: RETRY_AFTER,
+  },
+  500: internalError,
+};
+
+/** What every route that reads a JSON body may also answer. */
+export const JSON_BODY: Record<number, AnswerDescription> = {
+  413: { description: 'the body is over 1 MiB, or an op over 64 KiB', body: ErrorAnswerSchema },
+  415: { description: 'a content-type that is not JSON', body: ErrorAnswerSchema },
+};
