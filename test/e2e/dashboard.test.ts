@@ -36,7 +36,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   browser = await launchChromium();
-}, 60_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -117,7 +117,7 @@ describe('the dashboard over the local stack', () => {
     session = await openSession();
     const res = await session.page.goto(`${api.url}/observer/`);
     pageHeaders = res?.headers() ?? {};
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await session?.context.close();
@@ -351,7 +351,7 @@ describe('the dashboard with a token configured', () => {
       body: JSON.stringify({ endpoint: 'tools/call', success: true }),
     });
     expect(posted.status).toBe(201);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await api?.stop();

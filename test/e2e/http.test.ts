@@ -22,7 +22,7 @@ describe('over HTTP through serverless-offline', () => {
 
   beforeAll(async () => {
     api = await startOffline(env);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await api?.stop();

@@ -42,7 +42,7 @@ describe('npm start with a bad configuration value', () => {
     expect(out).not.toContain('ready');
     // The embedded S3 never started: it would have made its data folder.
     expect(() => statSync(dataDir)).toThrow();
-  }, 60_000);
+  });
 
   it('does not repeat a secret it refuses', async () => {
     const { code, out } = await runToExit({
@@ -53,7 +53,7 @@ describe('npm start with a bad configuration value', () => {
     expect(code).toBe(1);
     expect(out).toContain('OBSERVER_API_TOKEN must be at least 16 characters');
     expect(out).not.toContain('short-secret');
-  }, 60_000);
+  });
 });
 
 describe('npm start under a burst, then SIGTERM', () => {
@@ -66,7 +66,7 @@ describe('npm start under a burst, then SIGTERM', () => {
       // Its own bundles: serverless.test.ts builds into .esbuild/ at the same time.
       OBSERVER_BUILD_DIR: buildDir,
     });
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await stack?.stop('SIGKILL');
@@ -90,7 +90,7 @@ describe('npm start under a burst, then SIGTERM', () => {
         .map((a) => a.status)
         .filter((s) => !(s === 201 || s === 503 || (s >= 400 && s < 500))),
     ).toEqual([]);
-  }, 120_000);
+  });
 
   it('stops serverless-offline, esbuild and the S3 server on SIGTERM, and frees the ports', async () => {
     const pids = descendants(stack.child.pid as number);
@@ -104,7 +104,7 @@ describe('npm start under a burst, then SIGTERM', () => {
     expect(code).toBe(0);
     expect(pids.filter(alive)).toEqual([]);
     for (const port of ports) expect(await canListen(port)).toBe(true);
-  }, 60_000);
+  });
 });
 
 describe('the stack when a function cannot start', () => {
@@ -123,7 +123,7 @@ describe('the stack when a function cannot start', () => {
     } finally {
       await stack.stop();
     }
-  }, 120_000);
+  });
 });
 
 /** Every process descended from `root` (by parent pid), now. */

@@ -77,7 +77,7 @@ describe('the packaged CloudFormation template', () => {
 
   beforeAll(async () => {
     template = await packaged({ OBSERVER_PREFIX: 'tenant-a/' });
-  }, 60_000);
+  });
 
   it('grants S3 only PutObject/GetObject under the prefix and ListBucket with an s3:prefix condition', () => {
     const s3 = roleStatements(template).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
@@ -169,7 +169,7 @@ describe('the packaged CloudFormation template', () => {
     expect(fn.Properties.Environment.Variables.OBSERVER_API_TOKEN_PARAM).toBe(
       '/observer/api-token',
     );
-  }, 60_000);
+  });
 
   it('grants kms:Decrypt on a customer-managed key only through SSM and for that parameter', async () => {
     const withKey = await packaged({
@@ -184,7 +184,7 @@ describe('the packaged CloudFormation template', () => {
     const conditions = kms[0]?.Condition?.StringEquals ?? {};
     expect(render(conditions['kms:ViaService'])).toBe(VIA_SSM);
     expect(render(conditions['kms:EncryptionContext:PARAMETER_ARN'])).toBe(PARAM_ARN);
-  }, 60_000);
+  });
 });
 
 describe('the packaged template', () => {
@@ -193,7 +193,7 @@ describe('the packaged template', () => {
   beforeAll(async () => {
     await packageService({ OBSERVER_PREFIX: 'tenant-a' });
     template = packagedTemplate();
-  }, 120_000);
+  });
 
   it('gives compact its own role, the only one that may delete, and only under ops/', () => {
     const fn = template.Resources.CompactLambdaFunction as Resource;

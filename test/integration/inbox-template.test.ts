@@ -31,7 +31,7 @@ beforeAll(async () => {
     resolve('node_modules/.bin/serverless'),
     ['package', '--package', out],
     {
-      timeout: 120_000,
+      timeout: 300_000,
       env: {
         ...process.env,
         AWS_ACCESS_KEY_ID: 'x',
@@ -46,7 +46,7 @@ beforeAll(async () => {
     readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf-8'),
   ) as { Resources: Record<string, Resource> };
   resources = template.Resources;
-}, 150_000);
+});
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 

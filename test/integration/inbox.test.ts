@@ -207,7 +207,7 @@ describe('the corrections inbox', () => {
     const ids = new Set(ops.map((o) => o.id));
     expect(ids.size).toBe(10_000);
     expect([...ids].every((id) => /^inbox-[0-9a-f]{40}$/.test(String(id)))).toBe(true);
-  }, 120_000);
+  });
 
   it('skips what is not a new file in its inbox: done copies, reports, other prefixes, deletions', async () => {
     const prefix = uniquePrefix('inbox-skip');

@@ -39,7 +39,7 @@ async function query(args: string[], env: Record<string, string> = {}): Promise<
           OBSERVER_PREFIX: prefix,
           ...env,
         },
-        timeout: 60_000,
+        timeout: 300_000,
       },
     );
     return { code: 0, stdout, stderr };

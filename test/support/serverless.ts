@@ -46,7 +46,7 @@ export async function invokeLocal(
 /** `serverless package` into .serverless/. */
 export async function packageService(env: Record<string, string> = {}): Promise<void> {
   await run(SLS, ['package'], {
-    timeout: 120_000,
+    timeout: 300_000,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...env },
   });
 }

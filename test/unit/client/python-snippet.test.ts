@@ -19,7 +19,7 @@ afterEach(async () => {
 /** Runs the snippet's class with a driver instead of its `__main__` block; its stdout. */
 async function python(driver: string): Promise<string> {
   const program = `${SNIPPET.split('if __name__ == "__main__":')[0]}\n${driver}`;
-  const { stdout } = await run('python3', ['-c', program], { timeout: 60_000 });
+  const { stdout } = await run('python3', ['-c', program], { timeout: 300_000 });
   return stdout;
 }
 
