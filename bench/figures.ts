@@ -27,6 +27,9 @@ export const TAIL_SEGMENTS = 300;
 
 const num = (x: number | undefined) => x ?? Number.NaN;
 
+/** The `npm start` figures (bench/start-throughput.ts), or none. */
+const start = (r: BenchResults) => (r.npm_start ?? {}) as Record<string, number | undefined>;
+
 /** The client's figures (bench/client.ts), or none. */
 const client = (r: BenchResults) => (r.client ?? {}) as Record<string, number | undefined>;
 
@@ -97,6 +100,15 @@ export const FIGURES: Figure[] = [
     name: 'client S3 PUTs per op',
     value: (r) => String(client(r).client_puts_per_op),
     target: { text: '≤ 0.02', met: (r) => num(client(r).client_puts_per_op) <= 0.02 },
+  },
+  {
+    name: 'npm start ops/s vs raw PutObject (16 clients)',
+    value: (r) => `${start(r).start_ops_per_s} vs ${start(r).raw_put_ops_per_s}`,
+  },
+  {
+    name: 'npm start ratio (÷ raw, median round)',
+    value: (r) => `${start(r).ratio} with ${start(r).stored_ops} ops stored`,
+    target: { text: '≥ 0.5', met: (r) => num(start(r).ratio) >= 0.5 },
   },
 ];
 

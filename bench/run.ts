@@ -22,6 +22,7 @@ import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { clientBench } from './client';
 import { printFigures, TAIL_SEGMENTS } from './figures';
+import { startThroughput } from './start-throughput';
 
 const BUCKET = 'observer-bench';
 const CONCURRENCY = 16;
@@ -377,6 +378,7 @@ async function main(): Promise<void> {
       ring_heap_bytes: ringHeapBytes(),
       batch,
       client: await clientBench(s3.endpoint),
+      npm_start: await startThroughput(undefined, (line) => process.stdout.write(`${line}\n`)),
     };
     writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!printFigures(results)) process.exitCode = 1;

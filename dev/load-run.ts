@@ -43,12 +43,14 @@ export interface LoadOptions {
    * (default 0). Each op carries an id, so a retry is counted once.
    */
   retries?: number;
+  /** What each op's id starts with (default `load`): runs that must not repeat ids differ here. */
+  idPrefix?: string;
 }
 
 /** The op a load run sends as its i-th. */
-export function loadOp(i: number): Record<string, unknown> {
+export function loadOp(i: number, idPrefix = 'load'): Record<string, unknown> {
   return {
-    id: `load-${i}`,
+    id: `${idPrefix}-${i}`,
     endpoint: `load/${i}`,
     success: i % 4 !== 0,
     source: i % 5 === 0 ? 'scenario' : 'mcp',
@@ -100,7 +102,7 @@ export async function sendLoad(options: LoadOptions): Promise<LoadResult> {
     Array.from({ length: options.events }, (_, i) => i),
     options.concurrency,
     async (i) => {
-      const op = loadOp(i);
+      const op = loadOp(i, options.idPrefix);
       const body = JSON.stringify(op);
       result.sent++;
       const t0 = performance.now();

@@ -93,7 +93,11 @@ export async function startOfflineStack(options: OfflineOptions): Promise<Offlin
   };
   try {
     await Promise.race([
-      answers(`http://127.0.0.1:${internalPort}/observer/health`, () => polling),
+      // The invoke port listens apart from the HTTP port: wait for both.
+      Promise.all([
+        answers(`http://127.0.0.1:${internalPort}/observer/health`, () => polling),
+        answers(`http://127.0.0.1:${lambdaPort}/`, () => polling),
+      ]),
       exited.then((code) => Promise.reject(new Error(`serverless offline exited (${code})`))),
       timeout(READY_TIMEOUT_MS, 'serverless offline did not start'),
     ]).finally(() => {
