@@ -4,7 +4,7 @@ import { escalateAfterSnapshot } from '../lib/failures/escalation-run';
 import { log, logger } from '../lib/platform/log';
 import { MetricName, metrics, withTelemetry } from '../lib/platform/metrics';
 import { config, getObserver } from '../lib/platform/runtime';
-import { writeSnapshot } from '../lib/stats/writer';
+import { takeSnapshot } from '../lib/stats/writer';
 
 /** Escalation may take this long at most, and leaves this much of the function's time. */
 const ESCALATION_BUDGET_MS = 45_000;
@@ -19,7 +19,8 @@ const TIME_RESERVE_MS = 10_000;
 export const handler = withTelemetry(
   async (_event?: unknown, context?: Context): Promise<{ generated_at: string; ops: number }> => {
     const observer = getObserver();
-    const snap = await writeSnapshot(observer);
+    const taken = await takeSnapshot(observer);
+    const snap = taken.snapshot;
     log.info('snapshot written', {
       generated_at: snap.generated_at,
       ops: snap.total,
@@ -31,6 +32,7 @@ export const handler = withTelemetry(
       config: config.escalation,
       prefix: config.prefix,
       budgetMs: Math.max(0, Math.min(ESCALATION_BUDGET_MS, left)),
+      taken,
     });
     return { generated_at: snap.generated_at, ops: snap.total };
   },

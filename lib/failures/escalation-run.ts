@@ -1,8 +1,10 @@
 import type { EscalationConfig } from '../platform/config';
 import { describeError, log } from '../platform/log';
 import type { Observer } from '../ring/observer';
+import type { RingEntry } from '../ring/ring';
 import { clusterFailures } from './clusters';
 import { type EscalationSummary, escalate } from './escalation';
+import type { FailureCluster } from './report';
 
 /** Below this much time, a run does not start escalating (it could not deliver). */
 export const MIN_ESCALATION_BUDGET_MS = 5_000;
@@ -14,12 +16,17 @@ export interface AfterSnapshotOptions {
   /** How long delivery may take in all. */
   budgetMs: number;
   fetch?: typeof fetch;
+  /**
+   * The ring and its clusters as the snapshot just made them; without it
+   * the ring is refreshed and mined here.
+   */
+  taken?: { entries: RingEntry[]; clusters: FailureCluster[]; now: number };
 }
 
 /**
  * After a snapshot is written: escalates the failure clusters of the
- * observer's ring (refreshed again, so as current as the snapshot; the
- * clusters of `GET /observer/failures`) that cross a threshold. Never throws: the snapshot is written whatever
+ * observer's ring (those the snapshot recorded, or of the ring refreshed
+ * now; the clusters of `GET /observer/failures`) that cross a threshold. Never throws: the snapshot is written whatever
  * happens here, and a failure is logged. Undefined when no URL is set or
  * too little time is left.
  */
@@ -33,9 +40,8 @@ export async function escalateAfterSnapshot(
     return undefined;
   }
   try {
-    const entries = [...(await observer.current()).ring];
-    const now = observer.now();
-    const summary = await escalate(clusterFailures(entries, now), {
+    const { entries, clusters, now } = options.taken ?? (await ringNow(observer));
+    const summary = await escalate(clusters, {
       store: observer.store,
       now,
       config: options.config,
@@ -50,4 +56,13 @@ export async function escalateAfterSnapshot(
     log.error('escalation run failed; the snapshot is written', describeError(err));
     return undefined;
   }
+}
+
+/** The observer's ring, refreshed, and its failure clusters now. */
+async function ringNow(
+  observer: Observer,
+): Promise<{ entries: RingEntry[]; clusters: FailureCluster[]; now: number }> {
+  const entries = [...(await observer.current()).ring];
+  const now = observer.now();
+  return { entries, clusters: clusterFailures(entries, now), now };
 }

@@ -1,5 +1,7 @@
 import { clusterFailures } from '../failures/clusters';
+import type { FailureCluster } from '../failures/report';
 import type { Observer } from '../ring/observer';
+import type { RingEntry } from '../ring/ring';
 import { CHECKPOINT_KEY, LATEST_STATS_KEY, statsHourKey, statsMinuteKey } from '../storage/keys';
 import { encodeCheckpoint } from './checkpoint';
 import { clusterDigests } from './cluster-digest';
@@ -15,13 +17,34 @@ import { type StatsSnapshot, statsSnapshot } from './snapshot';
  * and never one that claims ops it does not hold.
  */
 export async function writeSnapshot(observer: Observer): Promise<StatsSnapshot> {
+  return (await takeSnapshot(observer)).snapshot;
+}
+
+/** A written snapshot, with the ring and the failure clusters it was made from. */
+export interface TakenSnapshot {
+  snapshot: StatsSnapshot;
+  /** The refreshed ring's entries, oldest first. */
+  entries: RingEntry[];
+  clusters: FailureCluster[];
+  /** The clock the snapshot was taken at (ms since the epoch). */
+  now: number;
+}
+
+/**
+ * `writeSnapshot`, handing back the ring and clusters too, so what runs
+ * after it in the same invocation (escalation) neither refreshes the ring
+ * again nor mines its failures twice.
+ */
+export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
   const state = await observer.current();
   const at = new Date(observer.now());
   const { store } = observer;
   const ring = state.ring;
+  const entries = [...ring];
+  const clusters = clusterFailures(entries, at.getTime());
   const snap: StatsSnapshot = {
     ...statsSnapshot(ring.stats(), ring.oldest(), ring.newest(), at),
-    clusters: clusterDigests(clusterFailures(ring, at.getTime())),
+    clusters: clusterDigests(clusters),
   };
   const doc = JSON.stringify(snap);
   await store.putDocument(statsMinuteKey(at), doc);
@@ -29,7 +52,7 @@ export async function writeSnapshot(observer: Observer): Promise<StatsSnapshot> 
   await addToHour(store, statsHourKey(at), snap);
   await store.putDocument(
     CHECKPOINT_KEY,
-    encodeCheckpoint([...ring], observer.options.cap, state.watermark, at, state.ids.values()),
+    encodeCheckpoint(entries, observer.options.cap, state.watermark, at, state.ids.values()),
   );
-  return snap;
+  return { snapshot: snap, entries, clusters, now: at.getTime() };
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escalateAfterSnapshot } from '../../../lib/failures/escalation-run';
 import type { EscalationConfig } from '../../../lib/platform/config';
 import { Observer } from '../../../lib/ring/observer';
+import { takeSnapshot } from '../../../lib/stats/writer';
 import { storeView } from '../../../lib/storage/store';
 import { type HookReceiver, startHookReceiver } from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
@@ -53,6 +54,24 @@ describe('escalateAfterSnapshot', () => {
       'timeout 8',
       'timeout 7',
     ]);
+  });
+
+  it('escalates the clusters a snapshot just made without listing or mining the ring again', async () => {
+    await seedFailures(10);
+    const o = observer();
+    const taken = await takeSnapshot(o);
+    const lists = store.calls.list;
+
+    const summary = await escalateAfterSnapshot(o, {
+      config: config(),
+      prefix: 'team-a/',
+      budgetMs: 30_000,
+      taken,
+    });
+
+    expect(summary).toMatchObject({ firing: 1, delivered: 1 });
+    expect(store.calls.list).toBe(lists);
+    expect(JSON.parse(receiver.received[0]?.body ?? '{}').cluster.id).toBe(taken.clusters[0]?.id);
   });
 
   it('reads and writes nothing without a URL', async () => {
