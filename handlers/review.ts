@@ -11,10 +11,11 @@ export const handler = httpHandler(async (event) => {
   await admit(event);
   const receivedAt = new Date();
   const request = reviewRequest(readJsonBody(event), receivedAt);
-  const state = await getObserver().current();
+  // As stats, ops and failures do: loaded once, refreshed after; cached when S3 cannot be listed.
+  const { ring } = await getObserver().freshRing();
   const review = await answerReview(request, {
     store: getStore(),
-    entries: [...state.ring],
+    entries: [...ring],
     now: receivedAt.getTime(),
     clusterFailures,
     model: config.reviewModel,
