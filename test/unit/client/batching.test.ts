@@ -1,38 +1,14 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createObserverClient,
-  type ErrorContext,
-  type ObserverClient,
-  type ObserverClientOptions,
-} from '../../../client/src/index';
-import { acceptAll, type Receiver, type Script, startReceiver } from '../../support/receiver';
+import { describe, expect, it, vi } from 'vitest';
+import type { ObserverClientOptions } from '../../../client/src/index';
+import { clientSessions } from '../../support/client-session';
+import { acceptAll, type Script } from '../../support/receiver';
 
 // The client against a real local HTTP receiver: how ops are grouped into
 // requests, what each request carries, and what the queue does when full.
 
-let receiver: Receiver | undefined;
-let client: ObserverClient | undefined;
-
-afterEach(async () => {
-  vi.useRealTimers();
-  await client?.shutdown();
-  await receiver?.close();
-  client = undefined;
-  receiver = undefined;
-});
-
-async function setUp(options: Partial<ObserverClientOptions> = {}, script: Script = acceptAll) {
-  receiver = await startReceiver(script);
-  const errors: { err: Error; context: ErrorContext }[] = [];
-  client = createObserverClient({
-    url: receiver.url,
-    flushInterval: 60_000,
-    flushOnExit: false,
-    onError: (err, context) => errors.push({ err, context }),
-    ...options,
-  });
-  return { receiver, client, errors };
-}
+const start = clientSessions();
+const setUp = (options: Partial<ObserverClientOptions> = {}, script: Script = acceptAll) =>
+  start(script, options);
 
 const op = (i: number) => ({ endpoint: `tools/${i}`, success: i % 2 === 0 });
 

@@ -3,46 +3,24 @@ import {
   createObserverClient,
   type ErrorContext,
   type ObserverClient,
-  type ObserverClientOptions,
 } from '../../../client/src/index';
 import { freePort } from '../../../dev/free-port';
-import {
-  type Answer,
-  answers,
-  type Receiver,
-  type Script,
-  startReceiver,
-} from '../../support/receiver';
+import { clientSessions } from '../../support/client-session';
+import { type Answer, answers, type Receiver } from '../../support/receiver';
 
 // Failed requests against a real local HTTP receiver: which are retried, how
 // long the client waits, what it gives up on, and that nothing is thrown.
 
-let receiver: Receiver | undefined;
-let client: ObserverClient | undefined;
-
-afterEach(async () => {
-  vi.useRealTimers();
-  await client?.shutdown();
-  await receiver?.close();
-  client = undefined;
-  receiver = undefined;
-});
-
 const FAST = { base: 1, max: 5, jitter: 0 };
 
-async function setUp(script: Script, options: Partial<ObserverClientOptions> = {}) {
-  receiver = await startReceiver(script);
-  const errors: { err: Error; context: ErrorContext }[] = [];
-  client = createObserverClient({
-    url: receiver.url,
-    flushInterval: 60_000,
-    flushOnExit: false,
-    backoff: FAST,
-    onError: (err, context) => errors.push({ err, context }),
-    ...options,
-  });
-  return { receiver, client, errors };
-}
+const setUp = clientSessions({ backoff: FAST });
+
+/** A client a test makes without a receiver, shut down after the test whatever happened. */
+let loose: ObserverClient | undefined;
+afterEach(async () => {
+  await loose?.shutdown();
+  loose = undefined;
+});
 
 const op = (i: number) => ({ endpoint: `tools/${i}` });
 const ids = (r: Receiver, n: number) => r.requests[n]?.ops.map((o) => o.id);
@@ -137,7 +115,7 @@ describe('a request that fails in a way worth retrying', () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const errors: ErrorContext[] = [];
     let cause: unknown;
-    client = createObserverClient({
+    const client = createObserverClient({
       url,
       maxRetries: 1,
       backoff: FAST,
@@ -147,6 +125,7 @@ describe('a request that fails in a way worth retrying', () => {
         cause = err.cause;
       },
     });
+    loose = client;
     client.observe(op(1));
 
     await client.flush();
@@ -213,7 +192,7 @@ describe('observe()', () => {
       { endpoint: 'x', blob: 'a'.repeat(70_000) },
     ];
     let reported = 0;
-    client = createObserverClient({
+    const client = createObserverClient({
       url: 'http://127.0.0.1:9',
       maxRetries: 0,
       flushOnExit: false,
@@ -225,10 +204,11 @@ describe('observe()', () => {
         throw new Error('so did the callback');
       },
     });
+    loose = client;
 
     const run = () => {
-      for (const b of bad) client?.observe(b as never);
-      client?.observe(op(1));
+      for (const b of bad) client.observe(b as never);
+      client.observe(op(1));
     };
 
     expect(run).not.toThrow();
