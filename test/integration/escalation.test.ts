@@ -8,7 +8,7 @@ import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, httpEvent } from '../support/events';
 import { failureCluster } from '../support/failure-cluster';
-import { type HookReceiver, startHookReceiver } from '../support/hook-receiver';
+import { escalationConfig, type HookReceiver, startHookReceiver } from '../support/hook-receiver';
 import { captureLogs } from '../support/logs';
 import { op } from '../support/ops';
 import { rawClient, uniquePrefix } from '../support/s3';
@@ -159,14 +159,7 @@ describe('GET /observer/escalations', () => {
       await escalate([failureCluster(now, { id })], {
         store,
         now,
-        config: {
-          url: receiver.url,
-          secret: undefined,
-          minCount: 10,
-          windowMinutes: 15,
-          growth: 3,
-          cooldownMinutes: 60,
-        },
+        config: escalationConfig(receiver.url),
       });
     }
     return ['cccc', 'bbbb', 'aaaa'];

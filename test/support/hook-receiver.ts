@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EscalationConfig } from '../../lib/platform/config';
 
 /** A request the receiver took: its headers and its body exactly as sent. */
 export interface Received {
@@ -52,5 +53,25 @@ export async function startHookReceiver(): Promise<HookReceiver> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Escalation settings for tests: deliveries to `url`, unsigned unless a
+ * secret is given, at least 10 failures in 15 minutes or 3-fold growth,
+ * an hour's cooldown.
+ */
+export function escalationConfig(
+  url: string,
+  fields: Partial<EscalationConfig> = {},
+): EscalationConfig {
+  return {
+    url,
+    secret: undefined,
+    minCount: 10,
+    windowMinutes: 15,
+    growth: 3,
+    cooldownMinutes: 60,
+    ...fields,
   };
 }

@@ -4,7 +4,11 @@ import type { EscalationConfig } from '../../../lib/platform/config';
 import { Observer } from '../../../lib/ring/observer';
 import { takeSnapshot } from '../../../lib/stats/writer';
 import { storeView } from '../../../lib/storage/store';
-import { type HookReceiver, startHookReceiver } from '../../support/hook-receiver';
+import {
+  escalationConfig,
+  type HookReceiver,
+  startHookReceiver,
+} from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 import { op } from '../../support/ops';
@@ -17,15 +21,8 @@ beforeEach(async () => {
 });
 afterEach(() => receiver.close());
 
-const config = (fields: Partial<EscalationConfig> = {}): EscalationConfig => ({
-  url: receiver.url,
-  secret: undefined,
-  minCount: 10,
-  windowMinutes: 15,
-  growth: 3,
-  cooldownMinutes: 60,
-  ...fields,
-});
+const config = (fields: Partial<EscalationConfig> = {}): EscalationConfig =>
+  escalationConfig(receiver.url, fields);
 
 const observer = () => new Observer(store, { cap: 100, skewMs: 15_000, coldStartHours: 1 });
 

@@ -10,7 +10,11 @@ import type { RingEntry } from '../../../lib/ring/ring';
 import { escalationClaimKey } from '../../../lib/storage/keys';
 import { storeView } from '../../../lib/storage/store';
 import { failureCluster } from '../../support/failure-cluster';
-import { type HookReceiver, startHookReceiver } from '../../support/hook-receiver';
+import {
+  escalationConfig,
+  type HookReceiver,
+  startHookReceiver,
+} from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { op } from '../../support/ops';
@@ -27,15 +31,8 @@ beforeEach(async () => {
 });
 afterEach(() => receiver.close());
 
-const config = (fields: Partial<EscalationConfig> = {}): EscalationConfig => ({
-  url: receiver.url,
-  secret: 'whsec-0123456789abcdef',
-  minCount: 10,
-  windowMinutes: 15,
-  growth: 3,
-  cooldownMinutes: 60,
-  ...fields,
-});
+const config = (fields: Partial<EscalationConfig> = {}): EscalationConfig =>
+  escalationConfig(receiver.url, { secret: 'whsec-0123456789abcdef', ...fields });
 
 /** One run, as one snapshot container makes it, at `now`. */
 const run = (clusters: readonly FailureCluster[], now = NOW, deps: Partial<EscalationDeps> = {}) =>
