@@ -63,17 +63,20 @@ export class ConditionalWriter {
       log.warn('write failed but landed; acknowledged', { key });
       return 'written';
     }
-    // A conflict whose write may still land (a 409): the key is closed to it now.
-    if (put.kind === 'clash') return 'taken';
+    const cause = put.kind === 'failed' ? put.err : undefined;
     if (settled === 'closed') {
+      // A conflict whose write may still land (a 409): the key is closed to it now.
+      if (put.kind === 'clash') return 'taken';
       throw new StoreUnavailableError(`writing ${key} failed; its key was voided`, {
-        cause: put.err,
+        cause,
         outcome: 'not-recorded',
       });
     }
+    // Even after a clash: the SDK's retry may have met our own first attempt,
+    // and writing under another key could then store the ops twice.
     log.error('write outcome unknown: S3 did not answer a write or its void', { key });
     throw new StoreUnavailableError(`the outcome of writing ${key} is unknown`, {
-      cause: put.kind === 'failed' ? put.err : undefined,
+      cause,
       outcome: 'unknown',
     });
   }

@@ -158,6 +158,21 @@ describe('segment key clashes', () => {
     expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key).toBe(key);
   });
 
+  it('never writes under another key while its clashed key may hold its own bytes', async () => {
+    // The SDK's retry met the first attempt's object, and S3 never says whose it is.
+    s3.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412));
+    s3.on(HeadObjectCommand).rejects(new Error('socket hang up'));
+    const store = new S3SegmentStore(new S3Client({ region: 'us-east-1' }), 'b');
+    captureLogs('error');
+
+    const failed = await store.append([op()], new Date()).catch((err: unknown) => err);
+
+    expect(failed).toBeInstanceOf(StoreUnavailableError);
+    expect(failed).toMatchObject({ outcome: 'unknown' });
+    const keys = new Set(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key));
+    expect(keys.size).toBe(1);
+  });
+
   it('gives up with StoreUnavailableError after three clashes', async () => {
     s3.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412));
     s3.on(HeadObjectCommand).resolves({ ETag: '"other"' });
