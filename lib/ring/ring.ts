@@ -48,13 +48,15 @@ export function compareEntries(
 
 /**
  * The last `cap` ops in log order, with counters kept as ops enter and leave,
- * so stats cost O(sources + 10) however full the ring is.
+ * so stats cost O(sources + 10) however full the ring is, once per change:
+ * until an op enters or leaves, every call answers the same (frozen) stats.
  */
 export class Ring {
   private readonly entries: Deque<RingEntry>;
   private readonly scenarios = new Deque<RingEntry>();
   private readonly bySource = new Map<string, number>();
   private successes = 0;
+  private answer: Stats | undefined;
 
   constructor(readonly cap: number = DEFAULT_RING_CAP) {
     if (!Number.isInteger(cap) || cap < 1)
@@ -123,14 +125,21 @@ export class Ring {
 
   /** The stats JSON over what the ring holds. */
   stats(): Stats {
+    this.answer ??= this.buildStats();
+    return this.answer;
+  }
+
+  private buildStats(): Stats {
     const total = this.entries.length;
-    return {
+    return Object.freeze({
       total,
       successes: this.successes,
       failures: total - this.successes,
-      by_source: Object.fromEntries(this.bySource),
-      recent_scenario_ops: this.scenarios.tail(RECENT_SCENARIOS).map((e) => digest(e.op)),
-    };
+      by_source: Object.freeze(Object.fromEntries(this.bySource)),
+      recent_scenario_ops: Object.freeze(
+        this.scenarios.tail(RECENT_SCENARIOS).map((e) => Object.freeze(digest(e.op))),
+      ),
+    }) as Stats;
   }
 
   private evictOldest(): void {
@@ -140,6 +149,7 @@ export class Ring {
   }
 
   private count(op: ObservedOp, delta: 1 | -1): void {
+    this.answer = undefined;
     if (op.success) this.successes += delta;
     const source = sourceOf(op);
     const n = (this.bySource.get(source) ?? 0) + delta;

@@ -463,3 +463,29 @@ describe('Deque', () => {
     expect(d.tail(7)).toEqual(model.slice(-7));
   });
 });
+
+describe('stats between changes', () => {
+  it('answers the same frozen stats until an op enters or leaves', () => {
+    const ring = new Ring(2);
+    ring.insert(entry(1, { source: 'scenario' }));
+    const first = ring.stats();
+
+    expect(ring.stats()).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.by_source)).toBe(true);
+    expect(() => {
+      (first as { total: number }).total = 99;
+    }).toThrow(TypeError);
+
+    ring.insert(entry(2, { success: false }));
+    const second = ring.stats();
+    expect(second).not.toBe(first);
+    expect(second).toEqual(recount(ring));
+    ring.insert(entry(3));
+    expect(ring.stats()).toEqual(recount(ring));
+    expect(ring.stats().total).toBe(2);
+    ring.remove({ key: keyAt(3), line: 0 });
+    expect(ring.stats()).toEqual(recount(ring));
+    expect(first).toMatchObject({ total: 1, by_source: { scenario: 1 } });
+  });
+});
