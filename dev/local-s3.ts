@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 import { enforceConditions } from './s3-conditions';
+import { trimRequestWork } from './s3rver-trim';
 
 /** A running local S3 server. */
 export interface LocalS3 {
@@ -30,6 +31,7 @@ export async function startLocalS3(options: {
     silent: true,
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
+  trimRequestWork(server, { silent: true });
   await enforceConditions(server);
   const { port } = (await server.run()) as unknown as { port: number };
   return {
