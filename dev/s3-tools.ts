@@ -1,6 +1,8 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { collect } from '../lib/platform/concurrency';
 import { LOCAL_S3_CREDENTIALS } from '../lib/platform/limits';
 import { createS3Client } from '../lib/storage/s3-client';
+import { S3Objects } from '../lib/storage/s3-objects';
 
 /** A client for a local S3 server (s3rver) at `endpoint`, as the service would make one. */
 export function localS3Client(endpoint: string): S3Client {
@@ -25,24 +27,11 @@ export function countRequests(client: S3Client): Record<string, number> {
   return counts;
 }
 
-/** Every key under a prefix of a bucket (all pages). */
+/** Every key under a prefix of a bucket (all pages), as the service lists them. */
 export async function listKeysIn(
   client: S3Client,
   bucket: string,
   prefix: string,
 ): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
+  return collect(new S3Objects(client, bucket).list(prefix));
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EscalationConfig } from '../../lib/platform/config';
+import { MemorySegmentStore } from './memory-store';
 
 /** A request the receiver took: its headers and its body exactly as sent. */
 export interface Received {
@@ -74,4 +75,12 @@ export function escalationConfig(
     cooldownMinutes: 60,
     ...fields,
   };
+}
+
+/** What an escalation test starts from: a receiver to deliver to and an empty store. */
+export async function receiverAndStore(): Promise<{
+  receiver: HookReceiver;
+  store: MemorySegmentStore;
+}> {
+  return { receiver: await startHookReceiver(), store: new MemorySegmentStore() };
 }

@@ -4,21 +4,14 @@ import type { EscalationConfig } from '../../../lib/platform/config';
 import { Observer } from '../../../lib/ring/observer';
 import { takeSnapshot } from '../../../lib/stats/writer';
 import { storeView } from '../../../lib/storage/store';
-import {
-  escalationConfig,
-  type HookReceiver,
-  startHookReceiver,
-} from '../../support/hook-receiver';
+import { escalationConfig, type HookReceiver, receiverAndStore } from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
-import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
+import { type MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 import { op } from '../../support/ops';
 
 let receiver: HookReceiver;
 let store: MemorySegmentStore;
-beforeEach(async () => {
-  receiver = await startHookReceiver();
-  store = new MemorySegmentStore();
-});
+beforeEach(async () => ({ receiver, store } = await receiverAndStore()));
 afterEach(() => receiver.close());
 
 const config = (fields: Partial<EscalationConfig> = {}): EscalationConfig =>

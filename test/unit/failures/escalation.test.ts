@@ -10,13 +10,9 @@ import type { RingEntry } from '../../../lib/ring/ring';
 import { escalationClaimKey } from '../../../lib/storage/keys';
 import { storeView } from '../../../lib/storage/store';
 import { failureCluster } from '../../support/failure-cluster';
-import {
-  escalationConfig,
-  type HookReceiver,
-  startHookReceiver,
-} from '../../support/hook-receiver';
+import { escalationConfig, type HookReceiver, receiverAndStore } from '../../support/hook-receiver';
 import { captureLogs } from '../../support/logs';
-import { MemorySegmentStore } from '../../support/memory-store';
+import type { MemorySegmentStore } from '../../support/memory-store';
 import { op } from '../../support/ops';
 
 const NOW = Date.parse('2026-11-24T21:30:00.000Z');
@@ -25,10 +21,7 @@ const TUNING = { maxAttempts: 4, attemptTimeoutMs: 5_000, backoffMs: 10, maxBack
 
 let receiver: HookReceiver;
 let store: MemorySegmentStore;
-beforeEach(async () => {
-  receiver = await startHookReceiver();
-  store = new MemorySegmentStore();
-});
+beforeEach(async () => ({ receiver, store } = await receiverAndStore()));
 afterEach(() => receiver.close());
 
 const config = (fields: Partial<EscalationConfig> = {}): EscalationConfig =>
