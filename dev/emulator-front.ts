@@ -66,6 +66,8 @@ export interface FrontOptions {
   maxInFlight: number;
   /** Told of every failure the front answered for the emulator. */
   onFailure?: (failure: { method: string; path: string; status: number; detail: string }) => void;
+  /** Awaited before each request is forwarded: requests wait while the emulator restarts. */
+  upstreamReady?: () => Promise<void>;
 }
 
 /** An HTTP server (not yet listening) that forwards to the emulator as described above. */
@@ -73,7 +75,10 @@ export function createEmulatorFront(options: FrontOptions): Server {
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxInFlight });
   const slots = new Slots(options.maxInFlight);
   const server = createServer((req, res) => {
-    void slots.run(() => forward(req, res, options, agent));
+    void slots.run(async () => {
+      await options.upstreamReady?.();
+      await forward(req, res, options, agent);
+    });
   });
   server.on('close', () => agent.destroy());
   return server;

@@ -1,19 +1,24 @@
 // serverless-offline as `npm start` and the e2e tests run it: the emulator
 // on an internal port, its functions warmed before anything is reported
-// ready, and the emulator front (emulator-front.ts) on the public port.
-import { type ChildProcess, spawn } from 'node:child_process';
+// ready, and the emulator front (emulator-front.ts) on the public port. The
+// emulator can be restarted behind the front (new code: its handlers run
+// in-process, and a loaded module is never loaded again).
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmulatorFront } from './emulator-front';
+import {
+  type EmulatorProcess,
+  type OutputBuffer,
+  outputBuffer,
+  spawnEmulator,
+} from './emulator-process';
 import { freePort } from './free-port';
 
 const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
-const SLS = fileURLToPath(new URL('../node_modules/.bin/serverless', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
-const STOP_GRACE_MS = 5_000;
 
 /**
  * Forwarded at once to the emulator; more wait in the front. Each request
@@ -51,14 +56,38 @@ export interface OfflineOptions {
   output: 'inherit' | 'collect';
 }
 
+/**
+ * The environment of a stack over one bucket of an S3 server: its address,
+ * the bucket and the key prefix, with no API token unless `more` sets one.
+ */
+export function bucketEnv(
+  s3: { endpoint: string; bucket: string; prefix?: string },
+  more: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    S3_ENDPOINT: s3.endpoint,
+    OBSERVER_BUCKET: s3.bucket,
+    OBSERVER_PREFIX: s3.prefix ?? '',
+    OBSERVER_API_TOKEN: '',
+    OBSERVER_API_TOKEN_PARAM: '',
+    ...more,
+  };
+}
+
 /** A running stack. */
 export interface OfflineStack {
   url: string;
   lambdaUrl: string;
   /** What was collected (the last 200 KB), with `output: 'collect'`. */
   output(): string;
-  /** Ends when the emulator exits, with its exit code (or signal). */
+  /** Ends when the emulator exits other than by `restart` or `stop`, with its exit code (or signal). */
   exited: Promise<number | string>;
+  /**
+   * Replaces the emulator with a new one on the same ports, loading the
+   * functions afresh; requests wait in the front meanwhile. Rejects (and the
+   * front answers 502) if the new one does not start; a later restart may.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,44 +98,42 @@ export async function startOfflineStack(options: OfflineOptions): Promise<Offlin
   const lambdaPort = options.lambdaPort || (await freePort());
   const host = options.host ?? '127.0.0.1';
   const buildDir = options.ownBuild ? `.esbuild/stack-${internalPort}` : undefined;
-  const child = spawnEmulator(options, internalPort, lambdaPort, buildDir);
-  const exited = new Promise<number | string>((done) =>
-    child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')),
-  );
-  // Never outlive this process, whatever happens to it.
-  const killGroup = () => signalGroup(child, 'SIGKILL');
-  process.once('exit', killGroup);
-  void exited.then(() => process.off('exit', killGroup));
-  let polling = true;
-  void exited.then(() => {
-    polling = false;
-  });
-  const output = collect(child);
+  const output = outputBuffer();
   const note = (line: string) =>
     options.output === 'inherit' ? console.error(line) : output.add(`${line}\n`);
+  const launch = () => launchEmulator(options, { internalPort, lambdaPort, buildDir }, output);
+
+  let emulator = launch();
+  let upstream: Promise<void> = emulator.then(() => undefined);
+  // The emulator serving now: an exit of any other (one being replaced or stopped) is expected.
+  let current: EmulatorProcess | undefined;
+  let endStack: (code: number | string) => void = () => {};
+  const exited = new Promise<number | string>((done) => {
+    endStack = done;
+  });
+  const serve = (e: EmulatorProcess) => {
+    current = e;
+    void e.exited.then((code) => {
+      if (current === e) endStack(code);
+    });
+  };
   let front: Server | undefined;
+  let stopped = false;
   const stop = async () => {
+    stopped = true;
+    current = undefined;
     front?.close();
     front?.closeAllConnections();
-    await stopGroup(child, exited);
+    await (await emulator.catch(() => undefined))?.stop();
     if (buildDir) rmSync(join(SERVICE_DIR, buildDir), { recursive: true, force: true });
+    endStack('stopped');
   };
   try {
-    await Promise.race([
-      // The invoke port listens apart from the HTTP port: wait for both.
-      Promise.all([
-        answers(`http://127.0.0.1:${internalPort}/observer/health`, () => polling),
-        answers(`http://127.0.0.1:${lambdaPort}/`, () => polling),
-      ]),
-      exited.then((code) => Promise.reject(new Error(`serverless offline exited (${code})`))),
-      timeout(READY_TIMEOUT_MS, 'serverless offline did not start'),
-    ]).finally(() => {
-      polling = false;
-    });
-    await warm(`http://127.0.0.1:${internalPort}`);
+    serve(await emulator);
     front = createEmulatorFront({
       upstreamPort: internalPort,
       maxInFlight: MAX_IN_FLIGHT,
+      upstreamReady: () => upstream.catch(() => undefined),
       onFailure: (f) =>
         note(`emulator failure on ${f.method} ${f.path}: ${f.detail}; answered ${f.status}`),
     });
@@ -116,88 +143,69 @@ export async function startOfflineStack(options: OfflineOptions): Promise<Offlin
     await stop();
     throw err;
   }
+  const restart = async () => {
+    current = undefined;
+    const launching = emulator
+      .catch(() => undefined)
+      .then(async (running) => {
+        await running?.stop();
+        return launch();
+      });
+    emulator = launching;
+    upstream = launching.then(() => undefined);
+    const next = await launching;
+    // A later restart or a stop, begun meanwhile, owns what runs now.
+    if (emulator === launching && !stopped) serve(next);
+  };
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
     lambdaUrl: `http://127.0.0.1:${lambdaPort}`,
     output: output.text,
     exited,
+    restart,
     stop,
   };
 }
 
-/** `serverless offline start` on the internal port, in a process group of its own. */
-function spawnEmulator(
+/** Spawns an emulator on the stack's ports and resolves once it serves with its functions warm. */
+async function launchEmulator(
   options: OfflineOptions,
-  internalPort: number,
-  lambdaPort: number,
-  buildDir: string | undefined,
-): ChildProcess {
-  return spawn(
-    SLS,
-    [
-      'offline',
-      'start',
-      '--stage',
-      'local',
-      '--noSponsor',
-      '--httpPort',
-      String(internalPort),
-      '--lambdaPort',
-      String(lambdaPort),
-      ...EMULATOR_ARGS,
-      ...(options.args ?? []),
-    ],
-    {
-      cwd: SERVICE_DIR,
-      // The emulator's own line per request repeats the function's request log: warnings and errors only.
-      env: {
-        SLS_LOG_LEVEL: 'warning',
-        ...process.env,
-        ...options.env,
-        ...(buildDir ? { OBSERVER_BUILD_DIR: buildDir } : {}),
-      },
-      stdio: [
-        'ignore',
-        options.output === 'inherit' ? 'inherit' : 'pipe',
-        options.output === 'inherit' ? 'inherit' : 'pipe',
-      ],
-      // Its own process group: stopping it stops its esbuild service too.
-      detached: true,
-    },
-  );
-}
-
-/** The last 200 KB a child wrote to its stdout and stderr (when they are pipes). */
-function collect(child: ChildProcess): { add(text: string): void; text(): string } {
-  let chunks: string[] = [];
-  let size = 0;
-  const add = (text: string) => {
-    chunks.push(text);
-    size += text.length;
-    if (size > 400_000) {
-      const kept = chunks.join('').slice(-200_000);
-      chunks = [kept];
-      size = kept.length;
-    }
-  };
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.setEncoding('utf8');
-    stream?.on('data', add);
+  ports: { internalPort: number; lambdaPort: number; buildDir: string | undefined },
+  output: OutputBuffer,
+): Promise<EmulatorProcess> {
+  const { internalPort, lambdaPort, buildDir } = ports;
+  const args = [
+    '--stage',
+    'local',
+    '--noSponsor',
+    '--httpPort',
+    String(internalPort),
+    '--lambdaPort',
+    String(lambdaPort),
+    ...EMULATOR_ARGS,
+    ...(options.args ?? []),
+  ];
+  const env = {
+    // The emulator's own line per request repeats the function's request log: warnings and errors only.
+    SLS_LOG_LEVEL: 'warning',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...process.env,
+    ...options.env,
+    ...(buildDir ? { OBSERVER_BUILD_DIR: buildDir } : {}),
+  } as Record<string, string>;
+  const emulator = spawnEmulator(args, env, options.output === 'inherit' ? 'inherit' : output);
+  try {
+    // The invoke port listens apart from the HTTP port: wait for both.
+    await emulator.ready(
+      [`http://127.0.0.1:${internalPort}/observer/health`, `http://127.0.0.1:${lambdaPort}/`],
+      READY_TIMEOUT_MS,
+    );
+    await warm(`http://127.0.0.1:${internalPort}`);
+  } catch (err: unknown) {
+    await emulator.stop();
+    throw err;
   }
-  return { add, text: () => chunks.join('').slice(-200_000) };
-}
-
-/** Resolves once the URL answers at all (the emulator serves), while `alive` holds. */
-async function answers(url: string, alive: () => boolean): Promise<void> {
-  while (alive()) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-      await res.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  return emulator;
 }
 
 /**
@@ -222,29 +230,4 @@ async function warm(base: string): Promise<void> {
       }
     }),
   );
-}
-
-/** SIGINT to the emulator's whole process group, SIGKILL after a grace period. */
-async function stopGroup(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    signalGroup(child, 'SIGINT');
-    const kill = setTimeout(() => signalGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(kill);
-  }
-  // Whatever it started and left behind in its group.
-  signalGroup(child, 'SIGKILL');
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // the group is gone already
-  }
-}
-
-function timeout(ms: number, message: string): Promise<never> {
-  return new Promise((_, fail) => setTimeout(() => fail(new Error(message)), ms).unref());
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkS3, sendLoad, serverErrors } from '../dev/load-run';
 import { type LocalS3, spawnLocalS3 } from '../dev/local-s3';
-import { type OfflineStack, startOfflineStack } from '../dev/offline-stack';
+import { bucketEnv, type OfflineStack, startOfflineStack } from '../dev/offline-stack';
 import { percentile } from '../dev/percentile';
 import { localS3Client } from '../dev/s3-tools';
 
@@ -61,15 +61,10 @@ try {
   s3 = await spawnLocalS3({ directory, bucket: BUCKET });
   api = await startOfflineStack({
     output: 'collect',
-    env: {
-      S3_ENDPOINT: s3.endpoint,
-      OBSERVER_BUCKET: BUCKET,
-      OBSERVER_PREFIX: PREFIX,
-      OBSERVER_RING_CAP: String(Math.max(events, 2000)),
-      OBSERVER_API_TOKEN: token,
-      OBSERVER_API_TOKEN_PARAM: '',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+    env: bucketEnv(
+      { endpoint: s3.endpoint, bucket: BUCKET, prefix: PREFIX },
+      { OBSERVER_RING_CAP: String(Math.max(events, 2000)), OBSERVER_API_TOKEN: token },
+    ),
   });
   console.log(`observer ${api.url}, local S3 ${s3.endpoint}`);
   console.log(`sending ${events} events from ${concurrency} clients (at most ${maxSeconds} s)`);

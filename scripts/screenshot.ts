@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../dev/browser';
 import { historySnapshot, seedHistory } from '../dev/history';
 import { startLocalS3 } from '../dev/local-s3';
-import { type OfflineStack, startOfflineStack } from '../dev/offline-stack';
+import { bucketEnv, type OfflineStack, startOfflineStack } from '../dev/offline-stack';
 import { seededRandom } from '../dev/random';
 import { localS3Client } from '../dev/s3-tools';
 import { HOUR_MS } from '../lib/storage/keys';
@@ -97,14 +97,10 @@ try {
   await seedHistory(store, demoHistory(Date.now()));
   api = await startOfflineStack({
     output: 'collect',
-    env: {
-      S3_ENDPOINT: s3.endpoint,
-      OBSERVER_BUCKET: BUCKET,
-      OBSERVER_PREFIX: PREFIX,
-      OBSERVER_API_TOKEN: '',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    },
+    env: bucketEnv(
+      { endpoint: s3.endpoint, bucket: BUCKET, prefix: PREFIX },
+      { POWERTOOLS_LOG_LEVEL: 'WARN' },
+    ),
   });
   await postDemoOps(api);
   const snapshot = await fetch(

@@ -2,10 +2,13 @@
 // behind its front, dev/offline-stack.ts) over an embedded local S3 whose
 // data lives in .data/s3 (or OBSERVER_DATA_DIR) and survives restarts, or
 // over the S3 that S3_ENDPOINT and OBSERVER_BUCKET name. The configuration
-// is checked before anything listens; SIGINT or SIGTERM stops all of it.
-import { resolve } from 'node:path';
+// is checked before anything listens; a change to the sources restarts the
+// functions; SIGINT or SIGTERM stops all of it.
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type LocalS3, startLocalS3 } from '../dev/local-s3';
 import { startOfflineStack } from '../dev/offline-stack';
+import { onSourceChange, SOURCE_DIRS } from '../dev/source-watch';
 import { ConfigError, loadConfig } from '../lib/platform/config';
 
 const bucket = process.env.OBSERVER_BUCKET || 'observer-local';
@@ -36,11 +39,7 @@ if (endpoint === '') {
   endpoint = s3.endpoint;
 }
 const stack = await startOfflineStack({
-  env: {
-    S3_ENDPOINT: endpoint,
-    OBSERVER_BUCKET: bucket,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  },
+  env: { S3_ENDPOINT: endpoint, OBSERVER_BUCKET: bucket },
   httpPort,
   host,
   lambdaPort,
@@ -61,10 +60,29 @@ console.log(
   ].join('\n'),
 );
 
+// New code is served once it is saved: the functions are restarted on a change to their sources.
+const unwatch = onSourceChange(
+  SOURCE_DIRS.map((dir) => fileURLToPath(new URL(`../${dir}`, import.meta.url))),
+  async (changed) => {
+    console.error(
+      `npm start: ${relative(process.cwd(), changed)} changed; restarting the functions`,
+    );
+    try {
+      await stack.restart();
+      console.error('npm start: the functions run the new code');
+    } catch (err: unknown) {
+      console.error(
+        `npm start: the functions did not start (${String(err)}); answering 502 until the next change`,
+      );
+    }
+  },
+);
+
 let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
+  unwatch();
   await stack.stop();
   await s3?.close();
   process.exit(code);

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/free-port';
 import { type StartedStack, spawnStart, startStack } from '../../dev/npm-start';
@@ -63,7 +63,7 @@ describe('npm start under a burst, then SIGTERM', () => {
     stack = await startStack({
       OBSERVER_DATA_DIR: join(dataParent, 's3'),
       OBSERVER_API_TOKEN: '',
-      // Its own bundles: serverless.test.ts builds into .esbuild/ at the same time.
+      // Its own bundles, apart from every other stack's .esbuild/.
       OBSERVER_BUILD_DIR: buildDir,
     });
   });
@@ -90,6 +90,25 @@ describe('npm start under a burst, then SIGTERM', () => {
         .map((a) => a.status)
         .filter((s) => !(s === 201 || s === 503 || (s >= 400 && s < 500))),
     ).toEqual([]);
+  });
+
+  it('restarts the functions when a source changes, holding requests until they serve again', async () => {
+    const coldStarts = () => stack.output().match(/"cold_start":true/g)?.length ?? 0;
+    const before = coldStarts();
+    const now = new Date();
+
+    // A save without edits is a change too: the functions are built and loaded again.
+    utimesSync(resolve('handlers/health.ts'), now, now);
+    await until(() => stack.output().includes('handlers/health.ts changed; restarting'));
+    const during = await Promise.all(
+      Array.from({ length: 8 }, async () => (await fetch(`${stack.url}/observer/health`)).status),
+    );
+    await until(() => stack.output().includes('the functions run the new code'));
+
+    expect(during).toEqual(Array(8).fill(200));
+    expect((await fetch(`${stack.url}/observer/health`)).status).toBe(200);
+    // Loaded afresh: the new emulator's first requests are cold starts.
+    expect(coldStarts()).toBeGreaterThan(before);
   });
 
   it('stops serverless-offline, esbuild and the S3 server on SIGTERM, and frees the ports', async () => {
@@ -125,6 +144,11 @@ describe('the stack when a function cannot start', () => {
     }
   });
 });
+
+/** Resolves once `done` holds, looking again every 100 ms (the test's timeout is the limit). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 100));
+}
 
 /** Every process descended from `root` (by parent pid), now. */
 function descendants(root: number): number[] {
