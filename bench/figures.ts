@@ -107,8 +107,16 @@ export const FIGURES: Figure[] = [
   },
   {
     name: 'npm start ratio (÷ raw, median round)',
-    value: (r) => `${start(r).ratio} with ${start(r).stored_ops} ops stored`,
-    target: { text: '≥ 0.5', met: (r) => num(start(r).ratio) >= 0.5 },
+    value: (r) =>
+      `${start(r).ratio} (rounds ${start(r).ratio_lowest_round}–${start(r).ratio_highest_round}), ${start(r).stored_ops} ops stored`,
+    target: {
+      text: '≥ 0.5, all 201',
+      met: (r) => num(start(r).ratio) >= 0.5 && start(r).not_acknowledged === 0,
+    },
+  },
+  {
+    name: 'npm start snapshot, ms per op it read',
+    value: (r) => String(start(r).snapshot_ms_per_op),
   },
 ];
 

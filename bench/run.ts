@@ -22,7 +22,7 @@ import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { clientBench } from './client';
 import { printFigures, TAIL_SEGMENTS } from './figures';
-import { startThroughput } from './start-throughput';
+import { startThroughputApart } from './start-throughput';
 
 const BUCKET = 'observer-bench';
 const CONCURRENCY = 16;
@@ -33,10 +33,15 @@ const WARM_CALLS = 300;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const quiet = () => {
   // Keep the figures readable: the service logs one JSON line per request and
-  // writes one metrics line per invocation. `npm run bench` sets POWERTOOLS_DEV,
-  // so both go through the console, and are built (their cost counts) but not shown.
-  console.info = () => {};
-  console.log = () => {};
+  // writes one metrics line per invocation, as in Lambda (compact JSON). Both
+  // are built, so their cost counts, but a JSON line is not written out.
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      typeof chunk === 'string' && chunk.startsWith('{')
+        ? true
+        : write(chunk, ...rest)) as typeof stream.write;
+  }
 };
 
 /** A typical op, as agent loops send them. */
@@ -378,7 +383,7 @@ async function main(): Promise<void> {
       ring_heap_bytes: ringHeapBytes(),
       batch,
       client: await clientBench(s3.endpoint),
-      npm_start: await startThroughput(undefined, (line) => process.stdout.write(`${line}\n`)),
+      npm_start: await startThroughputApart((line) => process.stdout.write(`${line}\n`)),
     };
     writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!printFigures(results)) process.exitCode = 1;
