@@ -64,22 +64,8 @@ function cacheBucketLookups(store: BucketStore): void {
     }
     return found;
   };
-  store.putBucket = async (bucket) => {
-    forgetBucket(bucket);
-    try {
-      return await original.putBucket(bucket);
-    } finally {
-      forgetBucket(bucket);
-    }
-  };
-  store.deleteBucket = async (bucket) => {
-    forgetBucket(bucket);
-    try {
-      return await original.deleteBucket(bucket);
-    } finally {
-      forgetBucket(bucket);
-    }
-  };
+  store.putBucket = (bucket) => forgetAround(bucket, () => original.putBucket(bucket));
+  store.deleteBucket = (bucket) => forgetAround(bucket, () => original.deleteBucket(bucket));
 
   // Only the bucket's own documents: an object's are read with the object.
   store.getSubresource = (bucket, key, type) => {
@@ -93,22 +79,36 @@ function cacheBucketLookups(store: BucketStore): void {
     }
     return found;
   };
-  store.putSubresource = async (bucket, key, resource) => {
-    if (key !== undefined) return original.putSubresource(bucket, key, resource);
-    subresources.delete(`${bucket}/${resource.type}`);
-    try {
-      await original.putSubresource(bucket, key, resource);
-    } finally {
-      subresources.delete(`${bucket}/${resource.type}`);
-    }
-  };
-  store.deleteSubresource = async (bucket, key, type) => {
-    if (key !== undefined) return original.deleteSubresource(bucket, key, type);
+  const forgetSubresource = (bucket: string, type: string) => () =>
     subresources.delete(`${bucket}/${type}`);
+  store.putSubresource = (bucket, key, resource) =>
+    key !== undefined
+      ? original.putSubresource(bucket, key, resource)
+      : forgetAround(
+          bucket,
+          () => original.putSubresource(bucket, key, resource),
+          forgetSubresource(bucket, resource.type),
+        );
+  store.deleteSubresource = (bucket, key, type) =>
+    key !== undefined
+      ? original.deleteSubresource(bucket, key, type)
+      : forgetAround(
+          bucket,
+          () => original.deleteSubresource(bucket, key, type),
+          forgetSubresource(bucket, type),
+        );
+
+  /** Runs a write, forgetting what it changes both before it starts and once it is done. */
+  async function forgetAround<T>(
+    bucket: string,
+    write: () => Promise<T>,
+    forget: () => void = () => forgetBucket(bucket),
+  ): Promise<T> {
+    forget();
     try {
-      await original.deleteSubresource(bucket, key, type);
+      return await write();
     } finally {
-      subresources.delete(`${bucket}/${type}`);
+      forget();
     }
-  };
+  }
 }

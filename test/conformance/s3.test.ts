@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { LocalS3 } from '../../dev/local-s3';
 import { startMoto } from '../../dev/moto';
 import { mapLimit } from '../../lib/platform/concurrency';
+import { LOCAL_S3_CREDENTIALS } from '../../lib/platform/limits';
 
 // What the service relies on from its storage, checked against the S3 it
 // runs on locally: the embedded server in every `npm test`, and moto's
@@ -33,7 +34,7 @@ beforeAll(async () => {
     endpoint: moto?.endpoint ?? inject('s3Endpoint'),
     forcePathStyle: true,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: LOCAL_S3_CREDENTIALS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

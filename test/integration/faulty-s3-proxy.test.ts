@@ -1,6 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { type FaultyS3Proxy, isPutObject, startFaultyS3Proxy } from '../../dev/faulty-s3-proxy';
+import { LOCAL_S3_CREDENTIALS } from '../../lib/platform/limits';
 import { createS3Client } from '../../lib/storage/s3-client';
 import { getText, listKeys, rawClient, uniquePrefix } from '../support/s3';
 
@@ -8,7 +9,6 @@ import { getText, listKeys, rawClient, uniquePrefix } from '../support/s3';
 // what it fails, and how the S3 client sees a failure.
 
 const s3 = rawClient();
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'us-east-1';
 let proxy: FaultyS3Proxy | undefined;
 let viaProxy: S3Client | undefined;
@@ -34,12 +34,16 @@ async function through(
   });
   viaProxy =
     maxAttempts === undefined
-      ? createS3Client({ s3Endpoint: proxy.endpoint, s3Credentials: CREDENTIALS, region: REGION })
+      ? createS3Client({
+          s3Endpoint: proxy.endpoint,
+          s3Credentials: LOCAL_S3_CREDENTIALS,
+          region: REGION,
+        })
       : // No SDK retries (and none of their backoff) where only the proxy's draws matter.
         new S3Client({
           endpoint: proxy.endpoint,
           forcePathStyle: true,
-          credentials: CREDENTIALS,
+          credentials: LOCAL_S3_CREDENTIALS,
           region: REGION,
           maxAttempts,
           requestChecksumCalculation: 'WHEN_REQUIRED',
