@@ -64,9 +64,6 @@ function cacheBucketLookups(store: BucketStore): void {
     }
     return found;
   };
-  store.putBucket = (bucket) => forgetAround(bucket, () => original.putBucket(bucket));
-  store.deleteBucket = (bucket) => forgetAround(bucket, () => original.deleteBucket(bucket));
-
   // Only the bucket's own documents: an object's are read with the object.
   store.getSubresource = (bucket, key, type) => {
     if (key !== undefined) return original.getSubresource(bucket, key, type);
@@ -79,36 +76,21 @@ function cacheBucketLookups(store: BucketStore): void {
     }
     return found;
   };
-  const forgetSubresource = (bucket: string, type: string) => () =>
-    subresources.delete(`${bucket}/${type}`);
+  // Any write to the bucket or a document of it forgets the bucket and its documents.
+  store.putBucket = (bucket) => forgetAround(bucket, () => original.putBucket(bucket));
+  store.deleteBucket = (bucket) => forgetAround(bucket, () => original.deleteBucket(bucket));
   store.putSubresource = (bucket, key, resource) =>
-    key !== undefined
-      ? original.putSubresource(bucket, key, resource)
-      : forgetAround(
-          bucket,
-          () => original.putSubresource(bucket, key, resource),
-          forgetSubresource(bucket, resource.type),
-        );
+    forgetAround(bucket, () => original.putSubresource(bucket, key, resource));
   store.deleteSubresource = (bucket, key, type) =>
-    key !== undefined
-      ? original.deleteSubresource(bucket, key, type)
-      : forgetAround(
-          bucket,
-          () => original.deleteSubresource(bucket, key, type),
-          forgetSubresource(bucket, type),
-        );
+    forgetAround(bucket, () => original.deleteSubresource(bucket, key, type));
 
-  /** Runs a write, forgetting what it changes both before it starts and once it is done. */
-  async function forgetAround<T>(
-    bucket: string,
-    write: () => Promise<T>,
-    forget: () => void = () => forgetBucket(bucket),
-  ): Promise<T> {
-    forget();
+  /** Runs a write, forgetting the bucket both before it starts and once it is done. */
+  async function forgetAround<T>(bucket: string, write: () => Promise<T>): Promise<T> {
+    forgetBucket(bucket);
     try {
       return await write();
     } finally {
-      forget();
+      forgetBucket(bucket);
     }
   }
 }
