@@ -6,12 +6,13 @@
 // timed on its own, so that neither side is charged with its reads.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { sendLoad } from '../dev/load-run';
 import { type StartedStack, startStack } from '../dev/npm-start';
+import { treeCpuMs } from '../dev/process-tree';
 import { localS3Client } from '../dev/s3-tools';
 import { type ObservedOp, parseOp } from '../lib/ingest/op';
 import { mapLimit } from '../lib/platform/concurrency';
@@ -123,6 +124,7 @@ interface Round {
   acknowledged: number;
 }
 
+/** CPU is this process's and every process's below it: the clients, npm start, its S3 and emulator. */
 async function timed(fn: () => Promise<number>): Promise<Round> {
   const [t0, c0] = [performance.now(), treeCpuMs()];
   const acknowledged = await fn();
@@ -213,40 +215,6 @@ function summary(
     snapshot_ms_per_op: round(snapshotMs / acknowledged, 3),
     not_acknowledged: ops - acknowledged,
   };
-}
-
-/**
- * CPU milliseconds used so far by this process and every process below it
- * (clients, npm start, its S3 and emulator): what both sides of a round cost
- * the machine. Linux /proc; 0 where there is none.
- */
-function treeCpuMs(): number {
-  const procs = new Map<number, { parent: number; cpu: number }>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime, in clock ticks (100 per second on Linux).
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      procs.set(Number(entry), { parent: Number(fields[1]), cpu: ticks * 10 });
-    } catch {
-      // gone while reading
-    }
-  }
-  let total = 0;
-  const queue = [process.pid];
-  while (queue.length > 0) {
-    const pid = queue.pop() as number;
-    total += procs.get(pid)?.cpu ?? 0;
-    for (const [child, p] of procs) if (p.parent === pid) queue.push(child);
-  }
-  return total;
 }
 
 function seedOp(i: number): ObservedOp {

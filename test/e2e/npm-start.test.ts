@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/free-port';
 import { type StartedStack, spawnStart, startStack } from '../../dev/npm-start';
+import { descendants } from '../../dev/process-tree';
 import { startOffline } from '../support/serverless';
 
 // `npm start` as a user runs it (scripts/start.ts, its own embedded S3).
@@ -148,32 +149,6 @@ describe('the stack when a function cannot start', () => {
 /** Resolves once `done` holds, looking again every 100 ms (the test's timeout is the limit). */
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((r) => setTimeout(r, 100));
-}
-
-/** Every process descended from `root` (by parent pid), now. */
-function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone while listing
-    }
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.pop() as number;
-    for (const [child, ppid] of parent) {
-      if (ppid === pid) {
-        found.push(child);
-        queue.push(child);
-      }
-    }
-  }
-  return found;
 }
 
 function alive(pid: number): boolean {

@@ -1,0 +1,62 @@
+// The processes below one process, read from Linux's /proc: what a test
+// checks is gone after a stop, and what the bench charges a measurement with.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One process as /proc shows it now. */
+interface ProcessEntry {
+  parent: number;
+  /** CPU used so far, user and system, in milliseconds. */
+  cpuMs: number;
+}
+
+/** Every process now, by pid; empty where there is no /proc. */
+function processTable(): Map<number, ProcessEntry> {
+  const table = new Map<number, ProcessEntry>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return table;
+  }
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The fields after the command name, which may itself hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, in clock ticks (100 per second on Linux).
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      table.set(Number(entry), { parent: Number(fields[1]), cpuMs: ticks * 10 });
+    } catch {
+      // gone while listing
+    }
+  }
+  return table;
+}
+
+/** Every process descended from `root` (by parent pid), now. */
+export function descendants(root: number, table = processTable()): number[] {
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    for (const [child, p] of table) {
+      if (p.parent === pid) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * CPU milliseconds used so far by `root` and every process below it; 0
+ * where there is no /proc.
+ */
+export function treeCpuMs(root = process.pid): number {
+  const table = processTable();
+  return [root, ...descendants(root, table)].reduce(
+    (total, pid) => total + (table.get(pid)?.cpuMs ?? 0),
+    0,
+  );
+}
