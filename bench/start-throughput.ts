@@ -12,6 +12,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { sendLoad } from '../dev/load-run';
 import { type StartedStack, startStack } from '../dev/npm-start';
+import { invokeLocal } from '../dev/offline-stack';
 import { treeCpuMs } from '../dev/process-tree';
 import { localS3Client } from '../dev/s3-tools';
 import { type ObservedOp, parseOp } from '../lib/ingest/op';
@@ -108,10 +109,7 @@ async function seed(stack: StartedStack, client: S3Client, options: StartThrough
  */
 async function runSnapshot(stack: StartedStack): Promise<number> {
   const started = performance.now();
-  const res = await fetch(
-    `${stack.lambdaUrl}/2015-03-31/functions/observer-local-snapshot/invocations`,
-    { method: 'POST', body: '{}' },
-  );
+  const res = await invokeLocal(stack.lambdaUrl, 'snapshot');
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`the snapshot answered ${res.status}`);
   return performance.now() - started;

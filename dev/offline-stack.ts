@@ -74,6 +74,17 @@ export function bucketEnv(
   };
 }
 
+/**
+ * Invokes a function of the stack now, through the emulator's Lambda invoke
+ * API, with an empty event, as its schedule would (`snapshot`, `compact`).
+ */
+export function invokeLocal(lambdaUrl: string, fn: string): Promise<Response> {
+  return fetch(`${lambdaUrl}/2015-03-31/functions/observer-local-${fn}/invocations`, {
+    method: 'POST',
+    body: '{}',
+  });
+}
+
 /** A running stack. */
 export interface OfflineStack {
   url: string;

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../dev/browser';
 import { historySnapshot, seedHistory } from '../dev/history';
 import { startLocalS3 } from '../dev/local-s3';
-import { bucketEnv, type OfflineStack, startOfflineStack } from '../dev/offline-stack';
+import { bucketEnv, invokeLocal, type OfflineStack, startOfflineStack } from '../dev/offline-stack';
 import { seededRandom } from '../dev/random';
 import { localS3Client } from '../dev/s3-tools';
 import { HOUR_MS } from '../lib/storage/keys';
@@ -103,13 +103,7 @@ try {
     ),
   });
   await postDemoOps(api);
-  const snapshot = await fetch(
-    `${api.lambdaUrl}/2015-03-31/functions/observer-local-snapshot/invocations`,
-    {
-      method: 'POST',
-      body: '{}',
-    },
-  );
+  const snapshot = await invokeLocal(api.lambdaUrl, 'snapshot');
   if (!snapshot.ok) throw new Error(`snapshot: ${snapshot.status}`);
   mkdirSync(OUT, { recursive: true });
   browser = await launchChromium();

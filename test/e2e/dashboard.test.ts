@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../../dev/browser';
 import { historySnapshot, seedHistory } from '../../dev/history';
+import { invokeLocal } from '../../dev/offline-stack';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { stackEnv } from '../support/e2e';
 import { rawClient, uniquePrefix } from '../support/s3';
@@ -103,10 +104,7 @@ describe('the dashboard over the local stack', () => {
       body: JSON.stringify(OPS),
     });
     expect(posted.status).toBe(201);
-    const snapshot = await fetch(
-      `${api.lambdaUrl}/2015-03-31/functions/observer-local-snapshot/invocations`,
-      { method: 'POST', body: '{}' },
-    );
+    const snapshot = await invokeLocal(api.lambdaUrl, 'snapshot');
     expect(snapshot.status).toBe(200);
     stats = await (await fetch(`${api.url}/observer/stats`)).json();
     const history = await (await fetch(`${api.url}/observer/stats/history?hours=1`)).json();

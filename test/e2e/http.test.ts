@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invokeLocal } from '../../dev/offline-stack';
 import { stackEnv } from '../support/e2e';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
 import { type Offline, startOffline } from '../support/serverless';
@@ -139,10 +140,7 @@ describe('over HTTP through serverless-offline', () => {
   });
 
   it('runs the scheduled snapshot through the offline invoke port', async () => {
-    const res = await fetch(
-      `${api.lambdaUrl}/2015-03-31/functions/observer-local-snapshot/invocations`,
-      { method: 'POST', body: '{}' },
-    );
+    const res = await invokeLocal(api.lambdaUrl, 'snapshot');
 
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ops: 4 });
