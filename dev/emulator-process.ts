@@ -3,6 +3,7 @@
 // ready once the URLs it should serve answer, and stopped with its group.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { untilAnswers } from './until-answers';
 
 const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const SLS = fileURLToPath(new URL('../node_modules/.bin/serverless', import.meta.url));
@@ -80,7 +81,11 @@ export function spawnEmulator(
       let waiting = true;
       const isWaiting = () => waiting && alive;
       return Promise.race([
-        Promise.all(urls.map((url) => answers(url, isWaiting))).then(() => undefined),
+        Promise.all(
+          urls.map((url) =>
+            untilAnswers(url, { keepTrying: isWaiting, attemptMs: 30_000, pauseMs: 200 }),
+          ),
+        ).then(() => undefined),
         exited.then((code) => Promise.reject(new Error(`serverless offline exited (${code})`))),
         timeout(ms, 'serverless offline did not start'),
       ]).finally(() => {
@@ -89,19 +94,6 @@ export function spawnEmulator(
     },
     stop: () => stopGroup(child, exited),
   };
-}
-
-/** Resolves once the URL answers at all (the emulator serves), while `waiting` holds. */
-async function answers(url: string, waiting: () => boolean): Promise<void> {
-  while (waiting()) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-      await res.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 async function stopGroup(child: ChildProcess, exited: Promise<unknown>): Promise<void> {

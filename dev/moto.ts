@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from './free-port';
 import type { LocalS3 } from './local-s3';
+import { forMs, untilAnswers } from './until-answers';
 
 /** moto_server could not be started (not installed, or it never answered). */
 export class MotoUnavailableError extends Error {
@@ -56,16 +57,10 @@ export async function startMoto(options: { bucket: string }): Promise<LocalS3> {
 }
 
 async function answers(endpoint: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  const keepTrying = forMs(READY_TIMEOUT_MS);
+  if (!(await untilAnswers(endpoint, { keepTrying, attemptMs: 1_000, pauseMs: 100 }))) {
+    throw new MotoUnavailableError(`moto_server did not answer on ${endpoint} within 30 s`);
   }
-  throw new MotoUnavailableError(`moto_server did not answer on ${endpoint} within 30 s`);
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port';
+import { forMs, untilAnswers } from './until-answers';
 
 const START = fileURLToPath(new URL('../scripts/start.ts', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
@@ -64,7 +65,16 @@ export async function startStack(
     rmSync(logDir, { recursive: true, force: true });
     return code;
   };
-  const ready = await Promise.race([answers(url), exited.then(() => false)]);
+  const inTime = forMs(READY_TIMEOUT_MS);
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const ready = await Promise.race([
+    untilAnswers(`${url}/observer/health`, {
+      keepTrying: () => running() && inTime(),
+      attemptMs: 5_000,
+      pauseMs: 250,
+    }),
+    exited.then(() => false),
+  ]);
   if (!ready) {
     const text = output();
     await stop('SIGKILL');
@@ -78,17 +88,4 @@ export async function startStack(
     output,
     stop,
   };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(`${url}/observer/health`, { signal: AbortSignal.timeout(5_000) });
-      return true;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  return false;
 }
