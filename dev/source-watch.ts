@@ -4,7 +4,7 @@
 // restart; a change during a restart makes one more after it.
 import { type FSWatcher, watch } from 'node:fs';
 
-/** The folders whose TypeScript the functions are built from. */
+/** The folders whose TypeScript the functions are built from (serverless.yml's esbuild watch patterns; a test keeps them equal). */
 export const SOURCE_DIRS = ['lib', 'handlers'];
 
 /** Calls `act` after TypeScript under `dirs` changes; the returned function stops watching. */
