@@ -8,14 +8,13 @@ import { type FaultyS3Proxy, startFaultyS3Proxy } from '../dev/faulty-s3-proxy';
 import { serveHandlers } from '../dev/handler-server';
 import { mapLimit } from '../lib/platform/concurrency';
 import { createS3Client } from '../lib/storage/s3-client';
+import { round } from './figures';
 
 const LOOPS = 8;
 const SINGLE_OPS = Number(process.env.BENCH_CLIENT_SINGLE_OPS ?? 1000);
 const CLIENT_OPS = Number(process.env.BENCH_CLIENT_OPS ?? 10_000);
 const ROUNDS = 2;
 const FLUSH_AT = 100;
-
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 function opOf(i: number): Op {
   return {

@@ -3,6 +3,9 @@
 
 const MiB = 1024 * 1024;
 
+/** A figure as results.json keeps it: `digits` decimals (2 by default). */
+export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
 /** What bench/results.json holds. */
 export interface BenchResults {
   ingest: Record<string, number>;

@@ -21,7 +21,7 @@ import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { clientBench } from './client';
-import { printFigures, TAIL_SEGMENTS } from './figures';
+import { printFigures, round, TAIL_SEGMENTS } from './figures';
 import { startThroughputApart } from './start-throughput';
 
 const BUCKET = 'observer-bench';
@@ -95,8 +95,6 @@ const getStatsEvent: HttpEvent = {
   rawPath: '/observer/stats',
   body: undefined,
 };
-
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();

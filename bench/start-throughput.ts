@@ -18,6 +18,7 @@ import { localS3Client } from '../dev/s3-tools';
 import { type ObservedOp, parseOp } from '../lib/ingest/op';
 import { mapLimit } from '../lib/platform/concurrency';
 import { S3SegmentStore } from '../lib/storage/s3-store';
+import { round } from './figures';
 
 /** The sizes of one measurement. */
 export interface StartThroughputOptions {
@@ -233,8 +234,6 @@ const median = (sorted: number[]) =>
   sorted.length % 2 === 1
     ? (sorted[(sorted.length - 1) / 2] as number)
     : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2;
-
-const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
 /**
  * Measures in a process of its own, as `npm run bench` does: nothing of the
