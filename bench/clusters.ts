@@ -19,7 +19,7 @@ import { segmentKey } from '../lib/storage/keys';
 const TARGET_MEAN_GA = 0.9;
 const TARGET_MESSAGES_PER_SECOND = 50_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-// drain3 0.9.11 with its example configuration, on this machine (shared/loghub/README.md).
+// drain3 0.9.11 with its example configuration, (data/loghub/README.md).
 const DRAIN3_GA: Record<string, number> = {
   HDFS: 0.998,
   OpenSSH: 0.718,

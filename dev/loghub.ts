@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-/** The four Loghub-2k samples kept in shared/loghub. */
+/** The four Loghub-2k samples kept in data/loghub (see its README for source and licence). */
 export const LOGHUB_SETS = ['HDFS', 'OpenSSH', 'Mac', 'Proxifier'] as const;
 
 /** One labelled message of a Loghub sample. */
@@ -18,11 +18,11 @@ export class LoghubDataError extends Error {
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * The folder holding the samples: `LOGHUB_DIR` if set, else `shared/loghub`
- * beside the repository (as laid out for development and CI).
+ * The folder holding the samples: `LOGHUB_DIR` if set, else the repository's
+ * own `data/loghub`.
  */
 export function loghubDir(): string {
-  const dir = process.env.LOGHUB_DIR || join(REPO_ROOT, '..', 'shared', 'loghub');
+  const dir = process.env.LOGHUB_DIR || join(REPO_ROOT, 'data', 'loghub');
   const missing = LOGHUB_SETS.filter((set) => !existsSync(join(dir, `${set}.jsonl`)));
   if (missing.length > 0) {
     throw new LoghubDataError(
