@@ -82,7 +82,7 @@ async function throughClient(url: string, proxy: FaultyS3Proxy): Promise<Phase> 
  */
 export async function clientBench(s3Endpoint: string): Promise<Record<string, number>> {
   process.stdout.write(`client: ${LOOPS} loops, client vs single-op posts over HTTP ...\n`);
-  const runtime = await import('../lib/platform/runtime');
+  const runtime = await import('../lib/app/runtime');
   const { handler: event } = await import('../handlers/event');
   const { handler: events } = await import('../handlers/events');
   const proxy = await startFaultyS3Proxy({ target: s3Endpoint, failureRate: 0 });

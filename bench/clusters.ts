@@ -8,12 +8,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { groupingAccuracy } from '../dev/grouping-accuracy';
 import { type LabelledMessage, LOGHUB_SETS, loadLoghubSet, loghubDir } from '../dev/loghub';
-import { clusterLines } from '../lib/failures/cluster-lines';
-import { clusterFailures } from '../lib/failures/clusters';
-import { TemplateMiner } from '../lib/failures/miner';
-import { DEFAULT_MINER_OPTIONS } from '../lib/failures/options';
-import { tokenize } from '../lib/failures/tokenize';
-import type { RingEntry } from '../lib/ring/ring';
+import type { RingEntry } from '../lib/domain/entry';
+import { clusterLines } from '../lib/failures/clustering/cluster-lines';
+import { clusterFailures } from '../lib/failures/clustering/clusters';
+import { TemplateMiner } from '../lib/failures/clustering/miner';
+import { DEFAULT_MINER_OPTIONS } from '../lib/failures/clustering/options';
+import { tokenize } from '../lib/failures/clustering/tokenize';
 import { segmentKey } from '../lib/storage/keys';
 
 const TARGET_MEAN_GA = 0.9;

@@ -10,8 +10,8 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { spawnLocalS3 } from '../dev/local-s3';
 import { percentile } from '../dev/percentile';
 import { countRequests, localS3Client } from '../dev/s3-tools';
+import { type ObservedOp, parseOp } from '../lib/domain/op';
 import type { HttpEvent, HttpResult } from '../lib/http/response';
-import { type ObservedOp, parseOp } from '../lib/ingest/op';
 import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';
 import { Ring } from '../lib/ring/ring';
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
     process.env.OBSERVER_BUCKET = BUCKET;
     process.env.OBSERVER_PREFIX = 'ingest/';
     quiet();
-    const runtime = await import('../lib/platform/runtime');
+    const runtime = await import('../lib/app/runtime');
     const { handler: event } = await import('../handlers/event');
     const { handler: stats } = await import('../handlers/stats');
     const { handler: events } = await import('../handlers/events');

@@ -15,7 +15,7 @@ import { type StartedStack, startStack } from '../dev/npm-start';
 import { invokeLocal } from '../dev/offline-stack';
 import { treeCpuMs } from '../dev/process-tree';
 import { localS3Client } from '../dev/s3-tools';
-import { type ObservedOp, parseOp } from '../lib/ingest/op';
+import { type ObservedOp, parseOp } from '../lib/domain/op';
 import { mapLimit } from '../lib/platform/concurrency';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { round } from './figures';

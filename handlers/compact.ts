@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
+import { config, getStore } from '../lib/app/runtime';
 import { compactRequest } from '../lib/lake/compact-request';
 import { CompactionError, type CompactionSummary, compactHours } from '../lib/lake/compaction';
 import { countCompaction } from '../lib/lake/metrics';
 import { log } from '../lib/platform/log';
 import { withTelemetry } from '../lib/platform/metrics';
-import { config, getStore } from '../lib/platform/runtime';
 
 /** Hours are not started with less than this left before the function's timeout. */
 const TIME_RESERVE_MS = 60_000;

@@ -1,7 +1,7 @@
-import { escalationsQuery, listEscalations } from '../lib/failures/escalation-record';
+import { admit, getStore } from '../lib/app/runtime';
+import { escalationsQuery, listEscalations } from '../lib/failures/escalation/escalation-record';
 import { httpHandler } from '../lib/http/handler';
 import { json } from '../lib/http/response';
-import { admit, getStore } from '../lib/platform/runtime';
 
 /** GET /observer/escalations?limit=N: the newest escalation records, newest first. */
 export const handler = httpHandler(async (event) => {

@@ -1,9 +1,9 @@
+import { admit, getObserver } from '../lib/app/runtime';
 import { httpHandler } from '../lib/http/handler';
 import { readJsonBody } from '../lib/http/request';
 import { json } from '../lib/http/response';
 import { countBatch, countBatchFailure } from '../lib/ingest/metrics';
 import { batchAnswer, opsFromBatchBody } from '../lib/ingest/requests';
-import { admit, getObserver } from '../lib/platform/runtime';
 
 /** POST /observer/events: up to 500 ops, written as one segment; 201, or 207 with per-op results. */
 export const handler = httpHandler(async (event) => {

@@ -1,8 +1,8 @@
-import { FailuresQuerySchema, failuresAnswer } from '../lib/failures/answer';
+import { admit, getObserver } from '../lib/app/runtime';
+import { parseQuery } from '../lib/domain/query';
+import { FailuresQuerySchema, failuresAnswer } from '../lib/failures/clustering/answer';
 import { httpHandler } from '../lib/http/handler';
-import { parseQuery } from '../lib/http/query';
 import { json } from '../lib/http/response';
-import { admit, getObserver } from '../lib/platform/runtime';
 
 /** GET /observer/failures?limit=N: the ring's failed ops in clusters, most ops first. */
 export const handler = httpHandler(async (event) => {

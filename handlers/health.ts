@@ -1,8 +1,8 @@
+import { getObserver } from '../lib/app/runtime';
 import { httpHandler } from '../lib/http/handler';
 import { json } from '../lib/http/response';
 import { type HealthAnswer, SERVICE_VERSION } from '../lib/platform/health';
 import { logger } from '../lib/platform/log';
-import { getObserver } from '../lib/platform/runtime';
 
 /** GET /observer/health: liveness; no S3 call. */
 export const handler = httpHandler(async () => {

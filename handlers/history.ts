@@ -1,6 +1,6 @@
+import { admit, getStore } from '../lib/app/runtime';
 import { httpHandler } from '../lib/http/handler';
 import { json } from '../lib/http/response';
-import { admit, getStore } from '../lib/platform/runtime';
 import { type HistoryAnswer, historyHours, readHistory } from '../lib/stats/history';
 
 /** GET /observer/stats/history?hours=N: the stats snapshots of the last N hours, oldest first. */

@@ -1,8 +1,8 @@
+import { config, getStore } from '../lib/app/runtime';
 import { type DroppedFile, droppedFiles } from '../lib/ingest/inbox-event';
 import { type InboxOutcome, ingestInboxFile } from '../lib/ingest/inbox-file';
 import { log } from '../lib/platform/log';
 import { withTelemetry } from '../lib/platform/metrics';
-import { config, getStore } from '../lib/platform/runtime';
 
 /**
  * On each JSON-lines file dropped under `inbox/` (an S3 ObjectCreated

@@ -1,7 +1,7 @@
+import { admit, getObserver } from '../lib/app/runtime';
+import { parseQuery } from '../lib/domain/query';
 import { httpHandler } from '../lib/http/handler';
-import { parseQuery } from '../lib/http/query';
 import { json } from '../lib/http/response';
-import { admit, getObserver } from '../lib/platform/runtime';
 import { OpsQuerySchema, queryOps } from '../lib/ring/ops-query';
 
 /** GET /observer/ops: the ring's ops, filtered, newest first, a page at a time. */

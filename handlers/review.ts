@@ -1,10 +1,10 @@
-import { clusterFailures } from '../lib/failures/clusters';
-import { reviewRequest } from '../lib/failures/review-request';
-import { answerReview } from '../lib/failures/review-service';
+import { admit, config, getObserver, getStore } from '../lib/app/runtime';
+import { clusterFailures } from '../lib/failures/clustering/clusters';
+import { reviewRequest } from '../lib/failures/review/review-request';
+import { answerReview } from '../lib/failures/review/review-service';
 import { httpHandler } from '../lib/http/handler';
 import { readJsonBody } from '../lib/http/request';
 import { json } from '../lib/http/response';
-import { admit, config, getObserver, getStore } from '../lib/platform/runtime';
 
 /** POST /observer/review: a verdict on an op (sent, or named by its key and line). */
 export const handler = httpHandler(async (event) => {

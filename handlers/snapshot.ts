@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { escalateAfterSnapshot } from '../lib/failures/escalation-run';
+import { config, getObserver } from '../lib/app/runtime';
+import { escalateAfterSnapshot } from '../lib/failures/escalation/escalation-run';
 import { log, logger } from '../lib/platform/log';
 import { MetricName, metrics, withTelemetry } from '../lib/platform/metrics';
-import { config, getObserver } from '../lib/platform/runtime';
 import { takeSnapshot } from '../lib/stats/writer';
 
 /** Escalation may take this long at most, and leaves this much of the function's time. */

@@ -1,6 +1,6 @@
+import { admit, getObserver } from '../lib/app/runtime';
 import { httpHandler } from '../lib/http/handler';
 import { json } from '../lib/http/response';
-import { admit, getObserver } from '../lib/platform/runtime';
 import { measuredStats } from '../lib/ring/metrics';
 
 /** GET /observer/stats: aggregates over the ring, refreshed from S3 first. */

@@ -1,9 +1,9 @@
 // `npm run --silent cluster < messages.txt`: one message per input line, one
 // JSON object per line out, in order: {"line", "cluster", "template"}, with
 // each line's cluster and template as they stand after the whole input
-// (see lib/failures/cluster-lines.ts). Blank lines are messages too.
+// (see lib/failures/clustering/cluster-lines.ts). Blank lines are messages too.
 import { readFileSync } from 'node:fs';
-import { clusterLines } from '../lib/failures/cluster-lines';
+import { clusterLines } from '../lib/failures/clustering/cluster-lines';
 
 /** A line longer than this is refused: it is not a log message. */
 const MAX_LINE_CHARS = 1024 * 1024;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { spawnLocalS3 } from '../dev/local-s3';
 import { countRequests, localS3Client } from '../dev/s3-tools';
-import type { ObservedOp } from '../lib/ingest/op';
+import type { ObservedOp } from '../lib/domain/op';
 import { compactHours } from '../lib/lake/compaction';
 import { mapLimit } from '../lib/platform/concurrency';
 import { Observer } from '../lib/ring/observer';

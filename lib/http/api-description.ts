@@ -1,29 +1,35 @@
 import { z } from 'zod';
-import { FailuresAnswerSchema, FailuresQuerySchema } from '../failures/answer';
-import { EscalationPayloadSchema } from '../failures/escalation-payload';
+import { ObservedOpSchema } from '../domain/op';
+import { FailuresAnswerSchema, FailuresQuerySchema } from '../failures/clustering/answer';
+import { FailureClusterSchema } from '../failures/clustering/report';
+import { EscalationPayloadSchema } from '../failures/escalation/escalation-payload';
 import {
   EscalationRecordSchema,
   EscalationsAnswerSchema,
   EscalationsQuerySchema,
-} from '../failures/escalation-record';
-import { FailureClusterSchema } from '../failures/report';
-import { ReviewAnswerSchema } from '../failures/review';
-import { StoredOpRefSchema } from '../failures/review-request';
+} from '../failures/escalation/escalation-record';
+import { ReviewAnswerSchema } from '../failures/review/review';
+import { StoredOpRefSchema } from '../failures/review/review-request';
 import {
   BatchAnswerSchema,
   BatchPartialAnswerSchema,
   EventAnswerSchema,
   EventDuplicateAnswerSchema,
-  InvalidOpAnswerSchema,
-  NoValidOpAnswerSchema,
 } from '../ingest/answers';
-import { ObservedOpSchema } from '../ingest/op';
 import { BatchRequestSchema, MAX_BATCH_OPS } from '../ingest/requests';
 import { HealthAnswerSchema, SERVICE_VERSION } from '../platform/health';
 import { OpsPageSchema, OpsQuerySchema } from '../ring/ops-query';
 import { StatsSchema } from '../ring/ring';
 import { HistoryAnswerSchema, HistoryQuerySchema } from '../stats/history';
-import { GUARDED, InvalidQueryAnswer, internalError, JSON_BODY, STALE } from './common-answers';
+import {
+  GUARDED,
+  InvalidOpAnswerSchema,
+  InvalidQueryAnswer,
+  internalError,
+  JSON_BODY,
+  NoValidOpAnswerSchema,
+  STALE,
+} from './common-answers';
 import { ErrorAnswerSchema, UnavailableAnswerSchema } from './errors';
 import {
   type ApiDescription,
@@ -104,7 +110,11 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
     query: HistoryQuerySchema,
     answers: {
       200: { description: 'the snapshots', body: HistoryAnswerSchema },
-      400: { description: 'hours is not a whole number from 1 to 168', body: ErrorAnswerSchema },
+      400: {
+        description:
+          'hours is not a whole number from 1 to 168, or the query has another parameter',
+        body: InvalidQueryAnswer,
+      },
       ...GUARDED,
     },
   },

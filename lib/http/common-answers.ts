@@ -1,8 +1,21 @@
-import { InvalidOpAnswerSchema } from '../ingest/answers';
+import { z } from 'zod';
+import { FieldIssueSchema } from '../domain/op';
+import { AcceptedOpSchema, RejectionSchema } from '../ingest/answers';
 import { ErrorAnswerSchema, UnavailableAnswerSchema } from './errors';
 import type { AnswerDescription } from './openapi';
 
 // The answers many routes share, for the API description.
+
+/** 400 to one op that failed validation, naming every field and why. */
+export const InvalidOpAnswerSchema = ErrorAnswerSchema.extend({
+  fields: z.array(FieldIssueSchema),
+});
+
+/** 400 to a batch in which no op is valid: nothing was recorded. */
+export const NoValidOpAnswerSchema = ErrorAnswerSchema.extend({
+  accepted: z.array(AcceptedOpSchema).max(0),
+  rejected: z.array(RejectionSchema).min(1),
+});
 
 /** The header a stale ring's answer carries. */
 export const STALE = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError, NotFoundError } from '../domain/errors';
 import { describeError, log } from '../platform/log';
 import { StoreUnavailableError } from '../storage/errors';
 import { type HttpResult, json } from './response';
@@ -50,7 +51,8 @@ const INTERNAL_ERROR: ErrorAnswer = { error: 'internal error' };
 
 /**
  * Turns anything thrown into a response: an exposed HttpError says what it
- * says; a store outage is a 503 the client may retry (saying, for a write,
+ * says; the core's InvalidInputError is a 400 (413 when too large) and its
+ * NotFoundError a 404, each with its message; a store outage is a 503 the client may retry (saying, for a write,
  * whether anything was recorded); anything else is logged with its cause
  * and answered without detail.
  */
@@ -58,6 +60,10 @@ export function toResponse(err: unknown): HttpResult {
   if (err instanceof HttpError && err.expose) {
     return json(err.status, { error: err.message, ...err.details }, err.headers);
   }
+  if (err instanceof InvalidInputError) {
+    return json(err.reason === 'too-large' ? 413 : 400, { error: err.message, ...err.details });
+  }
+  if (err instanceof NotFoundError) return json(404, { error: err.message });
   if (err instanceof StoreUnavailableError) {
     log.error('storage unavailable', { ...describeError(err), outcome: err.outcome });
     return json(503, storeUnavailableBody(err), RETRY_LATER);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ErrorAnswerSchema } from '../http/errors';
-import { FieldIssueSchema } from './op';
+import { FieldIssueSchema } from '../domain/op';
 
 // The answers to POST /observer/event and /observer/events: the code builds
 // them with these types, and the API description is generated from them.
@@ -73,14 +72,3 @@ export const BatchPartialAnswerSchema = z.object({
 export type BatchAnswer =
   | z.infer<typeof BatchAnswerSchema>
   | z.infer<typeof BatchPartialAnswerSchema>;
-
-/** 400 to one op that failed validation, naming every field and why. */
-export const InvalidOpAnswerSchema = ErrorAnswerSchema.extend({
-  fields: z.array(FieldIssueSchema),
-});
-
-/** 400 to a batch in which no op is valid: nothing was recorded. */
-export const NoValidOpAnswerSchema = ErrorAnswerSchema.extend({
-  accepted: z.array(AcceptedOpSchema).max(0),
-  rejected: z.array(RejectionSchema).min(1),
-});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { describeIssues, MAX_OP_BYTES, type ObservedOp, parseOp } from '../domain/op';
 import { decodeLines, type SkippedLine } from '../storage/segment-codec';
-import { describeIssues, MAX_OP_BYTES, type ObservedOp, parseOp } from './op';
 import { MAX_BATCH_OPS } from './requests';
 
 /** The source of a correction line that names none. */

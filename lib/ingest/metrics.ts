@@ -1,7 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { HttpResult } from '../http/response';
 import { MetricName, metrics } from '../platform/metrics';
 import { StoreUnavailableError } from '../storage/errors';
+
+/** What these counters read of an answer: its status. */
+type Answered = { statusCode?: number };
 
 /** Why a status refused an op, as the `reason` dimension of OpsRejected. */
 export function rejectionReason(status: number): string {
@@ -15,7 +17,7 @@ export function rejectionReason(status: number): string {
 }
 
 /** Counts what one answer of the event route did with the op it carried. */
-export function countIngest(res: HttpResult, err: unknown): void {
+export function countIngest(res: Answered, err: unknown): void {
   const status = res.statusCode ?? 500;
   if (status === 201) {
     metrics.addMetric(MetricName.OpsRecorded, MetricUnit.Count, 1);
@@ -39,6 +41,6 @@ export function countBatch(recorded: number, rejected: readonly { status: number
 }
 
 /** Counts a batch answered as a whole (400, 401, 413, 415, 503); 201/207 are counted by countBatch. */
-export function countBatchFailure(res: HttpResult, err: unknown): void {
+export function countBatchFailure(res: Answered, err: unknown): void {
   if (res.statusCode !== 201 && res.statusCode !== 207) countIngest(res, err);
 }

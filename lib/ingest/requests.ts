@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { HttpError } from '../http/errors';
+import { InvalidInputError } from '../domain/errors';
+import {
+  describeIssues,
+  MAX_OP_BYTES,
+  type ObservedOp,
+  ObservedOpSchema,
+  parseOp,
+} from '../domain/op';
 import type { RecordResult } from '../ring/observer';
 import type {
   AcceptedOp,
@@ -8,7 +15,6 @@ import type {
   EventDuplicateAnswer,
   Rejection,
 } from './answers';
-import { describeIssues, MAX_OP_BYTES, type ObservedOp, ObservedOpSchema, parseOp } from './op';
 
 /** The most ops one batch request may carry. */
 export const MAX_BATCH_OPS = 500;
@@ -45,7 +51,11 @@ export function opFromBody(body: unknown, receivedAt: Date): ObservedOp {
   const result = validate(body, receivedAt, 0);
   if ('op' in result) return result.op;
   const { status, error, fields } = result.rejection;
-  throw new HttpError(status, error, fields ? { fields } : {});
+  throw new InvalidInputError(
+    error,
+    fields ? { fields } : {},
+    status === 413 ? 'too-large' : 'invalid',
+  );
 }
 
 const idOf = (op: ObservedOp) => (op.id !== undefined ? { id: op.id } : {});
@@ -94,12 +104,16 @@ export function opsFromBatchBody(
 ): { valid: BatchItem[]; rejected: Rejection[] } {
   const batch = BatchBodySchema.safeParse(body);
   if (!batch.success) {
-    throw new HttpError(400, 'body must be a JSON array of ops, or {"ops": [...]}');
+    throw new InvalidInputError('body must be a JSON array of ops, or {"ops": [...]}');
   }
   const list = Array.isArray(batch.data) ? batch.data : batch.data.ops;
-  if (list.length === 0) throw new HttpError(400, 'the batch is empty');
+  if (list.length === 0) throw new InvalidInputError('the batch is empty');
   if (list.length > MAX_BATCH_OPS) {
-    throw new HttpError(413, `the batch has ${list.length} ops; the limit is ${MAX_BATCH_OPS}`);
+    throw new InvalidInputError(
+      `the batch has ${list.length} ops; the limit is ${MAX_BATCH_OPS}`,
+      {},
+      'too-large',
+    );
   }
   const valid: BatchItem[] = [];
   const rejected: Rejection[] = [];
@@ -109,7 +123,7 @@ export function opsFromBatchBody(
     else rejected.push(result.rejection);
   });
   if (valid.length === 0) {
-    throw new HttpError(400, 'no valid op in the batch', { accepted: [], rejected });
+    throw new InvalidInputError('no valid op in the batch', { accepted: [], rejected });
   }
   return { valid, rejected };
 }

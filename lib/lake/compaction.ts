@@ -1,6 +1,6 @@
+import type { RingEntry } from '../domain/entry';
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, errorText, log } from '../platform/log';
-import type { RingEntry } from '../ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
 import {
   compactedKey,

@@ -1,4 +1,4 @@
-import { compareEntries, type RingEntry } from '../ring/ring';
+import { compareEntries, type RingEntry } from '../domain/entry';
 
 /**
  * The ops of an hour as one list in log order: the compacted object's ops,

@@ -1,8 +1,8 @@
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, log } from '../platform/log';
-import { decodeCheckpoint } from '../stats/checkpoint';
 import { CHECKPOINT_KEY, HOUR_MS, hourPartitionsBack, OPS_ROOT } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
+import { decodeCheckpoint } from './checkpoint';
 import { type ListedObject, ObjectReader } from './object-reader';
 import { RingState } from './ring-state';
 

@@ -1,8 +1,4 @@
-/** Where a copy of an op was stored: its segment key and line. */
-export interface Position {
-  key: string;
-  line: number;
-}
+import type { Position } from '../domain/entry';
 
 /**
  * Op ids seen lately, each with the position of the copy counted (null when

@@ -1,7 +1,7 @@
+import type { RingEntry } from '../domain/entry';
 import { log } from '../platform/log';
 import { compactedKey, isCompactedKey, partitionOf } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
-import type { RingEntry } from './ring';
 
 /** A listed object and the ops it holds, as read from the store. */
 export interface ListedObject {

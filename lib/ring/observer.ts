@@ -1,4 +1,4 @@
-import type { ObservedOp } from '../ingest/op';
+import type { ObservedOp } from '../domain/op';
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, log } from '../platform/log';
 import { StoreUnavailableError } from '../storage/errors';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { limitParam } from '../http/query';
-import { type ObservedOp, StoredOpSchema } from '../ingest/op';
+import { compareEntries, type RingEntry } from '../domain/entry';
+import { type ObservedOp, StoredOpSchema } from '../domain/op';
+import { limitParam } from '../domain/query';
 import { parseJson } from '../platform/json';
 import { isSegmentKey, keyTime } from '../storage/keys';
-import { compareEntries, type RingEntry } from './ring';
 
 /** Ops one page holds by default, and at most. */
 export const DEFAULT_OPS_LIMIT = 50;

@@ -1,6 +1,7 @@
+import { compareEntries, type RingEntry } from '../domain/entry';
 import { log } from '../platform/log';
 import { IdMemory } from './id-memory';
-import { compareEntries, Ring, type RingEntry } from './ring';
+import { Ring } from './ring';
 
 /** How many op ids a container remembers: the ring's worth five times over, at least 10,000. */
 export function idMemoryCapacity(cap: number): number {

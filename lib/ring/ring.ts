@@ -1,17 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_SOURCE, type ObservedOp } from '../ingest/op';
+import { compareEntries, type RingEntry } from '../domain/entry';
+import { DEFAULT_SOURCE, type ObservedOp } from '../domain/op';
 import { DEFAULT_RING_CAP } from '../platform/limits';
 import { Deque } from './deque';
 
 /** How many recent scenario ops stats report. */
 export const RECENT_SCENARIOS = 10;
-
-/** An op in the ring with its place in the log: segment key, then line in that segment. */
-export interface RingEntry {
-  key: string;
-  line: number;
-  op: ObservedOp;
-}
 
 const count = z.number().int().nonnegative();
 
@@ -36,15 +30,6 @@ export const StatsSchema = z.object({
     .describe(`the last ${RECENT_SCENARIOS} ops with source scenario, oldest first`),
 });
 export type Stats = z.infer<typeof StatsSchema>;
-
-/** Log order: segment key, then line. */
-export function compareEntries(
-  a: Pick<RingEntry, 'key' | 'line'>,
-  b: Pick<RingEntry, 'key' | 'line'>,
-): number {
-  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
-  return a.line - b.line;
-}
 
 /**
  * The last `cap` ops in log order, with counters kept as ops enter and leave,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FailureCluster } from '../failures/report';
+import type { FailureCluster } from '../failures/clustering/report';
 
 /** Clusters a stats snapshot records: the largest. */
 export const SNAPSHOT_CLUSTERS = 20;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpError } from '../http/errors';
+import { parseQuery, type QueryParams } from '../domain/query';
 import { mapLimit } from '../platform/concurrency';
 import { HOUR_MS, statsHourKey } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
@@ -34,13 +34,13 @@ export async function readHistory(
   return perHour.flat().filter((s) => s.generated_at >= since);
 }
 
-/** The query of the history route: `hours`, 1–168, default 24. */
-export const HistoryQuerySchema = z.object({
+/** The query of the history route: `hours`, 1–168, default 24; any other parameter is refused. */
+export const HistoryQuerySchema = z.strictObject({
   hours: z.coerce
-    .number({ error: 'hours must be a whole number' })
-    .int({ error: 'hours must be a whole number' })
-    .min(1, { error: 'hours must be at least 1' })
-    .max(MAX_HISTORY_HOURS, { error: `hours must be at most ${MAX_HISTORY_HOURS}` })
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(MAX_HISTORY_HOURS, { error: `must be at most ${MAX_HISTORY_HOURS}` })
     .default(24)
     .describe('how many hours back, counted from now'),
 });
@@ -52,14 +52,13 @@ export const HistoryAnswerSchema = z.object({
 });
 export type HistoryAnswer = z.infer<typeof HistoryAnswerSchema>;
 
-/** The `hours` query parameter of the history route: 1–168, default 24, or a 400. */
-export function historyHours(query: Record<string, string | undefined> | undefined): number {
-  const raw = query?.hours;
-  const parsed = HistoryQuerySchema.shape.hours.safeParse(raw);
-  if (!parsed.success) {
-    throw new HttpError(400, `invalid query: ${parsed.error.issues[0]?.message ?? 'bad hours'}`);
-  }
-  return parsed.data;
+/**
+ * The `hours` query parameter of the history route: 1–168, default 24. A
+ * bad value or an unknown parameter (`hour` for `hours`) is an
+ * InvalidInputError naming each field, as every route's query is.
+ */
+export function historyHours(query: QueryParams): number {
+  return parseQuery(HistoryQuerySchema, query).hours;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { RingEntry } from '../domain/entry';
 import { parseJson } from '../platform/json';
-import { type RingEntry, type Stats, StatsSchema } from '../ring/ring';
+import { type Stats, StatsSchema } from '../ring/ring';
 import { keyTime } from '../storage/keys';
 import { ClusterDigestSchema } from './cluster-digest';
 

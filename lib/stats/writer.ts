@@ -1,9 +1,9 @@
-import { clusterFailures } from '../failures/clusters';
-import type { FailureCluster } from '../failures/report';
+import type { RingEntry } from '../domain/entry';
+import { clusterFailures } from '../failures/clustering/clusters';
+import type { FailureCluster } from '../failures/clustering/report';
+import { encodeCheckpoint } from '../ring/checkpoint';
 import type { Observer } from '../ring/observer';
-import type { RingEntry } from '../ring/ring';
 import { CHECKPOINT_KEY, LATEST_STATS_KEY, statsHourKey, statsMinuteKey } from '../storage/keys';
-import { encodeCheckpoint } from './checkpoint';
 import { clusterDigests } from './cluster-digest';
 import { addToHour } from './history';
 import { type StatsSnapshot, statsSnapshot } from './snapshot';

@@ -1,8 +1,8 @@
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { parseStoredOp } from '../ingest/op';
+import type { RingEntry } from '../domain/entry';
+import { parseStoredOp } from '../domain/op';
 import { messageOf } from '../platform/log';
-import type { RingEntry } from '../ring/ring';
 import { isCompactedKey, isSegmentKey } from './keys';
 import { decodeLines, type SkippedLine } from './segment-codec';
 

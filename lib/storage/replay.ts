@@ -1,6 +1,6 @@
-import type { ObservedOp } from '../ingest/op';
+import type { RingEntry } from '../domain/entry';
+import type { ObservedOp } from '../domain/op';
 import { log } from '../platform/log';
-import type { RingEntry } from '../ring/ring';
 import { gunzipCompacted } from './compacted-codec';
 import { isCompactedKey } from './keys';
 import { decodeSegment } from './segment-codec';

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObservedOp } from '../ingest/op';
+import type { RingEntry } from '../domain/entry';
+import type { ObservedOp } from '../domain/op';
 import { WRITE_BUDGET, type WriteBudget } from '../platform/limits';
 import { log } from '../platform/log';
-import type { RingEntry } from '../ring/ring';
 import { ConditionalWriter } from './conditional-write';
 import { ConcurrentWriteError, StoreUnavailableError } from './errors';
 import { isCompactedKey, isSegmentKey, segmentKey, uniqueSuffixes } from './keys';

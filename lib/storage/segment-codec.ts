@@ -1,4 +1,4 @@
-import { type ObservedOp, parseStoredOp } from '../ingest/op';
+import { type ObservedOp, parseStoredOp } from '../domain/op';
 
 /** A line over this many bytes is skipped on replay, whatever it holds. */
 export const MAX_LINE_BYTES = 1024 * 1024;

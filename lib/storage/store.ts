@@ -1,5 +1,5 @@
-import type { ObservedOp } from '../ingest/op';
-import type { RingEntry } from '../ring/ring';
+import type { RingEntry } from '../domain/entry';
+import type { ObservedOp } from '../domain/op';
 
 /**
  * The one port between the service and its storage: segments of ops under

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ObservedOpSchema } from '../../lib/ingest/op';
+import { ObservedOpSchema } from '../../lib/domain/op';
 import { WRITE_BUDGET } from '../../lib/platform/limits';
 import { METRICS_NAMESPACE, MetricName } from '../../lib/platform/metrics';
 import { encodeCompacted } from '../../lib/storage/compacted-codec';

@@ -1,9 +1,10 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { ObservedOp } from '../../lib/ingest/op';
+import type { RingEntry } from '../../lib/domain/entry';
+import type { ObservedOp } from '../../lib/domain/op';
 import { compactHours } from '../../lib/lake/compaction';
 import { Observer } from '../../lib/ring/observer';
-import type { RingEntry, Stats } from '../../lib/ring/ring';
+import type { Stats } from '../../lib/ring/ring';
 import { writeSnapshot } from '../../lib/stats/writer';
 import { gunzipCompacted } from '../../lib/storage/compacted-codec';
 import { HOUR_MS, isCompactedKey, isSegmentKey } from '../../lib/storage/keys';

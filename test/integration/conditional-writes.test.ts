@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { type ObservedOp, parseOp } from '../../lib/ingest/op';
+import { type ObservedOp, parseOp } from '../../lib/domain/op';
 import { addToHour } from '../../lib/stats/history';
 import { decodeHour } from '../../lib/stats/snapshot';
 import { ConcurrentWriteError } from '../../lib/storage/errors';

@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { escalate } from '../../lib/failures/escalation';
-import type { EscalationPayload } from '../../lib/failures/escalation-payload';
+import { escalate } from '../../lib/failures/escalation/escalation';
+import type { EscalationPayload } from '../../lib/failures/escalation/escalation-payload';
 import { escalationClaimKey } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FailureCluster } from '../../lib/failures/report';
+import type { FailureCluster } from '../../lib/failures/clustering/report';
 import { type Container, freshContainer } from '../support/container';
 import { bodyOf, httpEvent, postBatch, postOp } from '../support/events';
 import { failingRun, type RunOp } from '../support/failing-run';

@@ -17,7 +17,7 @@ export interface Container {
   health: Handler;
   /** The scheduled snapshot function. */
   snapshot: typeof import('../../handlers/snapshot').handler;
-  runtime: typeof import('../../lib/platform/runtime');
+  runtime: typeof import('../../lib/app/runtime');
   requests: Record<string, number>;
 }
 
@@ -33,7 +33,7 @@ export async function freshContainer(env: Record<string, string | undefined>): P
     else process.env[k] = v;
   }
   try {
-    const runtime = await import('../../lib/platform/runtime');
+    const runtime = await import('../../lib/app/runtime');
     const requests = countRequests(runtime.s3());
     const [event, events, stats, history, ops, failures, health, snapshot] = await Promise.all([
       import('../../handlers/event'),

@@ -1,4 +1,4 @@
-import type { FailureCluster } from '../../lib/failures/report';
+import type { FailureCluster } from '../../lib/failures/clustering/report';
 
 /** A failure cluster as clustering reports it, first seen a minute before `now`. */
 export function failureCluster(now: number, fields: Partial<FailureCluster> = {}): FailureCluster {

@@ -1,5 +1,5 @@
 import { seededRandom } from '../../dev/random';
-import { type ObservedOp, parseOp } from '../../lib/ingest/op';
+import { type ObservedOp, parseOp } from '../../lib/domain/op';
 import { compactHours, compactPartition } from '../../lib/lake/compaction';
 import { collect } from '../../lib/platform/concurrency';
 import {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ObservedOp } from '../../lib/ingest/op';
-import type { RingEntry } from '../../lib/ring/ring';
+import type { RingEntry } from '../../lib/domain/entry';
+import type { ObservedOp } from '../../lib/domain/op';
 import { ConcurrentWriteError } from '../../lib/storage/errors';
 import { isSegmentKey, segmentKey, uniqueSuffixes } from '../../lib/storage/keys';
 import { replayObject } from '../../lib/storage/replay';

@@ -1,4 +1,4 @@
-import type { ObservedOp } from '../../lib/ingest/op';
+import type { ObservedOp } from '../../lib/domain/op';
 import type { ScenarioOpDigest, Stats } from '../../lib/ring/ring';
 
 /** The time an op made by `op()` carries unless told otherwise. */

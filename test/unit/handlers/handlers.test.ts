@@ -3,7 +3,7 @@ import { handler as event } from '../../../handlers/event';
 import { handler as health } from '../../../handlers/health';
 import { handler as notFound } from '../../../handlers/not-found';
 import { handler as stats } from '../../../handlers/stats';
-import { resetRuntime } from '../../../lib/platform/runtime';
+import { resetRuntime } from '../../../lib/app/runtime';
 import { bodyOf, getStats, httpEvent, postOp } from '../../support/events';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
 

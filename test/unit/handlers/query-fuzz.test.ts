@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as failures } from '../../../handlers/failures';
 import { handler as ops } from '../../../handlers/ops';
-import { resetRuntime } from '../../../lib/platform/runtime';
+import { resetRuntime } from '../../../lib/app/runtime';
 import { encodeCursor } from '../../../lib/ring/ops-query';
 import { segmentKey } from '../../../lib/storage/keys';
 import { httpEvent } from '../../support/events';

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_OP_BYTES } from '../../../lib/domain/op';
 import { authorize } from '../../../lib/http/auth';
 import { HttpError, toResponse } from '../../../lib/http/errors';
 import { httpHandler } from '../../../lib/http/handler';
 import { MAX_BODY_BYTES, readJsonBody } from '../../../lib/http/request';
 import { type HttpEvent, json } from '../../../lib/http/response';
-import { MAX_OP_BYTES } from '../../../lib/ingest/op';
 import { opFromBody } from '../../../lib/ingest/requests';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, httpEvent } from '../../support/events';
 import { captureLogs } from '../../support/logs';
-import { thrownBy } from '../../support/thrown';
+import { answerTo, thrownBy } from '../../support/thrown';
 
 const TOKEN = 'a-secret-token-0123456789';
 const NOW = new Date('2026-11-24T21:15:03.123Z');
@@ -296,35 +296,36 @@ describe('opFromBody', () => {
   });
 
   it('answers 400 with a fields array naming the bad field', () => {
-    const res = toResponse(httpErrorOf(() => opFromBody({ endpoint: '  ' }, NOW)));
+    const { status, body } = answerTo(() => opFromBody({ endpoint: '  ' }, NOW));
 
-    expect(res.statusCode).toBe(400);
-    const body = bodyOf(res);
+    expect(status).toBe(400);
     expect(body.error).toContain('endpoint');
     expect(body.fields).toEqual([{ field: 'endpoint', message: expect.any(String) }]);
   });
 
   it('names every bad field in the 400', () => {
-    const err = httpErrorOf(() => opFromBody({ endpoint: 'e', success: 'true', id: '' }, NOW));
+    const { status, body } = answerTo(() =>
+      opFromBody({ endpoint: 'e', success: 'true', id: '' }, NOW),
+    );
 
-    expect(err.status).toBe(400);
-    const fields = (err.details.fields as { field: string }[]).map((f) => f.field);
+    expect(status).toBe(400);
+    const fields = (body.fields ?? []).map((f) => f.field);
     expect(fields.sort()).toEqual(['id', 'success']);
   });
 
   it('answers 400 naming (body) for a body that is not an object', () => {
-    const err = httpErrorOf(() => opFromBody([{ endpoint: 'e' }], NOW));
+    const { status, body } = answerTo(() => opFromBody([{ endpoint: 'e' }], NOW));
 
-    expect(err.status).toBe(400);
-    expect(err.details.fields).toEqual([{ field: '(body)', message: expect.any(String) }]);
+    expect(status).toBe(400);
+    expect(body.fields).toEqual([{ field: '(body)', message: expect.any(String) }]);
   });
 
   it('answers 413 for an op over 64 KiB serialized', () => {
-    const err = httpErrorOf(() =>
+    const { status, body } = answerTo(() =>
       opFromBody({ endpoint: 'e', blob: 'x'.repeat(MAX_OP_BYTES) }, NOW),
     );
 
-    expect(err.status).toBe(413);
-    expect(err.message).toContain(String(MAX_OP_BYTES));
+    expect(status).toBe(413);
+    expect(body.error).toContain(String(MAX_OP_BYTES));
   });
 });

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as event } from '../../../handlers/event';
 import { handler as events } from '../../../handlers/events';
 import { handler as stats } from '../../../handlers/stats';
-import { resetRuntime } from '../../../lib/platform/runtime';
+import { resetRuntime } from '../../../lib/app/runtime';
 import { bodyOf, getStats, postBatch, postOp } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { nthOp, nthOps } from '../../support/ops';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { RingEntry } from '../../../lib/domain/entry';
 import { compactHours, compactPartition, partitionsToCompact } from '../../../lib/lake/compaction';
 import { firstCopies, mergeEntries, sameEntries } from '../../../lib/lake/entries';
-import type { RingEntry } from '../../../lib/ring/ring';
 import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
 import { compactedKey, HOUR_MS, hourPartition, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { compareEntries, type RingEntry } from '../../../lib/domain/entry';
 import { compactPartition } from '../../../lib/lake/compaction';
 import { Observer } from '../../../lib/ring/observer';
-import { compareEntries, Ring, type RingEntry, type Stats } from '../../../lib/ring/ring';
+import { Ring, type Stats } from '../../../lib/ring/ring';
 import { writeSnapshot } from '../../../lib/stats/writer';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { compactedKey, hourPartition, isCompactedKey, segmentKey } from '../../../lib/storage/keys';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedOp } from '../../../lib/ingest/op';
+import type { ObservedOp } from '../../../lib/domain/op';
 import { Observer } from '../../../lib/ring/observer';
 import { HOUR_MS, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';

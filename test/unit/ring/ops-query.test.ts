@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { RingEntry } from '../../../lib/domain/entry';
+import type { ObservedOp } from '../../../lib/domain/op';
+import { parseQuery } from '../../../lib/domain/query';
 import { HttpError } from '../../../lib/http/errors';
-import { parseQuery } from '../../../lib/http/query';
-import type { ObservedOp } from '../../../lib/ingest/op';
 import { encodeCursor, type OpsQuery, OpsQuerySchema, queryOps } from '../../../lib/ring/ops-query';
-import { Ring, type RingEntry } from '../../../lib/ring/ring';
+import { Ring } from '../../../lib/ring/ring';
 import { segmentKey } from '../../../lib/storage/keys';
 import { op } from '../../support/ops';
-import { thrownBy } from '../../support/thrown';
+import { answerTo, thrownBy } from '../../support/thrown';
 
 const T0 = Date.UTC(2026, 10, 24, 21, 0, 0, 0);
 
@@ -194,7 +195,7 @@ describe('the query parameters of GET /observer/ops', () => {
   });
 
   it('answer 400 naming every bad parameter and why', () => {
-    const err = thrownBy(HttpError, () =>
+    const { status, body } = answerTo(() =>
       query({
         success: 'yes',
         limit: '0',
@@ -204,15 +205,15 @@ describe('the query parameters of GET /observer/ops', () => {
       }),
     );
 
-    expect(err.status).toBe(400);
-    expect(err.details.fields).toEqual([
+    expect(status).toBe(400);
+    expect(body.fields).toEqual([
       { field: 'success', message: 'must be true or false' },
       { field: 'since', message: 'must be an RFC 3339 timestamp, such as 2026-11-24T21:00:00Z' },
       { field: 'limit', message: 'must be a whole number from 1 to 500' },
       { field: 'cursor', message: 'is not a cursor this route gave' },
       { field: 'sucess', message: 'is not a parameter of this route' },
     ]);
-    expect(err.message).toMatch(/^invalid query: success: must be true or false; since: /);
+    expect(body.error).toMatch(/^invalid query: success: must be true or false; since: /);
   });
 
   it.each([
@@ -224,17 +225,17 @@ describe('the query parameters of GET /observer/ops', () => {
     ['until', '2026-11-24'],
     ['cursor', encodeCursor({ key: 'elsewhere/x.json', line: 0 })],
   ])('refuses %s=%j', (field, value) => {
-    const err = thrownBy(HttpError, () => query({ [field]: value }));
+    const { status, body } = answerTo(() => query({ [field]: value }));
 
-    expect(err.status).toBe(400);
-    expect((err.details.fields as { field: string }[]).map((f) => f.field)).toEqual([field]);
+    expect(status).toBe(400);
+    expect(body.fields?.map((f) => f.field)).toEqual([field]);
   });
 
   it('refuses an until that is not later than since', () => {
-    const err = thrownBy(HttpError, () =>
+    const { body } = answerTo(() =>
       query({ since: '2026-11-24T21:00:00Z', until: '2026-11-24T21:00:00Z' }),
     );
 
-    expect(err.details.fields).toEqual([{ field: 'until', message: 'must be later than since' }]);
+    expect(body.fields).toEqual([{ field: 'until', message: 'must be later than since' }]);
   });
 });

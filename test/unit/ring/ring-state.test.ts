@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
-import type { RingEntry } from '../../../lib/ring/ring';
+import type { RingEntry } from '../../../lib/domain/entry';
 import { RingState } from '../../../lib/ring/ring-state';
 import { op } from '../../support/ops';
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
-import type { ObservedOp } from '../../../lib/ingest/op';
+import type { RingEntry } from '../../../lib/domain/entry';
+import type { ObservedOp } from '../../../lib/domain/op';
 import { DEFAULT_RING_CAP } from '../../../lib/platform/limits';
 import { Deque } from '../../../lib/ring/deque';
-import { Ring, type RingEntry } from '../../../lib/ring/ring';
+import { Ring } from '../../../lib/ring/ring';
 import { op, statsOf } from '../../support/ops';
 
 const pick = <T>(rand: () => number, items: readonly T[]): T =>

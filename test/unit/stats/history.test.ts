@@ -4,6 +4,7 @@ import { addToHour, historyHours, readHistory } from '../../../lib/stats/history
 import { decodeHour, type StatsSnapshot } from '../../../lib/stats/snapshot';
 import { statsHourKey } from '../../../lib/storage/keys';
 import { MemorySegmentStore } from '../../support/memory-store';
+import { answerTo } from '../../support/thrown';
 
 const AT = Date.UTC(2026, 11, 24, 21, 0);
 
@@ -65,15 +66,18 @@ describe('the hours parameter', () => {
     expect(historyHours(raw === undefined ? {} : { hours: raw })).toBe(hours);
   });
 
-  it.each(['', '0', '169', '1.5', 'soon'])('answers 400 for hours=%j', (raw) => {
-    let thrown: unknown;
-    try {
-      historyHours({ hours: raw });
-    } catch (err: unknown) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(HttpError);
-    expect((thrown as HttpError).status).toBe(400);
-    expect((thrown as HttpError).message).toMatch(/hours/);
+  it.each(['', '0', '169', '1.5', 'soon'])('answers 400 for hours=%j, naming the field', (raw) => {
+    const { status, body } = answerTo(() => historyHours({ hours: raw }));
+
+    expect(status).toBe(400);
+    expect(body.error).toMatch(/^invalid query: hours: /);
+    expect(body.fields?.map((f) => f.field)).toEqual(['hours']);
+  });
+
+  it('answers 400 naming a parameter the route does not take (a typo of hours)', () => {
+    const { status, body } = answerTo(() => historyHours({ hour: '2' }));
+
+    expect(status).toBe(400);
+    expect(body.fields).toEqual([{ field: 'hour', message: 'is not a parameter of this route' }]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FailureCluster } from '../../../lib/failures/report';
+import type { FailureCluster } from '../../../lib/failures/clustering/report';
 import { Observer } from '../../../lib/ring/observer';
 import { clusterDigests, SNAPSHOT_CLUSTERS } from '../../../lib/stats/cluster-digest';
 import { readHistory } from '../../../lib/stats/history';

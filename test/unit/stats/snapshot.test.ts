@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RingEntry } from '../../../lib/ring/ring';
-import { decodeCheckpoint, encodeCheckpoint } from '../../../lib/stats/checkpoint';
+import type { RingEntry } from '../../../lib/domain/entry';
+import { decodeCheckpoint, encodeCheckpoint } from '../../../lib/ring/checkpoint';
 import {
   decodeHour,
   encodeHour,

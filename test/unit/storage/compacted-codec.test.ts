@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { ObservedOp } from '../../../lib/ingest/op';
-import type { RingEntry } from '../../../lib/ring/ring';
+import type { RingEntry } from '../../../lib/domain/entry';
+import type { ObservedOp } from '../../../lib/domain/op';
 import {
   decodeCompacted,
   encodeCompacted,

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../dev/random';
 import { handler as event } from '../../../handlers/event';
 import { handler as stats } from '../../../handlers/stats';
+import { config, getObserver, resetRuntime } from '../../../lib/app/runtime';
 import { mapLimit } from '../../../lib/platform/concurrency';
-import { config, getObserver, resetRuntime } from '../../../lib/platform/runtime';
 import { bodyOf, getStats, postOp } from '../../support/events';
 import { FakeBucket, PUT_FAULTS } from '../../support/fake-bucket';
 
