@@ -24,6 +24,17 @@ const SOURCE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 const RFC3339 = z.iso.datetime({ offset: true });
 
+/** A date and time without an offset: what Python's naive `datetime.isoformat()` writes. */
+const WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** Why a timestamp is refused: most often, a local time sent without its offset. */
+function timestampProblem(text: string): string {
+  if (WITHOUT_OFFSET.test(text)) {
+    return 'must be an RFC 3339 timestamp with an offset (Z or ±HH:MM, such as 2026-12-05T10:00:00Z); it has none';
+  }
+  return 'must be an RFC 3339 timestamp';
+}
+
 const boundedString = (max: number) =>
   z
     .string({ error: 'must be a string' })
@@ -40,8 +51,9 @@ const OP_FIELDS = {
   timestamp: z
     .string({ error: 'must be an RFC 3339 timestamp' })
     // RFC 3339 allows a lowercase "t" and "z"; parseOp stores the instant normalized to UTC.
-    .refine((v) => RFC3339.safeParse(v.toUpperCase()).success, {
-      error: 'must be an RFC 3339 timestamp',
+    .superRefine((v, ctx) => {
+      if (RFC3339.safeParse(v.toUpperCase()).success) return;
+      ctx.addIssue({ code: 'custom', message: timestampProblem(v) });
     })
     .nullish(),
   source: z

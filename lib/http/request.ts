@@ -30,6 +30,12 @@ export function readJsonBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unkno
     throw new HttpError(413, `request body is ${body.length} bytes; the limit is ${maxBytes}`);
   }
   if (body.length === 0) throw new HttpError(400, 'request body is empty; send one op as JSON');
+  const bad = invalidUtf8Offset(body);
+  if (bad >= 0) {
+    throw new HttpError(400, `request body is not valid UTF-8: byte ${bad} starts no character`, {
+      offset: bad,
+    });
+  }
   try {
     return JSON.parse(body.toString('utf-8'));
   } catch (err: unknown) {
@@ -40,4 +46,46 @@ export function readJsonBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unkno
 function isJsonContentType(value: string): boolean {
   const type = value.split(';')[0]?.trim().toLowerCase() ?? '';
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/**
+ * The offset of the first byte that starts no valid UTF-8 sequence (a stray
+ * continuation byte, an overlong form, a surrogate, a truncated sequence),
+ * or -1 when every byte is valid. Decoding such bytes would store U+FFFD in
+ * their place and lose what the client sent.
+ */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const length = utf8SequenceLength(bytes, i);
+    if (length === 0) return i;
+    i += length;
+  }
+  return -1;
+}
+
+// The length of the valid UTF-8 sequence at `i` (RFC 3629, table 3-7 of Unicode), or 0.
+function utf8SequenceLength(bytes: Uint8Array, i: number): number {
+  const lead = bytes[i] as number;
+  if (lead < 0x80) return 1;
+  let length: number;
+  let low = 0x80;
+  let high = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+  else if (lead >= 0xe0 && lead <= 0xef) length = 3;
+  else if (lead >= 0xf0 && lead <= 0xf4) length = 4;
+  else return 0;
+  if (lead === 0xe0)
+    low = 0xa0; // overlong
+  else if (lead === 0xed)
+    high = 0x9f; // surrogates
+  else if (lead === 0xf0)
+    low = 0x90; // overlong
+  else if (lead === 0xf4) high = 0x8f; // beyond U+10FFFF
+  for (let k = 1; k < length; k++) {
+    const next = bytes[i + k];
+    const lo = k === 1 ? low : 0x80;
+    const hi = k === 1 ? high : 0xbf;
+    if (next === undefined || next < lo || next > hi) return 0;
+  }
+  return length;
 }

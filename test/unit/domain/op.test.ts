@@ -164,6 +164,27 @@ describe('parseOp: timestamp', () => {
   ])('rejects a timestamp that is %s', (_label, timestamp) => {
     expect(rejectedFields({ endpoint: 'e', timestamp })).toEqual(['timestamp']);
   });
+
+  it.each([
+    ['2026-12-05T10:00:00'],
+    ['2026-12-05T10:00:00.123456'],
+    ['2026-12-05 10:00:00'],
+    ['2026-12-05T10:00'],
+  ])('says the offset is missing from the naive local time %s', (timestamp) => {
+    expect(issuesOf({ endpoint: 'e', timestamp })).toEqual([
+      {
+        field: 'timestamp',
+        message:
+          'must be an RFC 3339 timestamp with an offset (Z or ±HH:MM, such as 2026-12-05T10:00:00Z); it has none',
+      },
+    ]);
+  });
+
+  it('says only what it is for text that is no timestamp at all', () => {
+    expect(issuesOf({ endpoint: 'e', timestamp: 'yesterday' })).toEqual([
+      { field: 'timestamp', message: 'must be an RFC 3339 timestamp' },
+    ]);
+  });
 });
 
 describe('parseOp: source', () => {

@@ -3,7 +3,7 @@ import { MAX_OP_BYTES } from '../../../lib/domain/op';
 import { authorize } from '../../../lib/http/auth';
 import { HttpError, toResponse } from '../../../lib/http/errors';
 import { httpHandler } from '../../../lib/http/handler';
-import { MAX_BODY_BYTES, readJsonBody } from '../../../lib/http/request';
+import { invalidUtf8Offset, MAX_BODY_BYTES, readJsonBody } from '../../../lib/http/request';
 import { type HttpEvent, json } from '../../../lib/http/response';
 import { opFromBody } from '../../../lib/ingest/requests';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
@@ -149,6 +149,38 @@ describe('toResponse', () => {
 describe('readJsonBody', () => {
   it('parses a JSON body', () => {
     expect(readJsonBody(postBody('{"endpoint":"e"}', JSON_TYPE))).toEqual({ endpoint: 'e' });
+  });
+
+  it.each([
+    ['a stray continuation byte', [0x80], 13],
+    ['a truncated two-byte sequence', [0xc3], 13],
+    ['an overlong encoding of "/"', [0xc0, 0xaf], 13],
+    ['a UTF-16 surrogate', [0xed, 0xa0, 0x80], 13],
+    ['a code point beyond U+10FFFF', [0xf4, 0x90, 0x80, 0x80], 13],
+  ])('answers 400 naming the byte offset of %s, storing nothing', (_label, bad, offset) => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"endpoint":"'),
+      Buffer.from(bad),
+      Buffer.from('x"}'),
+    ]);
+    const { status, body } = answerTo(() =>
+      readJsonBody(postBody(bytes.toString('base64'), JSON_TYPE, true)),
+    );
+
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      error: `request body is not valid UTF-8: byte ${offset} starts no character`,
+      offset,
+    });
+  });
+
+  it('takes every valid UTF-8 character, from one to four bytes', () => {
+    const text = '{"endpoint":"a é € 𝄞"}';
+
+    expect(readJsonBody(postBody(Buffer.from(text).toString('base64'), JSON_TYPE, true))).toEqual({
+      endpoint: 'a é € 𝄞',
+    });
+    expect(invalidUtf8Offset(Buffer.from(text))).toBe(-1);
   });
 
   it('decodes a base64-encoded body first', () => {
