@@ -1,6 +1,9 @@
-import type { RingEntry } from '../domain/entry';
+import { compareEntries, type Position, type RingEntry } from '../domain/entry';
+import { DEFAULT_RETRY_WINDOW_MS } from '../domain/retries';
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, errorText, log } from '../platform/log';
+import { decodeDropped, decodeDroppedStrictly, encodeDropped } from '../ring/dropped';
+import type { DroppedCopy } from '../ring/ring-state';
 import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
 import {
   compactedKey,
@@ -8,11 +11,12 @@ import {
   hourPartitionsBack,
   isCompactedKey,
   previousPartition,
+  retriesKey,
 } from '../storage/keys';
 import { replayObject } from '../storage/replay';
 import { decodeSegment } from '../storage/segment-codec';
 import type { SegmentStore } from '../storage/store';
-import { firstCopies, mergeEntries, sameEntries } from './entries';
+import { countedEntries, latestCopies, mergeEntries, sameEntries } from './entries';
 
 /** How a compaction run chooses its hours. */
 export interface CompactionOptions {
@@ -24,6 +28,8 @@ export interface CompactionOptions {
   lookbackHours: number;
   /** Segments fetched at once. */
   readConcurrency?: number;
+  /** The retry window of lib/domain/retries.ts. */
+  retryWindowMs?: number;
   /** Checked before each hour; true stops the run there (the function is about to time out). */
   outOfTime?: () => boolean;
 }
@@ -99,7 +105,10 @@ export async function compactHours(
       break;
     }
     summary.partitions++;
-    const result = await compactPartition(store, partition, options.readConcurrency);
+    const result = await compactPartition(store, partition, {
+      ...(options.readConcurrency ? { readConcurrency: options.readConcurrency } : {}),
+      ...(options.retryWindowMs ? { retryWindowMs: options.retryWindowMs } : {}),
+    });
     if (result.status === 'failed') {
       summary.failed.push({ partition, error: result.error });
       continue;
@@ -114,27 +123,39 @@ export async function compactHours(
   return summary;
 }
 
+/** How one hour partition is compacted. */
+export interface PartitionOptions {
+  /** Segments fetched at once. */
+  readConcurrency?: number;
+  /** The retry window of lib/domain/retries.ts. */
+  retryWindowMs?: number;
+}
+
 /**
  * Merges an hour's segments into its one compacted object, then deletes
  * them. Each step leaves a state every reader counts right, so a crash
  * between any two loses nothing and the next run finishes the job:
  *
  * 1. list the hour; nothing but the compacted object (or nothing) → done;
- * 2. read the compacted object, if any (a damaged one stops here);
+ * 2. read the compacted object and the copies dropped from the hour, if
+ *    any (a damaged one stops here);
  * 3. read the segments; one with an unreadable line is left alone (an
  *    empty one holds nothing to keep, and is deleted with the others);
- * 4. keep the first copy of each op id, as every reader counts it: a
- *    later copy in the hour, or one the hour before already holds, goes;
- * 5. unless the compacted object already holds exactly these ops, write
- *    the merged list, conditionally (only over the version read in 2),
- *    and read it back byte for byte;
+ * 4. keep the copies that count, as every reader counts them: a copy
+ *    within the retry window after another copy of its id (in this hour
+ *    or the one before) is a retry, and goes;
+ * 5. record the retries dropped (written only over the version read),
+ *    then, unless the compacted object already holds exactly these ops,
+ *    write the merged list, conditionally (only over the version read in
+ *    2), and read it back byte for byte;
  * 6. delete the segments it now holds.
  */
 export async function compactPartition(
   store: SegmentStore,
   partition: string,
-  readConcurrency = 16,
+  options: PartitionOptions = {},
 ): Promise<PartitionResult> {
+  const readConcurrency = options.readConcurrency ?? 16;
   try {
     const key = compactedKey(partition);
     const listed = await collect(store.list(partition));
@@ -143,24 +164,66 @@ export async function compactPartition(
 
     const current = listed.includes(key) ? await store.getObject(key) : undefined;
     const compacted = current ? decodeCompactedStrictly(key, current.body) : [];
+    const dropped = await readDropped(store, partition);
     const {
       entries: fresh,
       done,
       leftAlone,
     } = await readSegments(store, segmentKeys, readConcurrency);
     if (done.length === 0) return { partition, status: 'clean', leftAlone };
-    const earlier = await idsOfHour(store, previousPartition(partition), readConcurrency);
-    const entries = firstCopies(mergeEntries(compacted, fresh), earlier);
+    const before = await copiesOfHour(store, previousPartition(partition), readConcurrency);
+    const merged = countedEntries(
+      mergeEntries(compacted, fresh),
+      dropped.copies,
+      before,
+      options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS,
+    );
+    await writeDropped(store, partition, dropped, merged.dropped);
+    const entries = merged.counted;
     const written = !sameEntries(compacted, entries);
     if (written) await writeVerified(store, key, entries, current?.etag ?? null);
     await store.deleteObjects(done);
     const result = { partition, key, segments: done.length, ops: entries.length, written };
-    log.info('hour compacted', { ...result, left_alone: leftAlone.length });
+    log.info('hour compacted', {
+      ...result,
+      left_alone: leftAlone.length,
+      retries: merged.dropped.length,
+    });
     return { ...result, status: 'compacted', leftAlone };
   } catch (err: unknown) {
     log.error('hour not compacted; the next run retries it', { partition, ...describeError(err) });
     return { partition, status: 'failed', error: errorText(err) };
   }
+}
+
+/** The copies dropped from an hour so far, and the version of their document (null: none yet). */
+interface HourDropped {
+  copies: DroppedCopy[];
+  etag: string | null;
+}
+
+async function readDropped(store: SegmentStore, partition: string): Promise<HourDropped> {
+  const key = retriesKey(partition);
+  const found = await store.getObject(key);
+  if (found === undefined) return { copies: [], etag: null };
+  const text = Buffer.from(found.body).toString('utf-8');
+  const copies = decodeDroppedStrictly(text);
+  if (copies === undefined) throw new CompactionError(`${key} is damaged; nothing changed`);
+  return { copies, etag: found.etag };
+}
+
+/** Records the hour's dropped retries (what was there, and those found now) before anything is deleted. */
+async function writeDropped(
+  store: SegmentStore,
+  partition: string,
+  had: HourDropped,
+  found: readonly DroppedCopy[],
+): Promise<void> {
+  const all = new Map(had.copies.map((d) => [`${d.key}\n${d.line}`, d]));
+  for (const d of found) all.set(`${d.key}\n${d.line}`, d);
+  if (all.size === had.copies.length) return;
+  const copies = [...all.values()].sort(compareEntries);
+  await store.putObject(retriesKey(partition), Buffer.from(encodeDropped(copies)), had.etag);
 }
 
 /**
@@ -200,22 +263,34 @@ async function readSegments(
 }
 
 /**
- * The op ids an hour partition holds, in its segments and its compacted
- * object alike: a retry stored again in the next hour is a later copy.
+ * The receive time of the latest copy of each op id an hour partition
+ * holds, in its segments, its compacted object and its dropped retries
+ * alike: a copy of the next hour within the retry window of one is a
+ * retry. A segment listed and then gone was deleted by that hour's own
+ * compaction, which wrote the compacted object and the dropped retries
+ * first: they are read after the segments, so none of its copies is missed.
  */
-async function idsOfHour(
+async function copiesOfHour(
   store: SegmentStore,
   partition: string,
   readConcurrency: number,
-): Promise<Set<string>> {
-  const keys = await collect(store.list(partition));
-  const objects = await mapLimit(keys, readConcurrency, (key) => store.getObject(key));
-  const ids = new Set<string>();
+): Promise<Map<string, number>> {
+  const segments = (await collect(store.list(partition))).filter((k) => !isCompactedKey(k));
+  const objects = await mapLimit(segments, readConcurrency, (key) => store.getObject(key));
+  const [compacted, dropped] = await Promise.all([
+    store.read(compactedKey(partition)),
+    store.getDocument(retriesKey(partition)),
+  ]);
+  const copies: (Position & { id: string | undefined })[] = [];
   objects.forEach((object, i) => {
     if (object === undefined) return;
-    for (const e of replayObject(keys[i] as string, object.body)) if (e.op.id) ids.add(e.op.id);
+    const key = segments[i] as string;
+    for (const e of replayObject(key, object.body))
+      copies.push({ key: e.key, line: e.line, id: e.op.id });
   });
-  return ids;
+  for (const e of compacted ?? []) copies.push({ key: e.key, line: e.line, id: e.op.id });
+  copies.push(...decodeDropped(dropped, retriesKey(partition)));
+  return latestCopies(copies);
 }
 
 /** Writes the compacted object over the version read (or none), and reads it back byte for byte. */

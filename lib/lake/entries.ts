@@ -1,4 +1,6 @@
-import { compareEntries, type RingEntry } from '../domain/entry';
+import { compareEntries, type Position, type RingEntry } from '../domain/entry';
+import { countingCopies, type StoredCopy } from '../domain/retries';
+import { copyOf, type DroppedCopy } from '../ring/ring-state';
 
 /**
  * The ops of an hour as one list in log order: the compacted object's ops,
@@ -22,21 +24,45 @@ export function sameEntries(a: readonly RingEntry[], b: readonly RingEntry[]): b
 }
 
 /**
- * The entries in log order with every later copy of an op id left out:
- * one stored before (`earlier`) or earlier in the list. Readers count the
- * first copy in log order; the compacted hour keeps the same one.
+ * The entries of an hour (in log order) that count, and the copies of the
+ * hour that are retries, as the rule of lib/domain/retries.ts decides over
+ * the hour's entries, the copies already dropped from it (`dropped`, which
+ * stay retries) and the receive time of the latest copy of each id in the
+ * hour before (`before`). Every reader counts the same entries.
  */
-export function firstCopies(
+export function countedEntries(
   entries: readonly RingEntry[],
-  earlier: ReadonlySet<string> = new Set(),
-): RingEntry[] {
-  const seen = new Set(earlier);
-  return entries.filter(({ op }) => {
-    if (op.id === undefined) return true;
-    if (seen.has(op.id)) return false;
-    seen.add(op.id);
-    return true;
-  });
+  dropped: readonly DroppedCopy[],
+  before: ReadonlyMap<string, number>,
+  windowMs: number,
+): { counted: RingEntry[]; dropped: DroppedCopy[] } {
+  type Copy = StoredCopy & { id: string | undefined; entry?: RingEntry };
+  const held = new Set(entries.map((e) => `${e.key}\n${e.line}`));
+  const copies: Copy[] = [
+    ...entries.map((entry) => ({ ...copyOf(entry), id: entry.op.id, entry })),
+    // A dropped copy whose segment is still there (a run that crashed before deleting it) is one copy.
+    ...dropped
+      .filter((d) => !held.has(`${d.key}\n${d.line}`))
+      .map((d) => ({ ...copyOf(d), id: d.id })),
+  ].sort(compareEntries);
+  const { counting, retries } = countingCopies(copies, windowMs, before);
+  return {
+    counted: counting.flatMap((c) => (c.entry ? [c.entry] : [])),
+    dropped: retries.map((c) => ({ id: c.id as string, key: c.key, line: c.line })),
+  };
+}
+
+/** The receive time of the latest copy of each op id among `copies` (entries or dropped copies). */
+export function latestCopies(
+  copies: Iterable<Position & { id: string | undefined }>,
+): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const c of copies) {
+    if (c.id === undefined) continue;
+    const ms = copyOf(c).ms;
+    if ((latest.get(c.id) ?? Number.NEGATIVE_INFINITY) < ms) latest.set(c.id, ms);
+  }
+  return latest;
 }
 
 // JSON with object keys sorted, so field order does not matter.

@@ -3,9 +3,12 @@ import type { RingEntry } from '../domain/entry';
 import { parseStoredOp } from '../domain/op';
 import { parseJson } from '../platform/json';
 import { isSegmentKey } from '../storage/keys';
+import type { DroppedCopy } from './ring-state';
+
+const segmentKeyString = z.string().refine(isSegmentKey, { error: 'not a segment key' });
 
 const CheckpointSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2, { error: 'not a version 2 checkpoint' }),
   written_at: z.iso.datetime(),
   cap: z.number().int().positive(),
   /** When the listing the ring is current to began (ms since the epoch). */
@@ -13,42 +16,46 @@ const CheckpointSchema = z.object({
   /** The newest segment key in the ring. */
   last_key: z.string().nullable(),
   op_count: z.number().int().nonnegative(),
-  /** Op ids applied lately, oldest first, so retries stay de-duplicated across cold starts. */
-  recent_ids: z.array(z.string()).default([]),
+  /** Whether the writer had read the log from its start: nothing older than the ring counts. */
+  complete: z.boolean(),
+  /** The retry window the writer applied; its copies reach back that far. */
+  window_ms: z.number().int().positive(),
   entries: z.array(
-    z.object({
-      key: z.string().refine(isSegmentKey, { error: 'not a segment key' }),
-      line: z.number().int().nonnegative(),
-      op: z.unknown(),
-    }),
+    z.object({ key: segmentKeyString, line: z.number().int().nonnegative(), op: z.unknown() }),
   ),
+  /** Keys the writer had applied that a refresh from its listing lists again, beside the entries' own. */
+  applied: z.array(segmentKeyString),
+  /** Copies of op ids the writer knew that are not among the entries, as [id, key, line]. */
+  copies: z.array(z.tuple([z.string(), segmentKeyString, z.number().int().nonnegative()])),
 });
 
-/** A checkpoint read back: the entries to seed a ring with and when they were listed. */
+/** A checkpoint read back: the state to seed a ring with and when it was listed. */
 export interface Checkpoint {
   cap: number;
   listedAt: number;
+  complete: boolean;
+  windowMs: number;
   entries: RingEntry[];
-  recentIds: string[];
+  /** Objects applied within the skew window of the listing, so a refresh from it does not read them again. */
+  applied: string[];
+  copies: DroppedCopy[];
 }
 
-/** Serializes the ring's entries (oldest first) as a checkpoint. */
-export function encodeCheckpoint(
-  entries: readonly RingEntry[],
-  cap: number,
-  listedAt: number,
-  writtenAt: Date,
-  recentIds: readonly string[] = [],
-): string {
+/** Serializes a ring state's checkpoint: the ring's entries (oldest first) and the copies beside them. */
+export function encodeCheckpoint(checkpoint: Checkpoint, writtenAt: Date): string {
+  const { entries } = checkpoint;
   return JSON.stringify({
-    version: 1,
+    version: 2,
     written_at: writtenAt.toISOString(),
-    cap,
-    listed_at: listedAt,
+    cap: checkpoint.cap,
+    listed_at: checkpoint.listedAt,
     last_key: entries.at(-1)?.key ?? null,
     op_count: entries.length,
-    recent_ids: recentIds,
+    complete: checkpoint.complete,
+    window_ms: checkpoint.windowMs,
     entries: entries.map((e) => ({ key: e.key, line: e.line, op: e.op })),
+    applied: checkpoint.applied,
+    copies: checkpoint.copies.map((c) => [c.id, c.key, c.line]),
   });
 }
 
@@ -72,5 +79,13 @@ export function decodeCheckpoint(text: string): Checkpoint | { error: string } {
     if (op === undefined) return { error: `entry ${i} is not a valid op` };
     entries.push({ key: e.key, line: e.line, op });
   }
-  return { cap: doc.cap, listedAt: doc.listed_at, entries, recentIds: doc.recent_ids };
+  return {
+    cap: doc.cap,
+    listedAt: doc.listed_at,
+    complete: doc.complete,
+    windowMs: doc.window_ms,
+    entries,
+    applied: doc.applied,
+    copies: doc.copies.map(([id, key, line]) => ({ id, key, line })),
+  };
 }

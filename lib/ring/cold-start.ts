@@ -1,18 +1,52 @@
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, log } from '../platform/log';
-import { CHECKPOINT_KEY, HOUR_MS, hourPartitionsBack, OPS_ROOT } from '../storage/keys';
+import {
+  CHECKPOINT_KEY,
+  HOUR_MS,
+  hourPartitionsBack,
+  isCompactedKey,
+  keyFloor,
+  keyTime,
+  OPS_ROOT,
+  partitionOf,
+  partitionStart,
+} from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
-import { decodeCheckpoint } from './checkpoint';
+import { type Checkpoint, decodeCheckpoint } from './checkpoint';
 import { type ListedObject, ObjectReader } from './object-reader';
-import { RingState } from './ring-state';
+import { RingState, type RingStateOptions } from './ring-state';
 
-/** How a ring is rebuilt: its size, the skew window, and how far back partitions are walked. */
-export interface ColdStartOptions {
-  cap: number;
+/** How a ring is rebuilt: its state's options, the skew window, and how far back partitions are walked. */
+export interface ColdStartOptions extends Required<RingStateOptions> {
   skewMs: number;
   coldStartHours: number;
   readConcurrency: number;
   listConcurrency: number;
+}
+
+/**
+ * A checkpoint this ring can start from, or why not: one that does not
+ * decode, a full one of a smaller ring (it lacks older ops this ring
+ * should hold), or one written with a shorter retry window (it lacks
+ * copies this ring's rule needs).
+ */
+export function usableCheckpoint(
+  text: string,
+  options: RingStateOptions,
+): Checkpoint | { error: string } {
+  const checkpoint = decodeCheckpoint(text);
+  if ('error' in checkpoint) return checkpoint;
+  if (checkpoint.cap < options.cap && checkpoint.entries.length >= checkpoint.cap) {
+    return {
+      error: `it holds fewer ops than the ring needs (cap ${checkpoint.cap} < ${options.cap})`,
+    };
+  }
+  if (checkpoint.windowMs < options.windowMs) {
+    return {
+      error: `its retry window (${checkpoint.windowMs} ms) is shorter than ${options.windowMs} ms`,
+    };
+  }
+  return checkpoint;
 }
 
 /**
@@ -21,7 +55,8 @@ export interface ColdStartOptions {
  */
 export async function stateFromCheckpoint(
   store: SegmentStore,
-  cap: number,
+  options: RingStateOptions,
+  skewMs: number,
 ): Promise<RingState | undefined> {
   let text: string | undefined;
   try {
@@ -31,100 +66,154 @@ export async function stateFromCheckpoint(
     return undefined;
   }
   if (text === undefined) return undefined;
-  const checkpoint = decodeCheckpoint(text);
+  const checkpoint = usableCheckpoint(text, options);
   if ('error' in checkpoint) {
     log.warn('checkpoint refused; rebuilding by listing', { reason: checkpoint.error });
     return undefined;
   }
-  // A full checkpoint of a smaller ring lacks older ops this ring should hold.
-  if (checkpoint.cap < cap && checkpoint.entries.length >= checkpoint.cap) {
-    log.warn('checkpoint holds fewer ops than the ring needs; rebuilding by listing', {
-      checkpoint_cap: checkpoint.cap,
-      cap,
-    });
-    return undefined;
-  }
-  const state = new RingState(cap, checkpoint.listedAt);
-  state.seed(checkpoint.entries, checkpoint.recentIds);
-  return state;
+  return RingState.fromCheckpoint(checkpoint, options, skewMs);
 }
 
 /**
- * The newest objects holding at least `cap` ops (or all there are): hour
- * partitions newest first, out to the horizon, then one complete listing of
- * what lies before it.
+ * The state rebuilt from the newest objects of the log, read newest first:
+ * enough of them to hold `cap` ops and the reserve, then every object
+ * within the retry window before the oldest of those (whose copies decide
+ * which of theirs are retries); more when retries leave the ring short.
+ * Objects are applied in key order, so the result is what a warm ring that
+ * had read the whole log would hold.
  */
-export async function newestObjects(
+export async function stateByListing(
   store: SegmentStore,
   options: ColdStartOptions,
   at: number,
-): Promise<ListedObject[]> {
-  const { cap, skewMs, coldStartHours, listConcurrency } = options;
-  // Start from the partition a container whose clock runs ahead could be writing to.
-  const partitions = hourPartitionsBack(at + skewMs, coldStartHours + Math.ceil(skewMs / HOUR_MS));
-  const reader = new NewestFirstReader(store, cap, options.readConcurrency);
-  for (let i = 0; i < partitions.length && !reader.full(); ) {
-    const width = i === 0 ? 1 : listConcurrency;
-    const batch = partitions.slice(i, i + width);
-    i += width;
-    const listed = await mapLimit(batch, width, (p) => collect(store.list(p)));
-    await reader.read(listed.flatMap((keys) => [...keys].reverse()));
+): Promise<{ state: RingState; objects: number }> {
+  const keys = new NewestKeys(store, options, at);
+  const reader = new ObjectReader(store);
+  const read: ListedObject[] = [];
+  const positions = new Set<string>();
+  let target = options.cap + options.reserve;
+  // Every object from the newest down to `boundary` is read: the log from there on is known.
+  let boundary: string | undefined;
+  for (;;) {
+    while (positions.size < target) {
+      const batch = await keys.next(options.readConcurrency);
+      if (batch.length === 0) break;
+      boundary = batch.at(-1) as string;
+      if (isCompactedKey(boundary)) {
+        // A compacted hour holds ops stamped anywhere in its hour: read the rest of
+        // the partition too, and the log is known from the hour's start.
+        const partition = partitionOf(boundary);
+        batch.push(...(await keys.nextWhile((k) => k.startsWith(partition), Infinity)));
+        boundary = partition;
+      }
+      await readInto(reader, batch, options.readConcurrency, read, positions);
+    }
+    if (boundary !== undefined && !keys.done) {
+      const floor = keyFloor(timeOf(boundary, at) - options.windowMs);
+      for (;;) {
+        const batch = await keys.nextWhile((k) => k >= floor, options.readConcurrency);
+        if (batch.length === 0) break;
+        await readInto(reader, batch, options.readConcurrency, read, positions);
+      }
+    }
+    const knownFrom = keys.done || boundary === undefined ? null : { key: boundary, line: -1 };
+    const state = new RingState(options, at, knownFrom);
+    for (const o of [...read].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+      state.applyObject(o.key, o.entries, o.dropped);
+    }
+    if (state.ring.size >= options.cap || keys.done) return { state, objects: read.length };
+    target *= 2;
   }
-  if (!reader.full()) {
-    const horizon = partitions.at(-1) ?? OPS_ROOT;
-    await reader.read((await keysBefore(store, horizon, cap)).reverse());
-  }
-  return reader.found;
 }
 
-/** The newest `cap` keys under `ops/` that sort before `horizon`, oldest first. */
-async function keysBefore(store: SegmentStore, horizon: string, cap: number): Promise<string[]> {
-  const older: string[] = [];
-  for await (const page of store.list(OPS_ROOT)) {
-    for (const key of page) if (key < horizon) older.push(key);
-    // Only the newest `cap` keys can matter: every segment holds at least one op.
-    if (older.length > 2 * cap) older.splice(0, older.length - cap);
+/** The receive time a boundary stands for: a key's stamp, or an hour partition's start. */
+function timeOf(boundary: string, fallback: number): number {
+  return keyTime(boundary) ?? partitionStart(boundary) ?? fallback;
+}
+
+async function readInto(
+  reader: ObjectReader,
+  keys: readonly string[],
+  concurrency: number,
+  read: ListedObject[],
+  positions: Set<string>,
+): Promise<void> {
+  const objects = await mapLimit(keys, concurrency, (key) => reader.read(key));
+  for (const object of objects) {
+    read.push(object);
+    // Ops are counted by where they were first stored: while an hour is being
+    // compacted, an op can be in its segment and in the compacted object.
+    for (const e of object.entries) positions.add(`${e.key}\n${e.line}`);
   }
-  return older.slice(-cap);
 }
 
 /**
- * Reads objects newest first until they hold `cap` ops. Ops are counted by
- * the segment they were first stored in: while an hour is being compacted,
- * an op can be in its segment and in the compacted object, and counts once.
+ * The log's keys, newest first, listed lazily: hour partitions newest
+ * first out to the horizon (the first alone, then `listConcurrency` at a
+ * time, by explicit prefix), then one complete listing of what is older.
  */
-class NewestFirstReader {
-  readonly found: ListedObject[] = [];
-  private readonly seen = new Set<string>();
-  private readonly objects: ObjectReader;
-  private held = 0;
+class NewestKeys {
+  private readonly partitions: string[];
+  private listed = 0;
+  private pending: string[] = [];
+  private at = 0;
+  private olderListed = false;
+  done = false;
 
   constructor(
-    store: SegmentStore,
-    private readonly cap: number,
-    private readonly concurrency: number,
+    private readonly store: SegmentStore,
+    private readonly options: ColdStartOptions,
+    at: number,
   ) {
-    this.objects = new ObjectReader(store);
+    const { skewMs, coldStartHours } = options;
+    // Start from the partition a container whose clock runs ahead could be writing to.
+    this.partitions = hourPartitionsBack(at + skewMs, coldStartHours + Math.ceil(skewMs / HOUR_MS));
   }
 
-  full(): boolean {
-    return this.held >= this.cap;
+  /** Up to `n` more keys, newest first; none when the log is exhausted. */
+  next(n: number): Promise<string[]> {
+    return this.nextWhile(() => true, n);
   }
 
-  async read(keysNewestFirst: readonly string[]): Promise<void> {
-    const got = await mapLimit(
-      keysNewestFirst,
-      this.concurrency,
-      async (key) => (this.seen.has(key) ? undefined : this.take(key)),
-      () => this.full(),
-    );
-    for (const object of got) if (object) this.found.push(object);
+  /** Up to `n` more keys while `wanted` holds for each, newest first. */
+  async nextWhile(wanted: (key: string) => boolean, n: number): Promise<string[]> {
+    const out: string[] = [];
+    while (out.length < n) {
+      if (this.at === this.pending.length && !(await this.fill())) {
+        this.done = true;
+        break;
+      }
+      const key = this.pending[this.at] as string;
+      if (!wanted(key)) break;
+      out.push(key);
+      this.at++;
+    }
+    return out;
   }
 
-  private async take(key: string): Promise<ListedObject> {
-    const object = await this.objects.read(key);
-    for (const e of object.entries) if (!this.seen.has(e.key)) this.held++;
-    for (const e of object.entries) this.seen.add(e.key);
-    return object;
+  /** Lists more keys into `pending`; false when nothing is left to list. */
+  private async fill(): Promise<boolean> {
+    this.pending = [];
+    this.at = 0;
+    while (this.pending.length === 0) {
+      if (this.listed < this.partitions.length) {
+        const width = this.listed === 0 ? 1 : this.options.listConcurrency;
+        const batch = this.partitions.slice(this.listed, this.listed + width);
+        this.listed += batch.length;
+        const pages = await mapLimit(batch, width, (p) => collect(this.store.list(p)));
+        this.pending = pages.flatMap((keys) => [...keys].reverse());
+      } else if (!this.olderListed) {
+        this.olderListed = true;
+        const horizon = this.partitions.at(-1) ?? OPS_ROOT;
+        const older: string[] = [];
+        for await (const page of this.store.list(OPS_ROOT)) {
+          for (const key of page) if (key < horizon) older.push(key);
+        }
+        this.pending = older.reverse();
+      } else {
+        return false;
+      }
+    }
+    return true;
   }
 }

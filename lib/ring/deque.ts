@@ -32,6 +32,15 @@ export class Deque<T> {
     this.size++;
   }
 
+  pop(): T | undefined {
+    if (this.size === 0) return undefined;
+    const index = (this.head + this.size - 1) % this.buf.length;
+    const value = this.buf[index];
+    this.buf[index] = undefined;
+    this.size--;
+    return value;
+  }
+
   shift(): T | undefined {
     if (this.size === 0) return undefined;
     const value = this.buf[this.head];

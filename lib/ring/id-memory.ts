@@ -1,44 +1,28 @@
-import type { Position } from '../domain/entry';
-
 /**
- * Op ids seen lately, each with the position of the copy counted (null when
- * only the id is known, as from a checkpoint), bounded: when full, the id
- * remembered longest ago is forgotten first.
+ * Op ids a container wrote lately, each with when it was received, so a
+ * retry it is sent again within the retry window is acknowledged without
+ * being written twice. Bounded: when full, the id remembered longest ago is
+ * forgotten first (a forgotten retry is written, and readers still count
+ * only its first copy).
  */
-export class IdMemory {
-  private readonly ids = new Map<string, Position | null>();
+export class RecentIds {
+  private readonly ids = new Map<string, number>();
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    readonly windowMs: number,
+  ) {}
 
-  get size(): number {
-    return this.ids.size;
+  /** Remembers that `id` was received at `ms`. */
+  remember(id: string, ms: number): void {
+    this.ids.delete(id);
+    this.ids.set(id, ms);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.keys().next().value as string);
   }
 
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-
-  /** The counted copy's position: undefined for an unknown id, null when it is not known. */
-  get(id: string): Position | null | undefined {
-    return this.ids.get(id);
-  }
-
-  /** Remembers an id, or moves a known one's counted copy (a known id keeps its place). */
-  set(id: string, position: Position | null): void {
-    const known = this.ids.has(id);
-    this.ids.set(id, position);
-    if (known || this.ids.size <= this.capacity) return;
-    const oldest = this.ids.keys().next().value as string;
-    this.ids.delete(oldest);
-  }
-
-  /** Remembers an id whose counted copy's position is not known. */
-  add(id: string): void {
-    if (!this.ids.has(id)) this.set(id, null);
-  }
-
-  /** The ids, oldest first. */
-  values(): string[] {
-    return [...this.ids.keys()];
+  /** Whether a copy of `id` received at `ms` would be a retry of one remembered. */
+  has(id: string, ms: number): boolean {
+    const at = this.ids.get(id);
+    return at !== undefined && ms - at < this.windowMs;
   }
 }

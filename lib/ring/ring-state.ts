@@ -1,30 +1,66 @@
-import { compareEntries, type RingEntry } from '../domain/entry';
+import { compareEntries, type Position, type RingEntry } from '../domain/entry';
+import type { StoredCopy } from '../domain/retries';
 import { log } from '../platform/log';
-import { IdMemory } from './id-memory';
+import { keyFloor, keyTime } from '../storage/keys';
+import type { Checkpoint } from './checkpoint';
+import { CopyIndex } from './copies';
+import { Deque } from './deque';
 import { Ring } from './ring';
 
-/** How many op ids a container remembers: the ring's worth five times over, at least 10,000. */
-export function idMemoryCapacity(cap: number): number {
-  return Math.max(5 * cap, 10_000);
+/** How a ring state applies the log: its capacity, the retry window, and its reserve. */
+export interface RingStateOptions {
+  cap: number;
+  /** A copy of an op id stored less than this after another is a retry (lib/domain/retries.ts). */
+  windowMs: number;
+  /** Counted entries kept just below the ring, to refill it when a retry leaves it; default min(cap, 256). */
+  reserve?: number;
 }
 
-/** What a container knows once its ring is loaded. */
+/** A copy of an op that compaction dropped as a retry, known only by its id and place. */
+export interface DroppedCopy extends Position {
+  id: string;
+}
+
+/** The receive time stamped in a key (0 for a key of another shape). */
+export function copyOf(position: Position): StoredCopy {
+  return { key: position.key, line: position.line, ms: keyTime(position.key) ?? 0 };
+}
+
+/**
+ * What a container knows of the log once its ring is loaded: the ring (the
+ * newest `cap` ops that count), a reserve of the counted ops just older,
+ * every copy of each op id within reach of the retry window (counted or
+ * not), and which objects it has applied. Ops may be applied in any order
+ * and more than once: each stored op counts once, and of the copies of an
+ * op id the rule in lib/domain/retries.ts decides which count, wherever
+ * they are read from and in whatever order they arrive.
+ */
 export class RingState {
   readonly ring: Ring;
-  /** Ids of ops applied lately: a later copy of one of them is not counted again. */
-  readonly ids: IdMemory;
-  /** Keys applied to the ring that a later listing may still return. */
+  readonly copies: CopyIndex;
+  /** Counted entries just older than the ring, oldest first: every one newer than `belowFloor`. */
+  private readonly below = new Deque<RingEntry>();
+  private readonly reserve: number;
+  /** Every counted entry after this position and older than the ring is in `below`; null: the log's start. */
+  private belowFloor: Position | null;
+  /** The ring lacks ops that only an older part of the log holds: a rebuild is needed to fill it. */
+  short = false;
+  /** Keys applied that a later listing may still return. */
   private readonly applied = new Set<string>();
   /** Keys below this were pruned from `applied`: whether they were applied is no longer known. */
   private pruneFloor = '';
 
   constructor(
-    cap: number,
+    readonly options: RingStateOptions,
     /** When the last complete listing began: everything written before it, less the skew window, is known. */
     public watermark: number,
+    /** Where this state's knowledge of the log begins (null: at its start). */
+    knownFrom: Position | null = null,
   ) {
-    this.ring = new Ring(cap);
-    this.ids = new IdMemory(idMemoryCapacity(cap));
+    this.ring = new Ring(options.cap, (gone) => this.keepBelow(gone));
+    this.copies = new CopyIndex(options.windowMs);
+    this.reserve = options.reserve ?? Math.min(options.cap, 256);
+    this.belowFloor = knownFrom;
   }
 
   has(key: string): boolean {
@@ -33,10 +69,8 @@ export class RingState {
 
   /**
    * Applies a segment's entries once, in log order; false when it was
-   * already applied (or may have been). Of the copies of an op id (a retry
-   * stored again) the first in log order counts, wherever it is read from
-   * and in whatever order the copies arrive, so every container and the
-   * compacted lake count the same copy.
+   * already applied (or may have been, being older than what is still
+   * remembered).
    */
   apply(key: string, entries: readonly RingEntry[]): boolean {
     if (this.applied.has(key)) return false;
@@ -47,35 +81,26 @@ export class RingState {
       return false;
     }
     this.applied.add(key);
-    for (const entry of entries) {
-      const id = entry.op.id;
-      if (id === undefined || this.countsFirst(id, entry)) this.ring.insert(entry);
-    }
-    return true;
-  }
-
-  /** Whether `entry` is the first copy of op `id` seen so far; the ring drops a later one it held. */
-  private countsFirst(id: string, entry: RingEntry): boolean {
-    const counted = this.ids.get(id);
-    if (counted === undefined) {
-      this.ids.set(id, { key: entry.key, line: entry.line });
-      return true;
-    }
-    // Known without a position (from a checkpoint): that copy was applied first.
-    if (counted === null || compareEntries(counted, entry) <= 0) return false;
-    this.ring.remove(counted);
-    this.ids.set(id, { key: entry.key, line: entry.line });
+    for (const entry of entries) this.applyEntry(entry);
     return true;
   }
 
   /**
    * Applies what one listed object holds: a segment's entries, or each
-   * segment a compacted hour carries, by its original key and line, so an op
-   * read from both its segment and a compacted object (or a checkpoint)
-   * counts once. The object key is remembered too, so a later listing does
-   * not read it again.
+   * segment a compacted hour carries, by its original key and line, with
+   * the copies compaction dropped from it (`dropped`), so an op read from
+   * both its segment and a compacted object (or a checkpoint) counts once.
+   * The object key is remembered too, so a later listing does not read it
+   * again.
    */
-  applyObject(objectKey: string, entries: readonly RingEntry[]): void {
+  applyObject(
+    objectKey: string,
+    entries: readonly RingEntry[],
+    dropped: readonly DroppedCopy[] = [],
+  ): void {
+    for (const d of dropped) {
+      if (d.key >= this.pruneFloor) this.applyDropped(d);
+    }
     for (let i = 0; i < entries.length; ) {
       const key = (entries[i] as RingEntry).key;
       let end = i;
@@ -87,32 +112,149 @@ export class RingState {
     if (objectKey >= this.pruneFloor) this.applied.add(objectKey);
   }
 
-  /**
-   * Where a listing needs to start: at `floor`, or at the oldest key of a
-   * full ring if that is later, since an older segment could not enter it.
-   * This bounds a refresh to one ring's worth of keys however busy the
-   * skew window is.
-   */
-  listFrom(floor: string): string {
-    const oldest = this.ring.oldest();
-    if (this.ring.size < this.ring.cap || oldest === undefined) return floor;
-    return oldest.key > floor ? oldest.key : floor;
+  /** A copy compaction dropped: a retry, that makes the next copy of its id within the window one too. */
+  applyDropped(dropped: DroppedCopy): void {
+    const verdict = this.copies.add(dropped.id, copyOf(dropped));
+    if (verdict.demoted) this.removeCounted(verdict.demoted);
   }
 
-  /** Seeds an empty state with a checkpoint's remembered ids and entries, oldest first. */
-  seed(entries: readonly RingEntry[], recentIds: readonly string[]): void {
-    for (const id of recentIds) this.ids.add(id);
+  /** Whether a copy of op `id` received at `ms` would be a retry of one this state knows. */
+  knowsRetry(id: string, ms: number): boolean {
+    const latest = this.copies.latest(id);
+    return latest !== undefined && latest.ms <= ms && ms - latest.ms < this.options.windowMs;
+  }
+
+  private applyEntry(entry: RingEntry): void {
+    const id = entry.op.id;
+    if (id === undefined) {
+      this.insertCounted(entry);
+      return;
+    }
+    const verdict = this.copies.add(id, copyOf(entry));
+    if (!verdict.added) return;
+    if (verdict.counts) this.insertCounted(entry);
+    if (verdict.demoted) this.removeCounted(verdict.demoted);
+  }
+
+  /** Puts a counted entry in the ring, or in the reserve below it when it is older than a full ring. */
+  private insertCounted(entry: RingEntry): void {
+    const oldest = this.ring.oldest();
+    if (this.ring.size < this.ring.cap || (oldest && compareEntries(entry, oldest) >= 0)) {
+      this.ring.insert(entry);
+      return;
+    }
+    if (this.belowFloor !== null && compareEntries(entry, this.belowFloor) <= 0) return;
+    this.below.insertAt(this.below.upperBound(entry, compareEntries), entry);
+    this.trimBelow();
+  }
+
+  /** An entry the ring pushed out: the newest of those below it. */
+  private keepBelow(entry: RingEntry): void {
+    this.below.push(entry);
+    this.trimBelow();
+  }
+
+  private trimBelow(): void {
+    while (this.below.length > this.reserve) this.belowFloor = this.below.shift() as RingEntry;
+  }
+
+  /** Takes a copy that stopped counting out of the ring (refilled from below) or out of below. */
+  private removeCounted(position: Position): void {
+    if (this.ring.remove(position)) {
+      const refill = this.below.pop();
+      if (refill) this.ring.insert(refill);
+      else if (this.belowFloor !== null) {
+        // Older ops belong in the ring now, and this state does not hold them.
+        this.short = true;
+        this.belowFloor = this.ring.oldest() ?? this.belowFloor;
+      }
+      return;
+    }
+    const at = this.below.upperBound(position as RingEntry, compareEntries) - 1;
+    const found = this.below.at(at);
+    if (found && compareEntries(found, position) === 0) this.below.removeAt(at);
+  }
+
+  /** Seeds an empty state with a checkpoint: its copies first, then its entries, oldest first. */
+  seed(entries: readonly RingEntry[], dropped: readonly DroppedCopy[], skewMs: number): void {
+    for (const d of dropped) this.copies.add(d.id, copyOf(d));
     for (const e of entries) {
       this.applied.add(e.key);
-      if (e.op.id !== undefined) this.ids.set(e.op.id, { key: e.key, line: e.line });
+      if (e.op.id !== undefined) this.copies.add(e.op.id, copyOf(e));
       this.ring.insert(e);
+    }
+    // What is older than the ring is not known: nothing of it enters the reserve.
+    if (this.belowFloor !== null || this.ring.size >= this.ring.cap) {
+      this.belowFloor = this.ring.oldest() ?? this.belowFloor;
+    }
+    // A refresh lists from the watermark less the skew: an older object it meets (a
+    // compacted hour) holds nothing the checkpoint's writer had not applied.
+    this.pruneFloor = keyFloor(this.watermark - 2 * skewMs);
+  }
+
+  /**
+   * Forgets what later listings cannot return: applied keys listed two skew
+   * windows ago, and copies too old to make any copy a retry that could
+   * still arrive or still counts here.
+   */
+  prune(skewMs: number): void {
+    const floor = keyFloor(this.watermark - 2 * skewMs);
+    if (floor > this.pruneFloor) {
+      this.pruneFloor = floor;
+      for (const key of this.applied) if (key < floor) this.applied.delete(key);
+    }
+    const oldestKept = this.below.first() ?? this.ring.oldest();
+    const keptMs = oldestKept ? copyOf(oldestKept).ms : Number.POSITIVE_INFINITY;
+    this.copies.prune(Math.min(keptMs, this.watermark - 2 * skewMs) - this.options.windowMs);
+  }
+
+  /** The copies of op ids this state holds that are not ring entries: what a checkpoint carries beside them. */
+  *copiesOutsideRing(): IterableIterator<DroppedCopy> {
+    const inRing = new Set<string>();
+    for (const e of this.ring) if (e.op.id !== undefined) inRing.add(`${e.key}\n${e.line}`);
+    for (const [id, copy] of this.copies.entries()) {
+      if (!inRing.has(`${copy.key}\n${copy.line}`)) yield { id, key: copy.key, line: copy.line };
     }
   }
 
-  /** Forgets applied keys below `floor`: listings never return them again. */
-  prune(floor: string): void {
-    if (floor <= this.pruneFloor) return;
-    this.pruneFloor = floor;
-    for (const key of this.applied) if (key < floor) this.applied.delete(key);
+  /** Whether this state has read the log back to its start: nothing older than the ring counts. */
+  knowsWholeLog(): boolean {
+    return this.belowFloor === null;
+  }
+
+  /**
+   * What a checkpoint of this state carries: the ring, the copies beside it,
+   * the objects a refresh from its listing time would list again, and that
+   * listing time.
+   */
+  checkpoint(skewMs: number): Checkpoint {
+    const entries = [...this.ring];
+    const inRing = new Set(entries.map((e) => e.key));
+    const floor = keyFloor(this.watermark - skewMs);
+    return {
+      cap: this.options.cap,
+      listedAt: this.watermark,
+      complete: this.knowsWholeLog(),
+      windowMs: this.options.windowMs,
+      entries,
+      applied: [...this.applied].filter((k) => k >= floor && !inRing.has(k)).sort(),
+      copies: [...this.copiesOutsideRing()],
+    };
+  }
+
+  /** The state a checkpoint describes, as its writer knew it. */
+  static fromCheckpoint(
+    checkpoint: Checkpoint,
+    options: RingStateOptions,
+    skewMs: number,
+  ): RingState {
+    const state = new RingState(
+      options,
+      checkpoint.listedAt,
+      checkpoint.complete ? null : { key: '', line: -1 },
+    );
+    state.seed(checkpoint.entries, checkpoint.copies, skewMs);
+    for (const key of checkpoint.applied) state.applied.add(key);
+    return state;
   }
 }

@@ -43,7 +43,11 @@ export class Ring {
   private successes = 0;
   private answer: Stats | undefined;
 
-  constructor(readonly cap: number = DEFAULT_RING_CAP) {
+  constructor(
+    readonly cap: number = DEFAULT_RING_CAP,
+    /** Told of each entry that leaves by the old end, as a newer one pushes it out. */
+    private readonly onEvict?: (entry: RingEntry) => void,
+  ) {
     if (!Number.isInteger(cap) || cap < 1)
       throw new RangeError(`ring cap must be >= 1, got ${cap}`);
     this.entries = new Deque(Math.min(cap, 1024));
@@ -131,6 +135,7 @@ export class Ring {
     const gone = this.entries.shift() as RingEntry;
     if (isScenario(gone)) this.scenarios.shift();
     this.count(gone.op, -1);
+    this.onEvict?.(gone);
   }
 
   private count(op: ObservedOp, delta: 1 | -1): void {

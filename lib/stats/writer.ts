@@ -52,7 +52,7 @@ export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
   await addToHour(store, statsHourKey(at), snap);
   await store.putDocument(
     CHECKPOINT_KEY,
-    encodeCheckpoint(entries, observer.options.cap, state.watermark, at, state.ids.values()),
+    encodeCheckpoint(state.checkpoint(observer.options.skewMs), at),
   );
   return { snapshot: snap, entries, clusters, now: at.getTime() };
 }

@@ -118,6 +118,18 @@ export function uniqueSuffixes(containerId = randomBytes(5).toString('hex')): ()
   return () => `${containerId}${(seq++).toString(36).padStart(6, '0')}`;
 }
 
+/**
+ * `lake/retries/YYYY/MM/DD/HH.json`: the copies compaction dropped from an
+ * hour partition as retries (id, segment key, line), kept outside `ops/`
+ * so the Athena table never reads them, and so readers still know that
+ * those copies were stored.
+ */
+export function retriesKey(partition: string): string {
+  const start = partitionStart(partition);
+  if (start === undefined) throw new RangeError(`not an hour partition: ${partition}`);
+  return `lake/retries/${hourPath(new Date(start))}.json`;
+}
+
 /** The ring checkpoint: the last ≤ cap ops and the listing they run up to. */
 export const CHECKPOINT_KEY = 'ring/checkpoint.json';
 

@@ -7,12 +7,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StoreUnavailableError } from './errors';
-import { isMissing, isVoid, unavailableOnError } from './s3-errors';
+import { isMissing, isVoid, statusOf, unavailableOnError } from './s3-errors';
 
 /** What a GetObject found: the bytes, their version tag and whether they are a void; or nothing. */
 export type GetResult =
   | { kind: 'found'; body: Uint8Array; etag: string; void: boolean }
   | { kind: 'missing' }
+  | { kind: 'unchanged' }
   | { kind: 'too-large'; bytes: number };
 
 /** What a HeadObject says of a key: found (ETag, metadata), absent, or unknown (S3 did not say). */
@@ -42,12 +43,19 @@ export class S3Objects {
     readonly prefix = '',
   ) {}
 
-  /** An object's bytes, unless it is missing or larger than `maxBytes` (then left unread). */
-  get(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<GetResult> {
+  /**
+   * An object's bytes, unless it is missing, larger than `maxBytes` (then
+   * left unread), or still the version `ifNoneMatch` names (S3 answers 304).
+   */
+  get(key: string, maxBytes = Number.POSITIVE_INFINITY, ifNoneMatch?: string): Promise<GetResult> {
     return unavailableOnError(`reading ${key} failed`, async () => {
       try {
         const res = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+          new GetObjectCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+            ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}),
+          }),
         );
         const bytes = res.ContentLength ?? 0;
         if (bytes > maxBytes) {
@@ -58,6 +66,7 @@ export class S3Objects {
         return { kind: 'found', body, etag: res.ETag ?? '', void: isVoid(res.Metadata) };
       } catch (err: unknown) {
         if (isMissing(err)) return { kind: 'missing' };
+        if (statusOf(err) === 304) return { kind: 'unchanged' };
         throw err;
       }
     });

@@ -60,7 +60,7 @@ export class S3SegmentStore implements SegmentStore {
   async read(key: string): Promise<RingEntry[] | undefined> {
     // A segment is one request's ops; a larger object is foreign, and left unread.
     const found = await this.objects.get(key, isCompactedKey(key) ? undefined : MAX_SEGMENT_BYTES);
-    if (found.kind === 'missing') return undefined;
+    if (found.kind === 'missing' || found.kind === 'unchanged') return undefined;
     if (found.kind === 'too-large') {
       log.warn('replay skipped a segment', {
         key,
@@ -86,6 +86,17 @@ export class S3SegmentStore implements SegmentStore {
   async getObject(key: string): Promise<StoredObject | undefined> {
     const found = await this.objects.get(key);
     return found.kind === 'found' ? { body: found.body, etag: found.etag } : undefined;
+  }
+
+  async getIfChanged(
+    key: string,
+    etag: string | undefined,
+  ): Promise<StoredObject | 'unchanged' | undefined> {
+    const found = await this.objects.get(key, undefined, etag);
+    if (found.kind === 'unchanged') return 'unchanged';
+    return found.kind === 'found' && !found.void
+      ? { body: found.body, etag: found.etag }
+      : undefined;
   }
 
   async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {

@@ -30,6 +30,15 @@ export interface SegmentStore {
   /** An object's bytes and version tag, or undefined when there is none. */
   getObject(key: string): Promise<StoredObject | undefined>;
   /**
+   * An object's bytes and version tag unless it still is the version `etag`
+   * names ('unchanged', which costs S3 no transfer), or undefined when there
+   * is none.
+   */
+  getIfChanged(
+    key: string,
+    etag: string | undefined,
+  ): Promise<StoredObject | 'unchanged' | undefined>;
+  /**
    * Writes an object whole, only if the key still holds the version `ifMatch`
    * names (or nothing, for null); a ConcurrentWriteError otherwise.
    */
@@ -58,6 +67,7 @@ export function storeView(store: SegmentStore, overrides: Partial<SegmentStore>)
     getDocument: (key) => store.getDocument(key),
     putDocument: (key, body) => store.putDocument(key, body),
     getObject: (key) => store.getObject(key),
+    getIfChanged: (key, etag) => store.getIfChanged(key, etag),
     putObject: (key, body, ifMatch) => store.putObject(key, body, ifMatch),
     deleteObjects: (keys) => store.deleteObjects(keys),
     ...overrides,

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { RingEntry } from '../../../lib/domain/entry';
 import { compactHours, compactPartition, partitionsToCompact } from '../../../lib/lake/compaction';
-import { firstCopies, mergeEntries, sameEntries } from '../../../lib/lake/entries';
+import { countedEntries, mergeEntries, sameEntries } from '../../../lib/lake/entries';
 import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
-import { compactedKey, HOUR_MS, hourPartition, segmentKey } from '../../../lib/storage/keys';
+import {
+  compactedKey,
+  HOUR_MS,
+  hourPartition,
+  retriesKey,
+  segmentKey,
+} from '../../../lib/storage/keys';
+import { replayObject } from '../../../lib/storage/replay';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
@@ -282,8 +289,47 @@ describe('copies of a retried op', () => {
   });
 
   it('keeps ops without an id however alike they are', () => {
-    const entries = [0, 1].map((line) => ({ key: 'k', line, op: op('same') }));
+    const k = segmentKey(new Date(H11), 'a');
+    const entries = [0, 1].map((line) => ({ key: k, line, op: op('same') }));
 
-    expect(firstCopies(entries)).toHaveLength(2);
+    expect(countedEntries(entries, [], new Map(), 600_000).counted).toHaveLength(2);
+  });
+
+  it('keeps a copy stored a retry window after the one before it: a new op by the rule', async () => {
+    const store = new MemorySegmentStore();
+    store.putRaw(segmentKey(new Date(H11 + 1000), 'a'), encodeSegment([op('x', { id: 'op-1' })]));
+    store.putRaw(
+      segmentKey(new Date(H11 + 20 * 60_000), 'b'),
+      encodeSegment([op('x', { id: 'op-1' })]),
+    );
+
+    await compactPartition(store, P11, { retryWindowMs: 10 * 60_000 });
+
+    expect(compactedEntries(store)).toHaveLength(2);
+  });
+
+  it('records each retry it drops, so a copy of the next hour within the window of one is a retry too', async () => {
+    const store = new MemorySegmentStore();
+    const minute = 60_000;
+    const copies = [20, 55].map((m, i) => segmentKey(new Date(H11 + m * minute), `c${i}`));
+    for (const k of copies) store.putRaw(k, encodeSegment([op('x', { id: 'op-1' })]));
+    // 35 minutes after the first copy, 5 after the second: a retry of the second.
+    const next = segmentKey(new Date(H11 + 60 * minute), 'n');
+    store.putRaw(next, encodeSegment([op('x', { id: 'op-1' })]));
+    const window = { retryWindowMs: 40 * minute };
+
+    await compactPartition(store, P11, window);
+    await compactPartition(store, hourPartition(new Date(H11 + HOUR_MS)), window);
+
+    expect(compactedEntries(store).map((e) => e.key)).toEqual([copies[0]]);
+    expect(JSON.parse(String(store.objects.get(retriesKey(P11))))).toEqual({
+      version: 1,
+      dropped: [['op-1', copies[1], 0]],
+    });
+    const nextHour = replayObject(
+      compactedKey(hourPartition(new Date(H11 + HOUR_MS))),
+      store.objects.get(compactedKey(hourPartition(new Date(H11 + HOUR_MS)))) ?? '',
+    );
+    expect(nextHour).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedOp } from '../../../lib/domain/op';
-import { Observer } from '../../../lib/ring/observer';
+import { Observer, type ObserverOptions } from '../../../lib/ring/observer';
 import { HOUR_MS, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
@@ -8,14 +8,15 @@ import { op } from '../../support/ops';
 
 const T0 = Date.UTC(2026, 10, 24, 21, 30, 0);
 
-function setup(options: { cap?: number; readConcurrency?: number; coldStartHours?: number } = {}) {
+function setup(options: Partial<ObserverOptions> = {}) {
   let now = T0;
   const store = new MemorySegmentStore();
   const observer = new Observer(store, {
-    cap: options.cap ?? 2000,
+    cap: 2000,
     skewMs: 30_000,
-    coldStartHours: options.coldStartHours ?? 168,
-    readConcurrency: options.readConcurrency ?? 16,
+    coldStartHours: 168,
+    readConcurrency: 16,
+    ...options,
     now: () => now,
   });
   const put = (at: number, ...ops: ObservedOp[]) => {
@@ -27,14 +28,20 @@ function setup(options: { cap?: number; readConcurrency?: number; coldStartHours
 }
 
 describe('cold start', () => {
-  it('reads only the newest segments needed to fill the ring', async () => {
-    const { store, observer, put } = setup({ cap: 5, readConcurrency: 1 });
+  it('reads only the newest segments the ring and its reserve need, and a retry window before them', async () => {
+    const { store, observer, put } = setup({
+      cap: 5,
+      reserve: 2,
+      retryWindowMs: 3000,
+      readConcurrency: 1,
+    });
     for (let i = 0; i < 20; i++) put(T0 - i * 1000, op(`e${i}`));
 
     const { stats } = await observer.stats();
 
     expect(stats.total).toBe(5);
-    expect(store.calls.read).toBe(5);
+    // e0..e6 for the ring and the reserve; e7..e9, stamped within 3 s before e6.
+    expect(store.calls.read).toBe(10);
     const ring = [...(await observer.load()).ring].map((e) => e.op.endpoint);
     expect(ring).toEqual(['e4', 'e3', 'e2', 'e1', 'e0']);
   });

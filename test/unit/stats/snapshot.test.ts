@@ -17,6 +17,17 @@ const entry = (i: number): RingEntry => ({
   op: nthOp(i, { extra: { i } }),
 });
 
+/** A checkpoint of a ring of 10 holding `entries`, listed at 0. */
+const checkpointOf = (entries: RingEntry[]) => ({
+  cap: 10,
+  listedAt: 0,
+  complete: true,
+  windowMs: 600_000,
+  entries,
+  applied: [],
+  copies: [],
+});
+
 describe('snapshot keys', () => {
   it('names the minute and the hour in UTC', () => {
     expect(statsMinuteKey(at)).toBe('stats/2026/11/24/21/07.json');
@@ -25,14 +36,26 @@ describe('snapshot keys', () => {
 });
 
 describe('checkpoint documents', () => {
-  it('round-trip the entries, their keys and lines, and the listing time', () => {
-    const entries = [entry(1), entry(2), entry(3)];
+  it('round-trip the entries, their keys and lines, the copies beside them and the listing time', () => {
+    const checkpoint = {
+      cap: 2000,
+      listedAt: at.getTime(),
+      complete: false,
+      windowMs: 600_000,
+      entries: [entry(1), entry(2), entry(3)],
+      applied: [entry(0).key],
+      copies: [{ id: 'r-1', key: entry(0).key, line: 0 }],
+    };
 
-    const back = decodeCheckpoint(
-      encodeCheckpoint(entries, 2000, at.getTime(), at, ['r-1', 'r-2']),
-    );
+    expect(decodeCheckpoint(encodeCheckpoint(checkpoint, at))).toEqual(checkpoint);
+  });
 
-    expect(back).toEqual({ cap: 2000, listedAt: at.getTime(), entries, recentIds: ['r-1', 'r-2'] });
+  it('refuses a checkpoint of the first version, which carried no copies', () => {
+    const doc = JSON.parse(encodeCheckpoint(checkpointOf([entry(1)]), at));
+
+    expect(decodeCheckpoint(JSON.stringify({ ...doc, version: 1 }))).toEqual({
+      error: 'not a checkpoint: not a version 2 checkpoint',
+    });
   });
 
   it('refuses a document that is not JSON', () => {
@@ -40,7 +63,7 @@ describe('checkpoint documents', () => {
   });
 
   it('refuses a document whose count does not match its entries', () => {
-    const doc = JSON.parse(encodeCheckpoint([entry(1)], 10, 0, at));
+    const doc = JSON.parse(encodeCheckpoint(checkpointOf([entry(1)]), at));
 
     const back = decodeCheckpoint(JSON.stringify({ ...doc, op_count: 2 }));
 
@@ -48,14 +71,14 @@ describe('checkpoint documents', () => {
   });
 
   it('refuses a document holding one invalid op', () => {
-    const doc = JSON.parse(encodeCheckpoint([entry(1), entry(2)], 10, 0, at));
+    const doc = JSON.parse(encodeCheckpoint(checkpointOf([entry(1), entry(2)]), at));
     doc.entries[1].op = { success: true };
 
     expect(decodeCheckpoint(JSON.stringify(doc))).toEqual({ error: 'entry 1 is not a valid op' });
   });
 
   it('refuses an entry whose key is not a segment key', () => {
-    const doc = JSON.parse(encodeCheckpoint([entry(1)], 10, 0, at));
+    const doc = JSON.parse(encodeCheckpoint(checkpointOf([entry(1)]), at));
     doc.entries[0].key = 'elsewhere/x.json';
 
     expect(decodeCheckpoint(JSON.stringify(doc))).toHaveProperty('error');

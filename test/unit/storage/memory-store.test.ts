@@ -18,6 +18,7 @@ describe('the in-memory store', () => {
     await store.getDocument('ring/checkpoint.json');
     await store.putDocument('stats/latest.json', '{}');
     const object = await store.getObject(key);
+    expect(await store.getIfChanged(key, object?.etag)).toBe('unchanged');
     await store.putObject('ops/x.jsonl.gz', new Uint8Array([1]), null);
     await store.deleteObjects([key]);
 
@@ -30,6 +31,7 @@ describe('the in-memory store', () => {
       getDocument: 1,
       putDocument: 1,
       getObject: 1,
+      getIfChanged: 1,
       putObject: 1,
       deleteObjects: 1,
     });
