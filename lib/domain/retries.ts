@@ -23,6 +23,11 @@ export interface StoredCopy extends Position {
   ms: number;
 }
 
+/** A copy of an op known only by its id and place, such as one compaction dropped as a retry. */
+export interface DroppedCopy extends Position {
+  id: string;
+}
+
 /** Whether `copy` is a retry, given the copy of its id just before it in log order (if any). */
 export function isRetry(
   copy: Pick<StoredCopy, 'ms'>,

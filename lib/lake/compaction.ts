@@ -1,9 +1,9 @@
 import { compareEntries, type Position, type RingEntry } from '../domain/entry';
+import type { DroppedCopy } from '../domain/retries';
 import { DEFAULT_RETRY_WINDOW_MS } from '../domain/retries';
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, errorText, log } from '../platform/log';
 import { decodeDropped, decodeDroppedStrictly, encodeDropped } from '../ring/dropped';
-import type { DroppedCopy } from '../ring/ring-state';
 import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
 import {
   compactedKey,

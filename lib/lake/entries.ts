@@ -1,6 +1,7 @@
 import { compareEntries, type Position, type RingEntry } from '../domain/entry';
+import type { DroppedCopy } from '../domain/retries';
 import { countingCopies, type StoredCopy } from '../domain/retries';
-import { copyOf, type DroppedCopy } from '../ring/ring-state';
+import { copyOf } from '../ring/ring-state';
 
 /**
  * The ops of an hour as one list in log order: the compacted object's ops,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { RingEntry } from '../domain/entry';
 import { parseStoredOp } from '../domain/op';
+import type { DroppedCopy } from '../domain/retries';
 import { parseJson } from '../platform/json';
 import { isSegmentKey } from '../storage/keys';
-import type { DroppedCopy } from './ring-state';
 
 const segmentKeyString = z.string().refine(isSegmentKey, { error: 'not a segment key' });
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import type { DroppedCopy } from '../domain/retries';
 import { parseJson } from '../platform/json';
 import { log } from '../platform/log';
 import { isSegmentKey } from '../storage/keys';
-import type { DroppedCopy } from './ring-state';
 
 const DroppedSchema = z.object({
   version: z.literal(1),

@@ -1,9 +1,9 @@
 import type { RingEntry } from '../domain/entry';
+import type { DroppedCopy } from '../domain/retries';
 import { log } from '../platform/log';
 import { compactedKey, isCompactedKey, partitionOf, retriesKey } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
 import { decodeDropped } from './dropped';
-import type { DroppedCopy } from './ring-state';
 
 /** A listed object and the ops it holds, as read from the store, with the retries compaction dropped from it. */
 export interface ListedObject {

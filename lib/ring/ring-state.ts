@@ -1,5 +1,5 @@
 import { compareEntries, type Position, type RingEntry } from '../domain/entry';
-import type { StoredCopy } from '../domain/retries';
+import type { DroppedCopy, StoredCopy } from '../domain/retries';
 import { log } from '../platform/log';
 import { keyFloor, keyTime } from '../storage/keys';
 import type { Checkpoint } from './checkpoint';
@@ -14,11 +14,6 @@ export interface RingStateOptions {
   windowMs: number;
   /** Counted entries kept just below the ring, to refill it when a retry leaves it; default min(cap, 256). */
   reserve?: number;
-}
-
-/** A copy of an op that compaction dropped as a retry, known only by its id and place. */
-export interface DroppedCopy extends Position {
-  id: string;
 }
 
 /** The receive time stamped in a key (0 for a key of another shape). */
