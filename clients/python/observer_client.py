@@ -1,5 +1,117 @@
-import atexit, collections, email.utils, json, random, threading, time, urllib.error, urllib.request, uuid
-from datetime import datetime, timezone
+"""A client for observer's POST /observer/events, with the standard library only.
+
+Python 3.8 or later. Copy this file next to your code; docs/client.md says how
+to use it. `observe(op)` encodes the op at once and queues it; a sender thread
+posts the queue in batches and retries what failed, with the same ids, so the
+service counts a retried op once.
+"""
+
+import atexit
+import collections
+import collections.abc
+import email.utils
+import json
+import math
+import random
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+__all__ = ["InvalidOpError", "ObserverClient", "encode_op"]
+
+# The service refuses an op nested deeper than this (the op itself is level 1).
+MAX_DEPTH = 64
+
+
+class InvalidOpError(ValueError):
+    """An op observe() refused: it was never queued. `field` names where ("" for the op itself)."""
+
+    def __init__(self, message, field=""):
+        super().__init__(message)
+        self.field = field
+
+
+def encode_op(op, now):
+    """The op as JSON with an `id` and a `timestamp` (`now` when it has none): (id, bytes).
+
+    Raises InvalidOpError, naming the field, for a value JSON cannot hold.
+    """
+    if not isinstance(op, collections.abc.Mapping):
+        raise InvalidOpError(f"an op must be a dict, not a {type(op).__name__}")
+    fields = dict(op)
+    fields["id"] = fields.get("id") or str(uuid.uuid4())
+    if fields.get("timestamp") is None:
+        fields["timestamp"] = now
+    plain = _plain(fields, "", 1, ())
+    return plain["id"], json.dumps(plain, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _plain(value, field, depth, ancestors):
+    """The value as json.dumps writes it: datetimes as RFC 3339 text; anything else refused.
+
+    `depth` is the value's nesting level (the op is 1); `ancestors`, the ids of
+    the containers it sits in.
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        raise InvalidOpError(f"{_name(field)} is {value!r}: JSON has no NaN or Infinity", field)
+    if isinstance(value, datetime):
+        return _rfc3339(value, field)
+    if isinstance(value, date):
+        raise InvalidOpError(
+            f"{_name(field)} is a date without a time: pass a datetime with a timezone, "
+            "or a string",
+            field,
+        )
+    if id(value) in ancestors:
+        raise InvalidOpError(f"{_name(field)} contains itself", field)
+    if depth > MAX_DEPTH:
+        raise InvalidOpError(f"{_name(field)} nests deeper than {MAX_DEPTH} levels", field)
+    ancestors += (id(value),)
+    if isinstance(value, collections.abc.Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidOpError(f"{_name(field)} has a key that is not a string: {key!r}", field)
+            out[key] = _plain(item, f"{field}.{key}" if field else key, depth + 1, ancestors)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{field}[{i}]", depth + 1, ancestors) for i, item in enumerate(value)]
+    raise InvalidOpError(
+        f"{_name(field)} is of type {type(value).__name__}, which JSON cannot hold: "
+        "convert it before observe() (to a str, a number, a list or a dict)",
+        field,
+    )
+
+
+def _rfc3339(value, field):
+    """An aware datetime as RFC 3339 text with its offset; a naive one is refused."""
+    offset = value.utcoffset()
+    if offset is None:
+        # The service refuses a timestamp without an offset: guessing one
+        # (local time? UTC?) would record the wrong instant without a word.
+        raise InvalidOpError(
+            f"{_name(field)} is a datetime without a timezone: "
+            "use datetime.now(timezone.utc), or give it a tzinfo",
+            field,
+        )
+    if offset % timedelta(minutes=1):
+        # RFC 3339 offsets are whole minutes; isoformat() would write seconds.
+        try:
+            value = value.astimezone(timezone.utc)
+        except OverflowError:
+            raise InvalidOpError(f"{_name(field)} is out of range in UTC", field) from None
+    return value.isoformat()
+
+
+def _name(field):
+    return f'op field "{field}"' if field else "the op"
 
 
 class ObserverClient:
@@ -14,7 +126,7 @@ class ObserverClient:
         self.flush_at, self.flush_interval, self.max_queue = flush_at, flush_interval, max_queue
         self.max_retries, self.base, self.cap, self.timeout = max_retries, base, cap, timeout
         self.on_error = on_error or (lambda kind, detail: print("observer:", kind, detail))
-        self.queue = collections.deque()
+        self.queue = collections.deque()  # (id, the op as JSON bytes), oldest first
         self.cond = threading.Condition()
         self.sending = self.flushing = self.closed = False
         self.dropped = self.sent = 0
@@ -22,21 +134,27 @@ class ObserverClient:
         atexit.register(self.shutdown)
 
     def observe(self, op):
-        """Queues a copy of the op with an id and a timestamp; returns the id. Never raises."""
+        """Encodes the op now and queues it; returns its id. Never raises.
+
+        An op that cannot be encoded (a value JSON cannot hold, a datetime
+        without a timezone) is reported as "invalid" and never queued.
+        """
         try:
-            op = dict(op, id=op.get("id") or str(uuid.uuid4()))
-            op.setdefault("timestamp", datetime.now(timezone.utc).isoformat())
-        except Exception as err:
+            op_id, data = encode_op(op, datetime.now(timezone.utc))
+        except InvalidOpError as err:
             self.on_error("invalid", err)
+            return None
+        except Exception as err:  # a mapping whose items() fails, a str subclass that breaks json...
+            self.on_error("invalid", InvalidOpError(f"the op cannot be encoded: {err!r}"))
             return None
         with self.cond:
             if len(self.queue) >= self.max_queue:
-                self.on_error("dropped", self.queue.popleft()["id"])
+                self.on_error("dropped", self.queue.popleft()[0])
                 self.dropped += 1
-            self.queue.append(op)
+            self.queue.append((op_id, data))
             if len(self.queue) >= self.flush_at:
                 self.cond.notify_all()
-        return op["id"]
+        return op_id
 
     def flush(self):
         """Returns once everything queued is acknowledged or given up."""
@@ -68,7 +186,8 @@ class ObserverClient:
                 self.cond.notify_all()
 
     def _send(self, batch):
-        body = json.dumps(batch).encode()
+        ids = [op_id for op_id, _ in batch]
+        body = b"[" + b",".join(data for _, data in batch) + b"]"
         for attempt in range(self.max_retries + 1):
             retry_after = None
             try:
@@ -78,7 +197,7 @@ class ObserverClient:
                 if not isinstance(answer, dict) or "accepted" not in answer:
                     raise ValueError("not a batch answer")
                 for rejected in answer.get("rejected", []):
-                    self.on_error("rejected", (batch[rejected["index"]]["id"], rejected["error"]))
+                    self.on_error("rejected", (ids[rejected["index"]], rejected["error"]))
                 self.sent += len(batch) - len(answer.get("rejected", []))
                 return
             except urllib.error.HTTPError as err:
@@ -90,7 +209,7 @@ class ObserverClient:
                 pass
             if attempt < self.max_retries:
                 time.sleep(self._delay(attempt, retry_after))
-        self.on_error("gave-up", [op["id"] for op in batch])
+        self.on_error("gave-up", ids)
 
     def _delay(self, attempt, retry_after):
         if retry_after:

@@ -44,7 +44,20 @@ export function answers(first: Answer[], then: Script = acceptAll): Script {
   return (req, n) => first[n] ?? then(req, n);
 }
 
-/** Starts a receiver on 127.0.0.1 (a free port). */
+/** What the service answers a body that is not JSON (NaN, say). */
+const NOT_JSON: Answer = { status: 400, body: { error: 'the body is not JSON' } };
+
+/** The body's JSON (an empty body is an empty batch); undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  if (text === '') return [];
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a receiver on 127.0.0.1 (a free port); a body that is not JSON is answered 400. */
 export async function startReceiver(script: Script = acceptAll): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const waiting: { n: number; done: () => void }[] = [];
@@ -55,7 +68,7 @@ export async function startReceiver(script: Script = acceptAll): Promise<Receive
       text += chunk;
     });
     req.on('end', () => {
-      const parsed: unknown = text === '' ? [] : JSON.parse(text);
+      const parsed = parseJson(text);
       const received: ReceivedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
@@ -63,7 +76,7 @@ export async function startReceiver(script: Script = acceptAll): Promise<Receive
         ops: Array.isArray(parsed) ? (parsed as Record<string, unknown>[]) : [],
       };
       const n = requests.push(received) - 1;
-      const answer = script(received, n);
+      const answer = parsed === undefined ? NOT_JSON : script(received, n);
       for (const w of waiting.filter((x) => requests.length >= x.n)) {
         waiting.splice(waiting.indexOf(w), 1);
         w.done();
