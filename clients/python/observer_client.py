@@ -10,6 +10,7 @@ import atexit
 import collections
 import collections.abc
 import email.utils
+import http.client
 import json
 import math
 import random
@@ -114,6 +115,14 @@ def _name(field):
     return f'op field "{field}"' if field else "the op"
 
 
+def _body_of(err):
+    """The start of an error answer's body (b"" when it cannot be read)."""
+    try:
+        return err.read()[:1000]
+    except Exception:
+        return b""
+
+
 class ObserverClient:
     """Batches ops to POST /observer/events; retries 429, 5xx and network errors."""
 
@@ -130,7 +139,9 @@ class ObserverClient:
         self.cond = threading.Condition()
         self.sending = self.flushing = self.closed = False
         self.dropped = self.sent = 0
-        threading.Thread(target=self._run, daemon=True).start()
+        self._sender = threading.Thread(target=self._run, name="observer-client", daemon=True)
+        self._sender_alive = True
+        self._sender.start()
         atexit.register(self.shutdown)
 
     def observe(self, op):
@@ -142,26 +153,31 @@ class ObserverClient:
         try:
             op_id, data = encode_op(op, datetime.now(timezone.utc))
         except InvalidOpError as err:
-            self.on_error("invalid", err)
+            self._report("invalid", err)
             return None
         except Exception as err:  # a mapping whose items() fails, a str subclass that breaks json...
-            self.on_error("invalid", InvalidOpError(f"the op cannot be encoded: {err!r}"))
+            self._report("invalid", InvalidOpError(f"the op cannot be encoded: {err!r}"))
             return None
+        pushed_out = None
         with self.cond:
             if len(self.queue) >= self.max_queue:
-                self.on_error("dropped", self.queue.popleft()[0])
+                pushed_out = self.queue.popleft()[0]
                 self.dropped += 1
             self.queue.append((op_id, data))
             if len(self.queue) >= self.flush_at:
                 self.cond.notify_all()
+        if pushed_out is not None:  # reported outside the lock: a slow on_error holds up no one
+            self._report("dropped", pushed_out)
         return op_id
 
     def flush(self):
         """Returns once everything queued is acknowledged or given up."""
+        if threading.current_thread() is self._sender:  # flush() inside on_error would wait for itself
+            return
         with self.cond:
             self.flushing = True
             self.cond.notify_all()
-            self.cond.wait_for(lambda: not self.queue and not self.sending)
+            self.cond.wait_for(lambda: not (self.queue or self.sending) or not self._sender_alive)
             self.flushing = False
 
     def shutdown(self):
@@ -170,46 +186,76 @@ class ObserverClient:
             self.closed = True
             self.cond.notify_all()
 
+    def _report(self, kind, detail):
+        """Tells on_error; an on_error that raises is ignored, so it stops neither the loop nor the sender."""
+        try:
+            self.on_error(kind, detail)
+        except Exception:
+            pass
+
     def _run(self):
-        while True:
+        try:
+            while True:
+                with self.cond:
+                    self.cond.wait_for(
+                        lambda: self.closed or (self.flushing and self.queue) or len(self.queue) >= self.flush_at,
+                        timeout=self.flush_interval)
+                    if self.closed and not self.queue:
+                        return
+                    batch = [self.queue.popleft() for _ in range(min(500, len(self.queue)))]
+                    self.sending = bool(batch)
+                if batch:
+                    try:
+                        self._send(batch)
+                    except Exception:  # nothing foreseen raises here; if something does, the thread goes on
+                        self._report("gave-up", [op_id for op_id, _ in batch])
+                with self.cond:
+                    self.sending = False
+                    self.cond.notify_all()
+        finally:  # however the thread ends, flush() must not wait for it
             with self.cond:
-                self.cond.wait_for(lambda: self.closed or self.flushing or len(self.queue) >= self.flush_at,
-                                   timeout=self.flush_interval)
-                if self.closed and not self.queue:
-                    return
-                batch = [self.queue.popleft() for _ in range(min(500, len(self.queue)))]
-                self.sending = bool(batch)
-            if batch:
-                self._send(batch)
-            with self.cond:
-                self.sending = False
+                self._sender_alive = False
                 self.cond.notify_all()
 
     def _send(self, batch):
+        """Posts one batch until it is acknowledged, refused or given up, and reports how it went."""
         ids = [op_id for op_id, _ in batch]
         body = b"[" + b",".join(data for _, data in batch) + b"]"
         for attempt in range(self.max_retries + 1):
             retry_after = None
             try:
-                request = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
-                with urllib.request.urlopen(request, timeout=self.timeout) as res:
-                    answer = json.load(res)  # 201, or 207 with the ops it refused
-                if not isinstance(answer, dict) or "accepted" not in answer:
-                    raise ValueError("not a batch answer")
-                for rejected in answer.get("rejected", []):
-                    self.on_error("rejected", (ids[rejected["index"]], rejected["error"]))
-                self.sent += len(batch) - len(answer.get("rejected", []))
-                return
+                rejected = self._post(body, len(batch))
             except urllib.error.HTTPError as err:
                 if err.code != 429 and err.code < 500:  # refused: resending will not help
-                    self.on_error("refused", (err.code, err.read()[:1000]))
+                    self._report("refused", (err.code, _body_of(err)))
                     return
                 retry_after = err.headers.get("retry-after")
-            except (OSError, ValueError):  # no answer, a timeout, or not JSON: retry, the ids make it safe
-                pass
+            except (OSError, ValueError, http.client.HTTPException):
+                pass  # no answer, a timeout, a cut or garbled answer: retry, the ids make it safe
+            else:
+                for index, error in rejected:
+                    self._report("rejected", (ids[index], error))
+                self.sent += len(batch) - len(rejected)
+                return
             if attempt < self.max_retries:
                 time.sleep(self._delay(attempt, retry_after))
-        self.on_error("gave-up", ids)
+        self._report("gave-up", ids)
+
+    def _post(self, body, size):
+        """One request; the (index, error) of each op a 207 refused. ValueError for an answer that is no batch answer."""
+        request = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
+        with urllib.request.urlopen(request, timeout=self.timeout) as res:
+            answer = json.load(res)  # 201, or 207 with the ops it refused
+        rejected = answer.get("rejected", []) if isinstance(answer, dict) and "accepted" in answer else None
+        if not isinstance(rejected, list):
+            raise ValueError("not a batch answer")
+        out = []
+        for item in rejected:
+            index = item.get("index") if isinstance(item, dict) else None
+            if type(index) is not int or not 0 <= index < size:
+                raise ValueError("not a batch answer: a rejected op without its index")
+            out.append((index, item.get("error")))
+        return out
 
     def _delay(self, attempt, retry_after):
         if retry_after:

@@ -9,10 +9,15 @@ export interface ReceivedRequest {
   ops: Record<string, unknown>[];
 }
 
-/** How the receiver answers a request: a status with headers and a body, or a dropped connection. */
+/**
+ * How the receiver answers a request: a status with headers and a body, a
+ * dropped connection, or a 201 cut short (its headers promise more body than
+ * comes before the connection drops).
+ */
 export type Answer =
   | { status: number; headers?: Record<string, string>; body?: unknown }
-  | { drop: true };
+  | { drop: true }
+  | { cut: true };
 
 /** Answers request number `n` (0-based). */
 export type Script = (req: ReceivedRequest, n: number) => Answer;
@@ -83,6 +88,11 @@ export async function startReceiver(script: Script = acceptAll): Promise<Receive
       }
       if ('drop' in answer) {
         req.socket.destroy();
+        return;
+      }
+      if ('cut' in answer) {
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"ok":true,', () => req.socket.destroy());
         return;
       }
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
