@@ -79,7 +79,9 @@ def _plain(value, field, depth, ancestors):
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidOpError(f"{_name(field)} has a key that is not a string: {key!r}", field)
+                raise InvalidOpError(
+                    f"{_name(field)} has a key that is not a string: {key!r}", field
+                )
             out[key] = _plain(item, f"{field}.{key}" if field else key, depth + 1, ancestors)
         return out
     if isinstance(value, (list, tuple)):
@@ -123,71 +125,129 @@ def _body_of(err):
         return b""
 
 
+# An op waiting to be sent: its number in observe order, its id, its JSON.
+_Queued = collections.namedtuple("_Queued", "seq id data")
+
+
 class ObserverClient:
     """Batches ops to POST /observer/events; retries 429, 5xx and network errors."""
 
     def __init__(self, url, token=None, flush_at=100, flush_interval=1.0, max_queue=10_000,
-                 max_retries=8, base=0.2, cap=30.0, timeout=15.0, on_error=None):
+                 max_retries=8, base=0.2, cap=30.0, timeout=15.0, on_error=None,
+                 exit_timeout=10.0):
         self.url = url.rstrip("/") + "/observer/events"
         self.headers = {"content-type": "application/json"}
         if token:
             self.headers["authorization"] = "Bearer " + token
         self.flush_at, self.flush_interval, self.max_queue = flush_at, flush_interval, max_queue
         self.max_retries, self.base, self.cap, self.timeout = max_retries, base, cap, timeout
+        self.exit_timeout = exit_timeout
         self.on_error = on_error or (lambda kind, detail: print("observer:", kind, detail))
-        self.queue = collections.deque()  # (id, the op as JSON bytes), oldest first
+        self.queue = collections.deque()  # _Queued, oldest first
         self.cond = threading.Condition()
-        self.sending = self.flushing = self.closed = False
+        self.closed = False
         self.dropped = self.sent = 0
+        self._seq = 0  # the number of the last op queued
+        self._in_flight = []  # the batch being sent, while it is
+        self._flushing = 0  # flush() calls waiting
         self._sender = threading.Thread(target=self._run, name="observer-client", daemon=True)
         self._sender_alive = True
         self._sender.start()
-        atexit.register(self.shutdown)
+        atexit.register(self._at_exit)
 
     def observe(self, op):
         """Encodes the op now and queues it; returns its id. Never raises.
 
         An op that cannot be encoded (a value JSON cannot hold, a datetime
-        without a timezone) is reported as "invalid" and never queued.
+        without a timezone) is reported as "invalid" and never queued; one
+        observed after shutdown() is reported as "dropped". Both return None.
         """
         try:
             op_id, data = encode_op(op, datetime.now(timezone.utc))
         except InvalidOpError as err:
             self._report("invalid", err)
             return None
-        except Exception as err:  # a mapping whose items() fails, a str subclass that breaks json...
+        except Exception as err:  # a mapping whose items() fails, say: refused all the same
             self._report("invalid", InvalidOpError(f"the op cannot be encoded: {err!r}"))
             return None
         pushed_out = None
         with self.cond:
-            if len(self.queue) >= self.max_queue:
-                pushed_out = self.queue.popleft()[0]
+            if self.closed:  # after shutdown(), nothing is queued
+                pushed_out, op_id = op_id, None
                 self.dropped += 1
-            self.queue.append((op_id, data))
-            if len(self.queue) >= self.flush_at:
-                self.cond.notify_all()
+            else:
+                if len(self.queue) >= self.max_queue:
+                    pushed_out = self.queue.popleft().id
+                    self.dropped += 1
+                self._seq += 1
+                self.queue.append(_Queued(self._seq, op_id, data))
+                if len(self.queue) >= self.flush_at:
+                    self.cond.notify_all()
         if pushed_out is not None:  # reported outside the lock: a slow on_error holds up no one
             self._report("dropped", pushed_out)
         return op_id
 
-    def flush(self):
-        """Returns once everything queued is acknowledged or given up."""
-        if threading.current_thread() is self._sender:  # flush() inside on_error would wait for itself
-            return
-        with self.cond:
-            self.flushing = True
-            self.cond.notify_all()
-            self.cond.wait_for(lambda: not (self.queue or self.sending) or not self._sender_alive)
-            self.flushing = False
+    def flush(self, timeout=None):
+        """Sends the ops observed so far; True once each is acknowledged or given up.
 
-    def shutdown(self):
-        self.flush()
+        With a timeout, returns False after that many seconds if some are still
+        queued or in flight (they are still sent). Without one, it returns when
+        the retries end: at most max_retries + 1 requests of `timeout` seconds
+        and the waits between them, per batch.
+        """
+        if threading.current_thread() is self._sender:
+            return False  # called from on_error: it would wait for itself
+        with self.cond:
+            target = self._seq
+            self._flushing += 1
+            self.cond.notify_all()
+            try:
+                self.cond.wait_for(lambda: self._settled(target) or not self._sender_alive, timeout)
+                return self._settled(target)
+            finally:
+                self._flushing -= 1
+
+    def shutdown(self, timeout=None):
+        """flush(timeout), then stops; returns what flush() returned.
+
+        What is still queued, and any op observed later, is dropped and
+        reported. A batch still in flight goes on; the exit hook stays until it
+        is settled, so it is reported if the process exits first.
+        """
+        done = self.flush(timeout)
+        for op_id in self._stop():
+            self._report("dropped", op_id)
+        if done:
+            atexit.unregister(self._at_exit)
+        return done
+
+    def _at_exit(self):
+        """At exit: flushes for exit_timeout seconds at most, then reports the rest as "exit"."""
+        self.flush(self.exit_timeout)
+        left = self._stop(with_in_flight=True)
+        if left:
+            self._report("exit", left)
+
+    def _stop(self, with_in_flight=False):
+        """Stops the sender after the batch in flight; empties the queue, returns the ids it held.
+
+        with_in_flight: the batch in flight's ids first (at exit, it will not finish).
+        """
         with self.cond:
             self.closed = True
+            left = [op.id for op in self.queue]
+            self.queue.clear()
+            self.dropped += len(left)
             self.cond.notify_all()
+            return [op.id for op in self._in_flight] + left if with_in_flight else left
+
+    def _settled(self, seq):
+        """True when every op up to number `seq` is acknowledged, given up or dropped."""
+        oldest = self._in_flight or self.queue
+        return not oldest or oldest[0].seq > seq
 
     def _report(self, kind, detail):
-        """Tells on_error; an on_error that raises is ignored, so it stops neither the loop nor the sender."""
+        """Tells on_error; one that raises is ignored: it stops neither the loop nor the sender."""
         try:
             self.on_error(kind, detail)
         except Exception:
@@ -197,30 +257,32 @@ class ObserverClient:
         try:
             while True:
                 with self.cond:
-                    self.cond.wait_for(
-                        lambda: self.closed or (self.flushing and self.queue) or len(self.queue) >= self.flush_at,
-                        timeout=self.flush_interval)
+                    self.cond.wait_for(self._due, timeout=self.flush_interval)
                     if self.closed and not self.queue:
                         return
                     batch = [self.queue.popleft() for _ in range(min(500, len(self.queue)))]
-                    self.sending = bool(batch)
+                    self._in_flight = batch
                 if batch:
                     try:
                         self._send(batch)
-                    except Exception:  # nothing foreseen raises here; if something does, the thread goes on
-                        self._report("gave-up", [op_id for op_id, _ in batch])
+                    except Exception:  # nothing foreseen raises here; the thread goes on regardless
+                        self._report("gave-up", [op.id for op in batch])
                 with self.cond:
-                    self.sending = False
+                    self._in_flight = []
                     self.cond.notify_all()
         finally:  # however the thread ends, flush() must not wait for it
             with self.cond:
                 self._sender_alive = False
                 self.cond.notify_all()
 
+    def _due(self):
+        """True when a batch should go now, before flush_interval has passed."""
+        return self.closed or (self._flushing and self.queue) or len(self.queue) >= self.flush_at
+
     def _send(self, batch):
-        """Posts one batch until it is acknowledged, refused or given up, and reports how it went."""
-        ids = [op_id for op_id, _ in batch]
-        body = b"[" + b",".join(data for _, data in batch) + b"]"
+        """Posts one batch until it is acknowledged, refused or given up; reports how it went."""
+        ids = [op.id for op in batch]
+        body = b"[" + b",".join(op.data for op in batch) + b"]"
         for attempt in range(self.max_retries + 1):
             retry_after = None
             try:
@@ -242,11 +304,12 @@ class ObserverClient:
         self._report("gave-up", ids)
 
     def _post(self, body, size):
-        """One request; the (index, error) of each op a 207 refused. ValueError for an answer that is no batch answer."""
+        """One request: (index, error) of each op a 207 refused; ValueError if no batch answer."""
         request = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
         with urllib.request.urlopen(request, timeout=self.timeout) as res:
             answer = json.load(res)  # 201, or 207 with the ops it refused
-        rejected = answer.get("rejected", []) if isinstance(answer, dict) and "accepted" in answer else None
+        is_batch_answer = isinstance(answer, dict) and "accepted" in answer
+        rejected = answer.get("rejected", []) if is_batch_answer else None
         if not isinstance(rejected, list):
             raise ValueError("not a batch answer")
         out = []

@@ -10,14 +10,16 @@ export interface ReceivedRequest {
 }
 
 /**
- * How the receiver answers a request: a status with headers and a body, a
- * dropped connection, or a 201 cut short (its headers promise more body than
- * comes before the connection drops).
+ * How the receiver answers a request: a status with headers and a body (after
+ * `delayMs`, if given), a dropped connection, a 201 cut short (its headers promise more body than
+ * comes before the connection drops), or no answer at all (the connection
+ * stays open until the receiver closes).
  */
 export type Answer =
-  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }
   | { drop: true }
-  | { cut: true };
+  | { cut: true }
+  | { hang: true };
 
 /** Answers request number `n` (0-based). */
 export type Script = (req: ReceivedRequest, n: number) => Answer;
@@ -90,13 +92,19 @@ export async function startReceiver(script: Script = acceptAll): Promise<Receive
         req.socket.destroy();
         return;
       }
+      if ('hang' in answer) return;
       if ('cut' in answer) {
         res.writeHead(201, { 'content-type': 'application/json', 'content-length': '1000' });
         res.write('{"ok":true,', () => req.socket.destroy());
         return;
       }
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      const send = () => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      };
+      // Only a delayed answer uses a timer: tests with fake timers get theirs at once.
+      if (answer.delayMs === undefined) send();
+      else setTimeout(send, answer.delayMs);
     });
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));

@@ -18,7 +18,10 @@ afterEach(async () => {
 
 /** The rows of the section's parameter table: name → the default cell's code (or its text). */
 function documentedParameters(): Record<string, string> {
-  const rows = PYTHON_SECTION.split('\n').filter((l) => l.startsWith('| `'));
+  const lines = PYTHON_SECTION.split('\n');
+  const header = lines.findIndex((l) => l.startsWith('| parameter'));
+  const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
+  const rows = lines.slice(header + 2, end);
   return Object.fromEntries(
     rows.map((row) => {
       const [name = '', byDefault = ''] = row
