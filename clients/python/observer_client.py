@@ -26,6 +26,11 @@ __all__ = ["InvalidOpError", "ObserverClient", "encode_op"]
 # The service refuses an op nested deeper than this (the op itself is level 1).
 MAX_DEPTH = 64
 
+# One request's ops at most: the service takes 500 ops and 1 MiB (1,048,576
+# bytes); a larger body is refused whole, every op in it with it.
+MAX_BATCH_OPS = 500
+MAX_BATCH_BYTES = 1_000_000
+
 
 class InvalidOpError(ValueError):
     """An op observe() refused: it was never queued. `field` names where ("" for the op itself)."""
@@ -260,7 +265,7 @@ class ObserverClient:
                     self.cond.wait_for(self._due, timeout=self.flush_interval)
                     if self.closed and not self.queue:
                         return
-                    batch = [self.queue.popleft() for _ in range(min(500, len(self.queue)))]
+                    batch = self._take()
                     self._in_flight = batch
                 if batch:
                     try:
@@ -274,6 +279,17 @@ class ObserverClient:
             with self.cond:
                 self._sender_alive = False
                 self.cond.notify_all()
+
+    def _take(self):
+        """Ops from the front of the queue for one request, within the batch limits (one at least)."""
+        batch, size = [], 2  # the brackets
+        while self.queue and len(batch) < MAX_BATCH_OPS:
+            added = len(self.queue[0].data) + (1 if batch else 0)  # a comma before all but the first
+            if batch and size + added > MAX_BATCH_BYTES:
+                break
+            size += added
+            batch.append(self.queue.popleft())
+        return batch
 
     def _due(self):
         """True when a batch should go now, before flush_interval has passed."""

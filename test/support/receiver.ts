@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   ops: Record<string, unknown>[];
+  /** The body's size in bytes. */
+  bytes: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function startReceiver(script: Script = acceptAll): Promise<Receive
         path: req.url ?? '',
         headers: req.headers,
         ops: Array.isArray(parsed) ? (parsed as Record<string, unknown>[]) : [],
+        bytes: Buffer.byteLength(text),
       };
       const n = requests.push(received) - 1;
       const answer = parsed === undefined ? NOT_JSON : script(received, n);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPython } from '../../support/python-client';
-import { answers, type Receiver, startReceiver } from '../../support/receiver';
+import { acceptAll, answers, type Receiver, startReceiver } from '../../support/receiver';
 
 // The Python client, clients/python/observer_client.py, imported from its
 // file and run with python3 (standard library only) against a scripted local
@@ -55,6 +55,25 @@ show(ids=ids, sent=c.sent, dropped=c.dropped)
     const delivered = receiver.requests.slice(2).flatMap((r) => r.ops.map((o) => o.id));
     expect(new Set(delivered)).toEqual(new Set(result.ids));
     expect(receiver.requests.every((r) => r.ops.length <= 500)).toBe(true);
+  });
+
+  it('keeps each request within 1,000,000 bytes, so no batch is refused whole for its size', async () => {
+    // As the service does: a body over 1 MiB is a 413, every op in it refused.
+    receiver = await startReceiver((req, n) =>
+      req.bytes > 1_048_576 ? { status: 413, body: { error: 'too large' } } : acceptAll(req, n),
+    );
+
+    const { shown, reports } = await runPython(`
+c = ObserverClient(${JSON.stringify(receiver.url)}, on_error=record, flush_at=1000, flush_interval=30)
+ids = [c.observe({"endpoint": "tools/%d" % i, "input_summary": "x" * 4000}) for i in range(300)]
+c.flush()
+show(ids=ids)
+`);
+
+    expect(reports).toEqual([]);
+    expect(receiver.requests.length).toBeGreaterThan(1);
+    expect(receiver.requests.every((r) => r.bytes <= 1_000_000)).toBe(true);
+    expect(receiver.ops().map((o) => o.id)).toEqual((shown[0] as { ids: string[] }).ids);
   });
 
   it('drops a batch the service refuses with a 4xx, and reports it', async () => {
