@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runPython } from '../../support/python-client';
+import { PYTHON_CLIENT, runPython } from '../../support/python-client';
 import { acceptAll, answers, type Receiver, startReceiver } from '../../support/receiver';
 
 // The Python client, clients/python/observer_client.py, imported from its
@@ -16,22 +16,28 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-/** The rows of the section's parameter table: name → the default cell's code (or its text). */
-function documentedParameters(): Record<string, string> {
+/** The first two cells of each body row of the section's table whose header starts with `first`. */
+function tableRows(first: string): [string, string][] {
   const lines = PYTHON_SECTION.split('\n');
-  const header = lines.findIndex((l) => l.startsWith('| parameter'));
+  const header = lines.findIndex((l) => l.startsWith(`| ${first}`));
   const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
-  const rows = lines.slice(header + 2, end);
-  return Object.fromEntries(
-    rows.map((row) => {
-      const [name = '', byDefault = ''] = row
-        .split('|')
-        .slice(1, 3)
-        .map((c) => c.trim());
-      return [name.replaceAll('`', ''), /^`([^`]*)`/.exec(byDefault)?.[1] ?? byDefault];
-    }),
-  );
+  return lines.slice(header + 2, end).map((row) => {
+    const [a = '', b = ''] = row
+      .split('|')
+      .slice(1, 3)
+      .map((c) => c.trim());
+    return [a, b];
+  });
 }
+
+/** The parameter table: name → the default cell's code (or its text). */
+const documentedParameters = () =>
+  Object.fromEntries(
+    tableRows('parameter').map(([name, byDefault]) => [
+      name.replaceAll('`', ''),
+      /^`([^`]*)`/.exec(byDefault)?.[1] ?? byDefault,
+    ]),
+  );
 
 describe('the Python client', () => {
   it('batches, retries a 503 (honouring Retry-After) and a dropped connection with the same ids', async () => {
@@ -120,6 +126,15 @@ describe("docs/client.md's Python section", () => {
       'tools/call/step-1',
       'tools/call/step-2',
     ]);
+  });
+
+  it('lists every kind of report the client makes, and no other', () => {
+    const made = [...readFileSync(PYTHON_CLIENT, 'utf-8').matchAll(/_report\("([a-z-]+)"/g)];
+
+    const documented = tableRows('`kind`').map(([kind]) => kind.replaceAll('`', ''));
+
+    expect(made.length).toBeGreaterThan(0);
+    expect(new Set(documented)).toEqual(new Set(made.map((m) => m[1])));
   });
 
   it('lists every parameter of ObserverClient with its default, and no other', async () => {
