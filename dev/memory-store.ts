@@ -32,7 +32,9 @@ export const NO_CALLS: Readonly<StoreCalls> = Object.freeze({
 export class MemorySegmentStore implements SegmentStore {
   readonly objects = new Map<string, string | Uint8Array>();
   readonly calls: StoreCalls = { ...NO_CALLS };
-  private readonly nextUnique = uniqueSuffixes();
+
+  /** `nextUnique` names the segments `append` writes (a fixed container id makes a run repeatable). */
+  constructor(private readonly nextUnique: () => string = uniqueSuffixes()) {}
 
   /** Sets every count in `calls` back to zero. */
   resetCalls(): void {

@@ -21,6 +21,7 @@ export const handler = withTelemetry(
       now: Date.now(),
       afterHours: request.afterHours ?? config.compactAfterHours,
       lookbackHours: request.lookbackHours ?? config.compactLookbackHours,
+      retryWindowMs: config.retryWindowMs,
       outOfTime: () => (context ? context.getRemainingTimeInMillis() < TIME_RESERVE_MS : false),
     });
     log.info('compaction finished', { ...summary, failed: summary.failed.length });

@@ -4,21 +4,26 @@ import { config, getObserver } from '../lib/app/runtime';
 import { escalateAfterSnapshot } from '../lib/failures/escalation/escalation-run';
 import { log, logger } from '../lib/platform/log';
 import { MetricName, metrics, withTelemetry } from '../lib/platform/metrics';
-import { takeSnapshot } from '../lib/stats/writer';
+import { keepCheckpointFresh, takeSnapshot } from '../lib/stats/writer';
 
 /** Escalation may take this long at most, and leaves this much of the function's time. */
 const ESCALATION_BUDGET_MS = 45_000;
 const TIME_RESERVE_MS = 10_000;
+/** The checkpoint is kept fresh until this long after the invocation began: the next one takes over. */
+const FRESH_FOR_MS = 58_000;
 
 /**
  * Scheduled every minute: refresh the ring, then write the stats snapshot and
  * the ring checkpoint. A failure throws, so the invocation is marked failed
  * (and retried by EventBridge); the previous checkpoint stays in place. Then
  * escalate the failure clusters that cross a threshold, which never fails it.
+ * Then, while ops keep arriving, write the checkpoint every
+ * OBSERVER_CHECKPOINT_INTERVAL_MS until the next invocation takes over.
  */
 export const handler = withTelemetry(
   async (_event?: unknown, context?: Context): Promise<{ generated_at: string; ops: number }> => {
-    const observer = getObserver();
+    const started = Date.now();
+    const observer = getObserver('writer');
     const taken = await takeSnapshot(observer);
     const snap = taken.snapshot;
     log.info('snapshot written', {
@@ -34,6 +39,13 @@ export const handler = withTelemetry(
       budgetMs: Math.max(0, Math.min(ESCALATION_BUDGET_MS, left)),
       taken,
     });
+    const remaining = () => (context ? context.getRemainingTimeInMillis() - TIME_RESERVE_MS : 0);
+    const checkpoints = await keepCheckpointFresh(observer, {
+      intervalMs: config.checkpointIntervalMs,
+      continueWhile: () =>
+        remaining() > config.checkpointIntervalMs && Date.now() - started < FRESH_FOR_MS,
+    });
+    log.info('checkpoint kept fresh', { checkpoints });
     return { generated_at: snap.generated_at, ops: snap.total };
   },
 );

@@ -38,12 +38,19 @@ export function getStore(): SegmentStore {
   return store;
 }
 
-/** The container's observer over the store, counting the objects it reads. */
-export function getObserver(): Observer {
+/**
+ * The container's observer over the store, counting the objects it reads.
+ * A reader answers from a ring listed up to OBSERVER_MAX_STALENESS_MS ago
+ * (its own, or the newest checkpoint's); the snapshot function, which
+ * writes the checkpoint every reader shares, lists every time (`writer`).
+ */
+export function getObserver(role: 'reader' | 'writer' = 'reader'): Observer {
   observer ??= new Observer(meteredStore(getStore()), {
     cap: config.ringCap,
     skewMs: config.skewMs,
     coldStartHours: config.coldStartHours,
+    retryWindowMs: config.retryWindowMs,
+    maxStalenessMs: role === 'writer' ? 0 : config.maxStalenessMs,
   });
   return observer;
 }

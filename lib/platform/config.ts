@@ -65,6 +65,21 @@ export const ConfigSchema = z
       ),
     ),
     OBSERVER_COLD_START_HOURS: optional(intInRange('OBSERVER_COLD_START_HOURS', 0, 24 * 90)),
+    OBSERVER_RETRY_WINDOW_MINUTES: optional(
+      intInRange('OBSERVER_RETRY_WINDOW_MINUTES', 1, 60).describe(
+        'a copy of an op id stored less than this after another is a retry',
+      ),
+    ),
+    OBSERVER_MAX_STALENESS_MS: optional(
+      intInRange('OBSERVER_MAX_STALENESS_MS', 0, 60_000).describe(
+        'a read answers from a ring listed less than this long ago without listing again',
+      ),
+    ),
+    OBSERVER_CHECKPOINT_INTERVAL_MS: optional(
+      intInRange('OBSERVER_CHECKPOINT_INTERVAL_MS', 500, 30_000).describe(
+        'while ops arrive, the snapshot function writes the checkpoint this often',
+      ),
+    ),
     OBSERVER_COMPACT_AFTER_HOURS: optional(
       intInRange(
         'OBSERVER_COMPACT_AFTER_HOURS',
@@ -118,6 +133,9 @@ export const ConfigSchema = z
     apiTokenParam: env.OBSERVER_API_TOKEN_PARAM,
     skewMs: env.OBSERVER_SKEW_MS ?? 15_000,
     coldStartHours: env.OBSERVER_COLD_START_HOURS ?? 168,
+    retryWindowMs: (env.OBSERVER_RETRY_WINDOW_MINUTES ?? 10) * 60_000,
+    maxStalenessMs: env.OBSERVER_MAX_STALENESS_MS ?? 5_000,
+    checkpointIntervalMs: env.OBSERVER_CHECKPOINT_INTERVAL_MS ?? 2_000,
     compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 2,
     compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
     region: env.AWS_REGION ?? 'us-east-1',

@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import type { RingEntry } from '../domain/entry';
+import type { Position, RingEntry } from '../domain/entry';
 import { parseStoredOp } from '../domain/op';
 import type { DroppedCopy } from '../domain/retries';
 import { parseJson } from '../platform/json';
 import { isSegmentKey } from '../storage/keys';
 
 const segmentKeyString = z.string().refine(isSegmentKey, { error: 'not a segment key' });
+
+const storedEntry = z.object({
+  key: segmentKeyString,
+  line: z.number().int().nonnegative(),
+  op: z.unknown(),
+});
 
 const CheckpointSchema = z.object({
   version: z.literal(2, { error: 'not a version 2 checkpoint' }),
@@ -16,13 +22,16 @@ const CheckpointSchema = z.object({
   /** The newest segment key in the ring. */
   last_key: z.string().nullable(),
   op_count: z.number().int().nonnegative(),
-  /** Whether the writer had read the log from its start: nothing older than the ring counts. */
-  complete: z.boolean(),
+  /**
+   * Where the writer's knowledge of counted ops below its ring begins: every
+   * one after it is in `reserve`. Null: the writer had read the log from its start.
+   */
+  below_floor: z.object({ key: z.string(), line: z.number().int() }).nullable(),
   /** The retry window the writer applied; its copies reach back that far. */
   window_ms: z.number().int().positive(),
-  entries: z.array(
-    z.object({ key: segmentKeyString, line: z.number().int().nonnegative(), op: z.unknown() }),
-  ),
+  entries: z.array(storedEntry),
+  /** The counted ops just older than the ring, oldest first: they refill it when a retry leaves it. */
+  reserve: z.array(storedEntry),
   /** Keys the writer had applied that a refresh from its listing lists again, beside the entries' own. */
   applied: z.array(segmentKeyString),
   /** Copies of op ids the writer knew that are not among the entries, as [id, key, line]. */
@@ -33,9 +42,10 @@ const CheckpointSchema = z.object({
 export interface Checkpoint {
   cap: number;
   listedAt: number;
-  complete: boolean;
+  belowFloor: Position | null;
   windowMs: number;
   entries: RingEntry[];
+  reserve: RingEntry[];
   /** Objects applied within the skew window of the listing, so a refresh from it does not read them again. */
   applied: string[];
   copies: DroppedCopy[];
@@ -51,9 +61,10 @@ export function encodeCheckpoint(checkpoint: Checkpoint, writtenAt: Date): strin
     listed_at: checkpoint.listedAt,
     last_key: entries.at(-1)?.key ?? null,
     op_count: entries.length,
-    complete: checkpoint.complete,
+    below_floor: checkpoint.belowFloor,
     window_ms: checkpoint.windowMs,
-    entries: entries.map((e) => ({ key: e.key, line: e.line, op: e.op })),
+    entries: entries.map(stored),
+    reserve: checkpoint.reserve.map(stored),
     applied: checkpoint.applied,
     copies: checkpoint.copies.map((c) => [c.id, c.key, c.line]),
   });
@@ -73,19 +84,33 @@ export function decodeCheckpoint(text: string): Checkpoint | { error: string } {
   if (doc.entries.length !== doc.op_count) {
     return { error: `holds ${doc.entries.length} ops but claims ${doc.op_count}` };
   }
-  const entries: RingEntry[] = [];
-  for (const [i, e] of doc.entries.entries()) {
-    const op = parseStoredOp(e.op);
-    if (op === undefined) return { error: `entry ${i} is not a valid op` };
-    entries.push({ key: e.key, line: e.line, op });
-  }
+  const entries = validEntries(doc.entries, 'entry');
+  if ('error' in entries) return entries;
+  const reserve = validEntries(doc.reserve, 'reserve entry');
+  if ('error' in reserve) return reserve;
   return {
     cap: doc.cap,
     listedAt: doc.listed_at,
-    complete: doc.complete,
+    belowFloor: doc.below_floor,
     windowMs: doc.window_ms,
     entries,
+    reserve,
     applied: doc.applied,
     copies: doc.copies.map(([id, key, line]) => ({ id, key, line })),
   };
+}
+
+const stored = (e: RingEntry) => ({ key: e.key, line: e.line, op: e.op });
+
+function validEntries(
+  items: readonly { key: string; line: number; op: unknown }[],
+  what: string,
+): RingEntry[] | { error: string } {
+  const entries: RingEntry[] = [];
+  for (const [i, e] of items.entries()) {
+    const op = parseStoredOp(e.op);
+    if (op === undefined) return { error: `${what} ${i} is not a valid op` };
+    entries.push({ key: e.key, line: e.line, op });
+  }
+  return entries;
 }

@@ -269,21 +269,26 @@ export class Observer {
       (k) => !state.has(k),
     );
     const { cap, reserve, windowMs } = this.coldStart;
-    if (state.short || (keys.length > cap + reserve && listedAt - state.watermark > windowMs)) {
-      const { state: rebuilt } = await stateByListing(this.store, this.coldStart, listedAt);
-      log.info('ring rebuilt from the newest objects', {
-        new_keys: keys.length,
-        short: state.short,
-        ops: rebuilt.ring.size,
-      });
-      return rebuilt;
+    const farBehind = keys.length > cap + reserve && listedAt - state.watermark > windowMs;
+    if (!state.short && !farBehind) {
+      const reader = new ObjectReader(this.store);
+      const objects = await mapLimit(keys, this.coldStart.readConcurrency, (k) => reader.read(k));
+      for (const o of objects) state.applyObject(o.key, o.entries, o.dropped);
+      if (!state.short) {
+        state.watermark = Math.max(state.watermark, listedAt);
+        state.prune(this.options.skewMs);
+        return state;
+      }
     }
-    const reader = new ObjectReader(this.store);
-    const objects = await mapLimit(keys, this.coldStart.readConcurrency, (key) => reader.read(key));
-    for (const o of objects) state.applyObject(o.key, o.entries, o.dropped);
-    state.watermark = Math.max(state.watermark, listedAt);
-    state.prune(this.options.skewMs);
-    return state;
+    // Retries left the ring short of ops only older objects hold, or reading every new
+    // object would cost more than reading the newest ones again.
+    const { state: rebuilt } = await stateByListing(this.store, this.coldStart, listedAt);
+    log.info('ring rebuilt from the newest objects', {
+      new_keys: keys.length,
+      short: state.short,
+      ops: rebuilt.ring.size,
+    });
+    return rebuilt;
   }
 
   private async rebuild(): Promise<RingState> {

@@ -40,6 +40,8 @@ export class RingState {
   private belowFloor: Position | null;
   /** The ring lacks ops that only an older part of the log holds: a rebuild is needed to fill it. */
   short = false;
+  /** How many objects (or dropped copies) this state has applied: it changed when this did. */
+  version = 0;
   /** Keys applied that a later listing may still return. */
   private readonly applied = new Set<string>();
   /** Keys below this were pruned from `applied`: whether they were applied is no longer known. */
@@ -76,6 +78,7 @@ export class RingState {
       return false;
     }
     this.applied.add(key);
+    this.version++;
     for (const entry of entries) this.applyEntry(entry);
     return true;
   }
@@ -110,6 +113,7 @@ export class RingState {
   /** A copy compaction dropped: a retry, that makes the next copy of its id within the window one too. */
   applyDropped(dropped: DroppedCopy): void {
     const verdict = this.copies.add(dropped.id, copyOf(dropped));
+    if (verdict.added) this.version++;
     if (verdict.demoted) this.removeCounted(verdict.demoted);
   }
 
@@ -170,18 +174,25 @@ export class RingState {
     if (found && compareEntries(found, position) === 0) this.below.removeAt(at);
   }
 
-  /** Seeds an empty state with a checkpoint: its copies first, then its entries, oldest first. */
-  seed(entries: readonly RingEntry[], dropped: readonly DroppedCopy[], skewMs: number): void {
+  /**
+   * Seeds an empty state with a checkpoint: its copies first, then its
+   * reserve and its entries, oldest first (a reserve larger than this
+   * state's is cut from its old end).
+   */
+  seed(
+    entries: readonly RingEntry[],
+    reserve: readonly RingEntry[],
+    dropped: readonly DroppedCopy[],
+    skewMs: number,
+  ): void {
     for (const d of dropped) this.copies.add(d.id, copyOf(d));
-    for (const e of entries) {
+    for (const e of [...reserve, ...entries]) {
       this.applied.add(e.key);
       if (e.op.id !== undefined) this.copies.add(e.op.id, copyOf(e));
-      this.ring.insert(e);
     }
-    // What is older than the ring is not known: nothing of it enters the reserve.
-    if (this.belowFloor !== null || this.ring.size >= this.ring.cap) {
-      this.belowFloor = this.ring.oldest() ?? this.belowFloor;
-    }
+    for (const e of reserve) this.below.push(e);
+    this.trimBelow();
+    for (const e of entries) this.ring.insert(e);
     // A refresh lists from the watermark less the skew: an older object it meets (a
     // compacted hour) holds nothing the checkpoint's writer had not applied.
     this.pruneFloor = keyFloor(this.watermark - 2 * skewMs);
@@ -229,9 +240,10 @@ export class RingState {
     return {
       cap: this.options.cap,
       listedAt: this.watermark,
-      complete: this.knowsWholeLog(),
+      belowFloor: this.belowFloor,
       windowMs: this.options.windowMs,
       entries,
+      reserve: [...this.below],
       applied: [...this.applied].filter((k) => k >= floor && !inRing.has(k)).sort(),
       copies: [...this.copiesOutsideRing()],
     };
@@ -243,12 +255,8 @@ export class RingState {
     options: RingStateOptions,
     skewMs: number,
   ): RingState {
-    const state = new RingState(
-      options,
-      checkpoint.listedAt,
-      checkpoint.complete ? null : { key: '', line: -1 },
-    );
-    state.seed(checkpoint.entries, checkpoint.copies, skewMs);
+    const state = new RingState(options, checkpoint.listedAt, checkpoint.belowFloor);
+    state.seed(checkpoint.entries, checkpoint.reserve, checkpoint.copies, skewMs);
     for (const key of checkpoint.applied) state.applied.add(key);
     return state;
   }

@@ -3,6 +3,7 @@ import { clusterFailures } from '../failures/clustering/clusters';
 import type { FailureCluster } from '../failures/clustering/report';
 import { encodeCheckpoint } from '../ring/checkpoint';
 import type { Observer } from '../ring/observer';
+import type { RingState } from '../ring/ring-state';
 import { CHECKPOINT_KEY, LATEST_STATS_KEY, statsHourKey, statsMinuteKey } from '../storage/keys';
 import { clusterDigests } from './cluster-digest';
 import { addToHour } from './history';
@@ -50,9 +51,51 @@ export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
   await store.putDocument(statsMinuteKey(at), doc);
   await store.putDocument(LATEST_STATS_KEY, doc);
   await addToHour(store, statsHourKey(at), snap);
-  await store.putDocument(
+  await writeCheckpoint(observer, state, at);
+  return { snapshot: snap, entries, clusters, now: at.getTime() };
+}
+
+/** Writes the state's checkpoint, as of `at`: what cold starts start from and readers answer from. */
+export function writeCheckpoint(observer: Observer, state: RingState, at: Date): Promise<void> {
+  return observer.store.putDocument(
     CHECKPOINT_KEY,
     encodeCheckpoint(state.checkpoint(observer.options.skewMs), at),
   );
-  return { snapshot: snap, entries, clusters, now: at.getTime() };
+}
+
+/** How long the snapshot function keeps the checkpoint fresh, and how often. */
+export interface FreshCheckpointOptions {
+  intervalMs: number;
+  /** Checked before each round: false ends the loop (the invocation's time is running out). */
+  continueWhile: () => boolean;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * While ops keep arriving, refreshes the ring every `intervalMs` and writes
+ * the checkpoint whenever it changed, so every reader can answer from one
+ * shared, fresh checkpoint instead of each reading every new segment. A
+ * round that finds nothing new ends it: an idle service costs nothing more
+ * than its one snapshot a minute. Returns how many checkpoints it wrote.
+ */
+export async function keepCheckpointFresh(
+  observer: Observer,
+  options: FreshCheckpointOptions,
+): Promise<number> {
+  if (!options.continueWhile()) return 0;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let last = await observer.current();
+  let seen = last.version;
+  let written = 0;
+  while (options.continueWhile()) {
+    await sleep(options.intervalMs);
+    if (!options.continueWhile()) break;
+    const state = await observer.current();
+    if (state === last && state.version === seen) break;
+    await writeCheckpoint(observer, state, new Date(observer.now()));
+    written++;
+    last = state;
+    seen = state.version;
+  }
+  return written;
 }

@@ -21,9 +21,10 @@ const entry = (i: number): RingEntry => ({
 const checkpointOf = (entries: RingEntry[]) => ({
   cap: 10,
   listedAt: 0,
-  complete: true,
+  belowFloor: null,
   windowMs: 600_000,
   entries,
+  reserve: [],
   applied: [],
   copies: [],
 });
@@ -40,9 +41,10 @@ describe('checkpoint documents', () => {
     const checkpoint = {
       cap: 2000,
       listedAt: at.getTime(),
-      complete: false,
+      belowFloor: { key: entry(-1).key, line: 0 },
       windowMs: 600_000,
       entries: [entry(1), entry(2), entry(3)],
+      reserve: [entry(0)],
       applied: [entry(0).key],
       copies: [{ id: 'r-1', key: entry(0).key, line: 0 }],
     };

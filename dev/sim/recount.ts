@@ -1,0 +1,58 @@
+// The reference the simulation checks every container against: a recount
+// of what the bucket holds, computed from scratch, without lib/ring.
+import { compareEntries, type RingEntry } from '../../lib/domain/entry';
+import { type DroppedCopy, isRetry } from '../../lib/domain/retries';
+import { isCompactedKey, isSegmentKey, keyTime } from '../../lib/storage/keys';
+import { replayObject } from '../../lib/storage/replay';
+import type { MemorySegmentStore } from '../memory-store';
+
+/** Every stored op once, by where it was first stored, and every copy compaction dropped. */
+export function storedLog(bucket: MemorySegmentStore): {
+  entries: RingEntry[];
+  dropped: DroppedCopy[];
+} {
+  const byPlace = new Map<string, RingEntry>();
+  const dropped: DroppedCopy[] = [];
+  for (const [key, body] of bucket.objects) {
+    if (key.startsWith('lake/retries/')) {
+      const doc = JSON.parse(Buffer.from(body).toString('utf-8')) as {
+        dropped: [string, string, number][];
+      };
+      for (const [id, k, line] of doc.dropped) dropped.push({ id, key: k, line });
+    } else if (isSegmentKey(key) || isCompactedKey(key)) {
+      for (const e of replayObject(key, body)) byPlace.set(`${e.key}\n${e.line}`, e);
+    }
+  }
+  return { entries: [...byPlace.values()].sort(compareEntries), dropped };
+}
+
+/**
+ * The ops that count, in log order, by the rule of lib/domain/retries.ts
+ * written out again: a copy of an op id is a retry when the copy of its id
+ * just before it (stored, or dropped by compaction) was received less than
+ * `windowMs` earlier.
+ */
+export function countedLog(bucket: MemorySegmentStore, windowMs: number): RingEntry[] {
+  const { entries, dropped } = storedLog(bucket);
+  const places = new Set(entries.map((e) => `${e.key}\n${e.line}`));
+  type Copy = { key: string; line: number; id: string | undefined; entry?: RingEntry };
+  const copies: Copy[] = [
+    ...entries.map((entry) => ({ key: entry.key, line: entry.line, id: entry.op.id, entry })),
+    ...dropped.filter((d) => !places.has(`${d.key}\n${d.line}`)),
+  ].sort(compareEntries);
+  const previous = new Map<string, number>();
+  const counted: RingEntry[] = [];
+  for (const copy of copies) {
+    const ms = keyTime(copy.key) ?? 0;
+    const before = copy.id === undefined ? undefined : previous.get(copy.id);
+    if (copy.id !== undefined) previous.set(copy.id, ms);
+    const retry = before !== undefined && isRetry({ ms }, { ms: before }, windowMs);
+    if (!retry && copy.entry) counted.push(copy.entry);
+  }
+  return counted;
+}
+
+/** Where each op of a ring is, as `key#line`, oldest first: what two rings are compared by. */
+export function places(entries: Iterable<RingEntry>): string[] {
+  return [...entries].map((e) => `${e.key}#${e.line}`);
+}

@@ -1,0 +1,319 @@
+// A seeded simulation of many containers sharing one bucket, in simulated
+// time, over the real ring, checkpoint and compaction code: writers with
+// and without retried op ids (some of them slow, landing inside the skew
+// window after later keys), refreshes, cold starts from the checkpoint and
+// by listing, snapshots, compactions (two at once, crashes mid-delete). At
+// each step that should converge, every container's ring is compared with
+// a recount of the bucket (dev/sim/recount.ts). `npm run sim` runs many
+// seeds; test/unit/ring/simulation.test.ts runs a fixed budget of them.
+import type { ObservedOp } from '../../lib/domain/op';
+import { compactPartition } from '../../lib/lake/compaction';
+import { Observer, type ObserverOptions } from '../../lib/ring/observer';
+import { writeSnapshot } from '../../lib/stats/writer';
+import {
+  CHECKPOINT_KEY,
+  HOUR_MS,
+  hourPartition,
+  partitionStart,
+  segmentKey,
+  uniqueSuffixes,
+} from '../../lib/storage/keys';
+import { encodeSegment } from '../../lib/storage/segment-codec';
+import { type SegmentStore, storeView } from '../../lib/storage/store';
+import { MemorySegmentStore } from '../memory-store';
+import { seededRandom } from '../random';
+import { countedLog, places } from './recount';
+
+/** What one schedule is made of; every field but `seed` is drawn from it when left out. */
+export interface ScheduleOptions {
+  seed: number;
+  steps?: number;
+  /** The retry window the recount applies, when it is to differ from the containers' (a control). */
+  recountWindowMs?: number;
+}
+
+/** A container whose ring differs from the recount, with what led there. */
+export interface Divergence {
+  seed: number;
+  step: number;
+  container: string;
+  expected: string[];
+  actual: string[];
+  /** The schedule's parameters and its last actions, oldest first. */
+  trace: string[];
+}
+
+/** What a schedule did: its steps, how many comparisons it made, and the first divergence, if any. */
+export interface ScheduleResult {
+  seed: number;
+  steps: number;
+  checks: number;
+  ops: number;
+  divergence?: Divergence;
+}
+
+interface Container {
+  name: string;
+  observer: Observer;
+  /** Cold starts of this container never see the checkpoint: they rebuild by listing. */
+  listingOnly: boolean;
+}
+
+interface Pending {
+  landsAt: number;
+  key: string;
+  body: string;
+}
+
+const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
+const SOURCES = ['mcp', 'scenario', 'langfuse'] as const;
+
+/** One seeded schedule of one bucket and its containers. */
+class Schedule {
+  private readonly random: () => number;
+  readonly bucket: MemorySegmentStore;
+  private clock: number;
+  private readonly pending: Pending[] = [];
+  private readonly containers: Container[] = [];
+  private readonly ids: string[] = [];
+  private readonly trace: string[] = [];
+  private readonly nextUnique = uniqueSuffixes('sim0000000');
+  private readonly options: Omit<ObserverOptions, 'now'>;
+  private opCount = 0;
+
+  /** How many ops were written. */
+  get ops(): number {
+    return this.opCount;
+  }
+
+  checks = 0;
+
+  constructor(
+    readonly seed: number,
+    private readonly recountWindowMs?: number,
+  ) {
+    this.random = seededRandom(seed);
+    this.bucket = new MemorySegmentStore(uniqueSuffixes('own0000000'));
+    this.clock = T0 + Math.floor(this.random() * HOUR_MS);
+    const pick = <T>(values: readonly T[]) =>
+      values[Math.floor(this.random() * values.length)] as T;
+    this.options = {
+      cap: pick([2, 3, 5, 8, 13]),
+      reserve: pick([1, 2, 4]),
+      skewMs: 3000,
+      retryWindowMs: pick([5_000, 30_000, 5 * 60_000, 30 * 60_000]),
+      coldStartHours: pick([0, 1, 168]),
+      readConcurrency: pick([1, 3, 16]),
+    };
+    this.note(`options ${JSON.stringify(this.options)}`);
+    for (const [name, stale, listingOnly] of [
+      ['a', 0, false],
+      ['b', 0, true],
+      ['stale', 2000, false],
+      ['writer', 0, false],
+    ] as const) {
+      this.containers.push(this.container(name, stale, listingOnly));
+    }
+  }
+
+  private container(name: string, maxStalenessMs: number, listingOnly: boolean): Container {
+    const store: SegmentStore = listingOnly
+      ? storeView(this.bucket, {
+          getDocument: async (key) =>
+            key === CHECKPOINT_KEY ? undefined : this.bucket.getDocument(key),
+          getIfChanged: async (key, etag) =>
+            key === CHECKPOINT_KEY ? undefined : this.bucket.getIfChanged(key, etag),
+        })
+      : this.bucket;
+    const observer = new Observer(store, {
+      ...this.options,
+      maxStalenessMs,
+      now: () => this.clock,
+    });
+    return { name, observer, listingOnly };
+  }
+
+  private note(line: string): void {
+    this.trace.push(line);
+    if (this.trace.length > 60) this.trace.splice(1, 1);
+  }
+
+  private chance(p: number): boolean {
+    return this.random() < p;
+  }
+
+  private op(): ObservedOp {
+    const roll = this.random();
+    let id: string | undefined;
+    if (roll < 0.1) id = undefined;
+    else if (roll < 0.35 && this.ids.length > 0) {
+      // A retry: of one of the last few ids (within the window, mostly), or of any.
+      const recent = this.chance(0.6);
+      const from = recent ? Math.max(0, this.ids.length - 5) : 0;
+      id = this.ids[from + Math.floor(this.random() * (this.ids.length - from))];
+    } else {
+      id = `op-${this.ids.length}`;
+      this.ids.push(id);
+    }
+    this.opCount++;
+    return {
+      endpoint: `e${this.opCount}`,
+      success: this.chance(0.7),
+      timestamp: new Date(this.clock).toISOString(),
+      source: SOURCES[Math.floor(this.random() * SOURCES.length)] as string,
+      ...(id === undefined ? {} : { id }),
+    };
+  }
+
+  /** A writer's request: one segment of 1–3 ops, stamped now, landing now or within the skew window. */
+  private async write(): Promise<void> {
+    const ops = Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => this.op());
+    if (this.chance(0.15)) {
+      const c = this.containers[Math.floor(this.random() * this.containers.length)] as Container;
+      const { key } = await c.observer.record(ops, new Date(this.clock));
+      this.note(`record by ${c.name}: ${key} ${ops.map((o) => o.id ?? '-').join(',')}`);
+      return;
+    }
+    const key = segmentKey(new Date(this.clock), this.nextUnique());
+    const body = encodeSegment(ops);
+    const ids = ops.map((o) => o.id ?? '-').join(',');
+    if (this.chance(0.3)) {
+      const landsAt = this.clock + 1 + Math.floor(this.random() * (this.options.skewMs - 2));
+      this.pending.push({ landsAt, key, body });
+      this.note(`slow write ${key} ${ids}, lands at +${landsAt - this.clock}`);
+    } else {
+      this.bucket.putRaw(key, body);
+      this.note(`write ${key} ${ids}`);
+    }
+  }
+
+  private advance(ms: number): void {
+    this.clock += ms;
+    const landing = this.pending.filter((p) => p.landsAt <= this.clock);
+    // Slow writes land in any order.
+    landing.sort(() => this.random() - 0.5);
+    for (const p of landing) {
+      this.bucket.putRaw(p.key, p.body);
+      this.pending.splice(this.pending.indexOf(p), 1);
+      this.note(`lands ${p.key}`);
+    }
+  }
+
+  private pickContainer(): Container {
+    return this.containers[Math.floor(this.random() * this.containers.length)] as Container;
+  }
+
+  private async coldStart(): Promise<void> {
+    const i = Math.floor(this.random() * this.containers.length);
+    const old = this.containers[i] as Container;
+    const stale = old.name === 'stale' ? 2000 : 0;
+    this.containers[i] = this.container(old.name, stale, old.listingOnly);
+    this.note(`cold start ${old.name}`);
+    await this.containers[i]?.observer.load();
+  }
+
+  /** Closed hours every write has landed in. */
+  private compactable(): string[] {
+    const hours: string[] = [];
+    const newestClosed = Math.floor((this.clock - this.options.skewMs) / HOUR_MS) * HOUR_MS - 1;
+    for (let at = newestClosed; at >= T0 - HOUR_MS; at -= HOUR_MS)
+      hours.push(hourPartition(new Date(at)));
+    return hours;
+  }
+
+  private async compact(): Promise<void> {
+    const hours = this.compactable();
+    if (hours.length === 0) return;
+    const hour = hours[Math.floor(this.random() * Math.min(hours.length, 3))] as string;
+    const options = { retryWindowMs: this.options.retryWindowMs as number };
+    const roll = this.random();
+    if (roll < 0.2) {
+      // Two at once: the same hour, or the hour and the one after it when that one is closed too.
+      const start = partitionStart(hour) as number;
+      const next = hourPartition(new Date(start + HOUR_MS));
+      const other = this.chance(0.5) && hours.includes(next) ? next : hour;
+      this.note(`compact ${hour} and ${other} at once`);
+      await Promise.all([
+        compactPartition(this.bucket, hour, options),
+        compactPartition(this.bucket, other, options),
+      ]);
+    } else if (roll < 0.35) {
+      this.note(`compact ${hour}, crashing mid-delete`);
+      const dying = storeView(this.bucket, {
+        deleteObjects: async (keys) => {
+          await this.bucket.deleteObjects(keys.slice(0, Math.ceil(keys.length / 2)));
+          throw new Error('crashed mid-delete');
+        },
+      });
+      await compactPartition(dying, hour, options);
+    } else {
+      this.note(`compact ${hour}`);
+      await compactPartition(this.bucket, hour, options);
+    }
+  }
+
+  /**
+   * Lets every slow write land and the skew window pass, then has every
+   * container refresh past its staleness, and compares its ring with the
+   * recount: undefined when all agree.
+   */
+  async converge(step: number): Promise<Divergence | undefined> {
+    const last = Math.max(this.clock, ...this.pending.map((p) => p.landsAt));
+    this.advance(last - this.clock + this.options.skewMs + 2001);
+    this.note('converge');
+    const window = this.recountWindowMs ?? (this.options.retryWindowMs as number);
+    const counted = countedLog(this.bucket, window);
+    const expected = places(counted.slice(-this.options.cap));
+    for (const c of this.containers) {
+      const { ring } = await c.observer.freshRing();
+      const actual = places(ring);
+      this.checks++;
+      if (actual.join() !== expected.join()) {
+        return { seed: this.seed, step, container: c.name, expected, actual, trace: this.trace };
+      }
+    }
+    return undefined;
+  }
+
+  async step(step: number): Promise<Divergence | undefined> {
+    const roll = this.random();
+    if (roll < 0.35) await this.write();
+    else if (roll < 0.55) this.advance(Math.floor(this.random() * 1500));
+    else if (roll < 0.6)
+      this.advance(Math.floor(this.random() * (this.options.retryWindowMs as number)));
+    else if (roll < 0.615) this.advance(20 * 60_000 + Math.floor(this.random() * 50 * 60_000));
+    else if (roll < 0.75) {
+      const c = this.pickContainer();
+      this.note(`refresh ${c.name}`);
+      await c.observer.freshRing();
+    } else if (roll < 0.77) await this.coldStart();
+    else if (roll < 0.79) {
+      // A refresh racing a compaction: each step of one lands between the other's awaits.
+      const c = this.pickContainer();
+      this.note(`refresh ${c.name} while compacting`);
+      await Promise.all([c.observer.freshRing(), this.compact()]);
+    } else if (roll < 0.85) {
+      this.note('snapshot by writer');
+      await writeSnapshot((this.containers[3] as Container).observer);
+    } else if (roll < 0.9) await this.compact();
+    else if (roll < 0.95) return this.converge(step);
+    return undefined;
+  }
+}
+
+/** Runs one seeded schedule of `steps` steps (400–800, drawn from the seed, by default), then a last check. */
+export async function runSchedule(options: ScheduleOptions): Promise<ScheduleResult> {
+  const schedule = new Schedule(options.seed, options.recountWindowMs);
+  const steps = options.steps ?? 400 + (options.seed % 401);
+  let divergence: Divergence | undefined;
+  let step = 0;
+  for (; step < steps && !divergence; step++) divergence = await schedule.step(step);
+  divergence ??= await schedule.converge(step);
+  return {
+    seed: options.seed,
+    steps: step,
+    checks: schedule.checks,
+    ops: schedule.ops,
+    ...(divergence ? { divergence } : {}),
+  };
+}
