@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
  * `admin` does both and anything that changes state. Admin satisfies every scope.
  */
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
+/** One of SCOPES. */
 export type Scope = (typeof SCOPES)[number];
 
 /** One configured key: its scope and the SHA-256 of the key as 64 lowercase hex digits. */
