@@ -56,6 +56,8 @@ export async function startThroughput(
     S3_ENDPOINT: '',
     OBSERVER_API_TOKEN: '',
     OBSERVER_API_TOKEN_PARAM: '',
+    OBSERVER_API_KEYS: '',
+    OBSERVER_API_KEYS_PARAM: '',
     // What an unset shell means to Powertools: plain log lines, metrics on.
     POWERTOOLS_DEV: 'false',
     POWERTOOLS_METRICS_DISABLED: 'false',

@@ -58,7 +58,7 @@ export interface OfflineOptions {
 
 /**
  * The environment of a stack over one bucket of an S3 server: its address,
- * the bucket and the key prefix, with no API token unless `more` sets one.
+ * the bucket and the key prefix, with no API key or token unless `more` sets one.
  */
 export function bucketEnv(
   s3: { endpoint: string; bucket: string; prefix?: string },
@@ -70,6 +70,8 @@ export function bucketEnv(
     OBSERVER_PREFIX: s3.prefix ?? '',
     OBSERVER_API_TOKEN: '',
     OBSERVER_API_TOKEN_PARAM: '',
+    OBSERVER_API_KEYS: '',
+    OBSERVER_API_KEYS_PARAM: '',
     ...more,
   };
 }

@@ -7,7 +7,7 @@ import { batchAnswer, opsFromBatchBody } from '../lib/ingest/requests';
 
 /** POST /observer/events: up to 500 ops, written as one segment; 201, or 207 with per-op results. */
 export const handler = httpHandler(async (event) => {
-  await admit(event);
+  await admit(event, 'ingest');
   const receivedAt = new Date();
   const { valid, rejected } = opsFromBatchBody(readJsonBody(event), receivedAt);
   const result = await getObserver().record(

@@ -6,7 +6,7 @@ import { json } from '../lib/http/response';
 
 /** GET /observer/failures?limit=N: the ring's failed ops in clusters, most ops first. */
 export const handler = httpHandler(async (event) => {
-  await admit(event);
+  await admit(event, 'read');
   const { limit } = parseQuery(FailuresQuerySchema, event.queryStringParameters);
   const observer = getObserver();
   const { ring, stale } = await observer.freshRing();

@@ -5,7 +5,7 @@ import { type HistoryAnswer, historyHours, readHistory } from '../lib/stats/hist
 
 /** GET /observer/stats/history?hours=N: the stats snapshots of the last N hours, oldest first. */
 export const handler = httpHandler(async (event) => {
-  await admit(event);
+  await admit(event, 'read');
   const hours = historyHours(event.queryStringParameters);
   const body: HistoryAnswer = {
     hours,

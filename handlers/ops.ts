@@ -6,7 +6,7 @@ import { OpsQuerySchema, queryOps } from '../lib/ring/ops-query';
 
 /** GET /observer/ops: the ring's ops, filtered, newest first, a page at a time. */
 export const handler = httpHandler(async (event) => {
-  await admit(event);
+  await admit(event, 'read');
   const query = parseQuery(OpsQuerySchema, event.queryStringParameters);
   const { ring, stale } = await getObserver().freshRing();
   const page = queryOps([...ring], query);

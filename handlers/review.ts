@@ -8,7 +8,7 @@ import { json } from '../lib/http/response';
 
 /** POST /observer/review: a verdict on an op (sent, or named by its key and line). */
 export const handler = httpHandler(async (event) => {
-  await admit(event);
+  await admit(event, 'read');
   const receivedAt = new Date();
   const request = reviewRequest(readJsonBody(event), receivedAt);
   // As stats, ops and failures do: loaded once, refreshed after; cached when S3 cannot be listed.

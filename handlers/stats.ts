@@ -5,7 +5,7 @@ import { measuredStats } from '../lib/ring/metrics';
 
 /** GET /observer/stats: aggregates over the ring, refreshed from S3 first. */
 export const handler = httpHandler(async (event) => {
-  await admit(event);
+  await admit(event, 'read');
   const { stats, stale } = await measuredStats(getObserver());
   return json(200, stats, stale ? { 'x-observer-stale': 'true' } : {});
 });

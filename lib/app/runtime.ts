@@ -1,7 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { authorize, createSsmClient, tokenLoader } from '../http/auth';
+import { authorize } from '../http/auth';
+import { createSsmClient, credentialsLoader, type KeyRing } from '../http/credentials';
 import type { HttpEvent } from '../http/response';
+import type { Scope } from '../platform/api-keys';
 import { type Config, loadConfig } from '../platform/config';
 import { log, logger } from '../platform/log';
 import { Observer } from '../ring/observer';
@@ -13,16 +15,21 @@ import type { SegmentStore } from '../storage/store';
 /** The configuration, parsed once per container: a bad value fails the cold start here. */
 export const config: Config = loadConfig();
 
-if (config.apiToken === undefined && config.apiTokenParam === undefined) {
+if (
+  config.apiToken === undefined &&
+  config.apiTokenParam === undefined &&
+  config.apiKeys === undefined &&
+  config.apiKeysParam === undefined
+) {
   log.warn(
-    'no API token is configured (OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM): ' +
-      'every route is open to anyone who can reach it',
+    'no API key or token is configured (OBSERVER_API_KEYS, OBSERVER_API_KEYS_PARAM, ' +
+      'OBSERVER_API_TOKEN or OBSERVER_API_TOKEN_PARAM): every route is open to anyone who can reach it',
   );
 }
 
 let client: S3Client | undefined;
 let ssmClient: SSMClient | undefined;
-let token = newTokenLoader();
+let credentials = newCredentialsLoader();
 let store: SegmentStore | undefined;
 let observer: Observer | undefined;
 
@@ -55,9 +62,15 @@ export function getObserver(role: 'reader' | 'writer' = 'reader'): Observer {
   return observer;
 }
 
-/** Lets the request in, or throws a 401 (or a 503 when the token cannot be read). */
-export async function admit(event: HttpEvent): Promise<void> {
-  authorize(event, await token());
+/**
+ * Lets the request in when its key has `scope` (an admin key has every
+ * scope), or when no key is configured. Throws a 401 for a missing or
+ * unknown key, a 403 naming the scope for a key without it, a 503 when the
+ * keys cannot be read. Every handler of a route calls it first, with the
+ * route's scope in ROUTE_ACCESS (lib/http/routes.ts).
+ */
+export async function admit(event: HttpEvent, scope: Scope): Promise<void> {
+  authorize(event, await credentials(), scope);
 }
 
 /**
@@ -69,14 +82,14 @@ export function resetRuntime(
 ): void {
   client = options.client;
   ssmClient = options.ssm;
-  token = newTokenLoader();
+  credentials = newCredentialsLoader();
   store = options.store;
   observer = undefined;
   logger.restartContainer();
 }
 
-function newTokenLoader(): () => Promise<string | undefined> {
-  return tokenLoader(config, () => {
+function newCredentialsLoader(): () => Promise<KeyRing | undefined> {
+  return credentialsLoader(config, () => {
     ssmClient ??= createSsmClient(config);
     return ssmClient;
   });

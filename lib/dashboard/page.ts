@@ -102,10 +102,10 @@ const BOARD = `
 
 const SIGN_IN = `
   <section id="signin" class="card signin" aria-labelledby="signin-title" hidden>
-    <h2 id="signin-title">API token needed</h2>
-    <p>This observer asks for its API token. The page keeps it in this tab only (sessionStorage) and sends it as a bearer token.</p>
+    <h2 id="signin-title">A read key is needed</h2>
+    <p>This observer asks for an API key with the read scope (an admin key works too). The page keeps it in this tab only (sessionStorage) and sends it as a bearer token.</p>
     <form id="token-form" method="post" novalidate>
-      <label for="token">API token</label>
+      <label for="token">Read key</label>
       <input id="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-error">
       <p id="token-error" class="error" role="alert"></p>
       <button id="token-submit" type="submit">Sign in</button>

@@ -30,7 +30,7 @@ import {
   NoValidOpAnswerSchema,
   STALE,
 } from './common-answers';
-import { ErrorAnswerSchema, UnavailableAnswerSchema } from './errors';
+import { ErrorAnswerSchema, ForbiddenAnswerSchema, UnavailableAnswerSchema } from './errors';
 import {
   type ApiDescription,
   type OpenApiDocument,
@@ -38,9 +38,11 @@ import {
   openApiDocument,
   type RouteDescription,
 } from './openapi';
+import { ROUTE_ACCESS } from './routes';
 
 // Every HTTP route with every answer it gives. A new route is one more entry
-// in ROUTE_DESCRIPTIONS (and in serverless.yml and ROUTES; a test holds them equal).
+// in ROUTE_DESCRIPTIONS (and in serverless.yml and ROUTE_ACCESS, which says
+// the scope it needs; tests hold them equal).
 
 /** Every HTTP route of the service, with its answers. */
 export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
@@ -183,7 +185,6 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
     path: '/observer/health',
     operationId: 'health',
     summary: 'Liveness; no S3 call',
-    open: true,
     answers: { 200: { description: 'alive', body: HealthAnswerSchema }, 500: internalError },
   },
   {
@@ -191,10 +192,9 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
     path: '/observer/',
     operationId: 'dashboard',
     summary: 'The dashboard: one HTML page over the routes above',
-    open: true,
     answers: {
       200: {
-        description: 'the page; it asks for the token itself when one is configured',
+        description: 'the page; it asks for a read key itself when keys are configured',
         body: z.string().describe('HTML'),
         contentType: 'text/html',
       },
@@ -206,7 +206,6 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
     path: '/observer/openapi.json',
     operationId: 'openapi',
     summary: 'This description of the API',
-    open: true,
     answers: {
       200: { description: 'the OpenAPI 3.1 document', body: OpenApiDocumentSchema },
       500: internalError,
@@ -222,6 +221,7 @@ const API: Omit<ApiDescription, 'version'> = {
     'is JSON. A request no route matches is answered 404, or 405 with `allow` for a ' +
     'known path and another method (components.responses).',
   routes: ROUTE_DESCRIPTIONS,
+  access: ROUTE_ACCESS,
   schemas: {
     ObservedOp: ObservedOpSchema,
     Batch: BatchRequestSchema,
@@ -243,6 +243,7 @@ const API: Omit<ApiDescription, 'version'> = {
     EscalationPayload: EscalationPayloadSchema,
     ReviewAnswer: ReviewAnswerSchema,
     ErrorAnswer: ErrorAnswerSchema,
+    ForbiddenAnswer: ForbiddenAnswerSchema,
     UnavailableAnswer: UnavailableAnswerSchema,
   },
   otherAnswers: {

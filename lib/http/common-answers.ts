@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FieldIssueSchema } from '../domain/op';
 import { AcceptedOpSchema, RejectionSchema } from '../ingest/answers';
-import { ErrorAnswerSchema, UnavailableAnswerSchema } from './errors';
+import { ErrorAnswerSchema, ForbiddenAnswerSchema, UnavailableAnswerSchema } from './errors';
 import type { AnswerDescription } from './openapi';
 
 // The answers many routes share, for the API description.
@@ -34,15 +34,23 @@ export const internalError: AnswerDescription = {
   body: ErrorAnswerSchema,
 };
 
-/** What every route that reads or writes ops may also answer. */
+/** What every route that needs a key may also answer. */
 export const GUARDED: Record<number, AnswerDescription> = {
   401: {
-    description: 'a token is configured and the request has none, or a wrong one',
+    description: 'keys are configured and the request has none, or one that is not listed',
     body: ErrorAnswerSchema,
     headers: { 'www-authenticate': 'Bearer realm="observer" (with error="invalid_token")' },
   },
+  403: {
+    description: "the key is listed, but its scope does not cover this route's",
+    body: ForbiddenAnswerSchema,
+    headers: {
+      'www-authenticate':
+        'Bearer realm="observer", error="insufficient_scope", scope="<the scope needed>"',
+    },
+  },
   503: {
-    description: 'storage, or the token kept in SSM, is unavailable; retry later',
+    description: 'storage, or the keys kept in SSM, is unavailable; retry later',
     body: UnavailableAnswerSchema,
     headers: RETRY_AFTER,
   },

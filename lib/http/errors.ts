@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../domain/errors';
+import { SCOPES } from '../platform/api-keys';
 import { describeError, log } from '../platform/log';
 import { StoreUnavailableError } from '../storage/errors';
 import { type HttpResult, json } from './response';
@@ -26,9 +27,9 @@ export class HttpError extends Error {
   }
 }
 
-/** The API token could not be read: nobody is let in, and the client may retry. */
-export class TokenUnavailableError extends Error {
-  override name = 'TokenUnavailableError';
+/** The keys (or the token) could not be read: nobody is let in, and the client may retry. */
+export class CredentialsUnavailableError extends Error {
+  override name = 'CredentialsUnavailableError';
 }
 
 /** The body of an error answer: what is wrong, in one sentence. */
@@ -36,6 +37,14 @@ export const ErrorAnswerSchema = z.object({
   error: z.string().describe('what is wrong; for a 500 only "internal error"'),
 });
 export type ErrorAnswer = z.infer<typeof ErrorAnswerSchema>;
+
+/** The body of a 403: the key is known, but its scope does not cover the route. */
+export const ForbiddenAnswerSchema = ErrorAnswerSchema.extend({
+  scope_needed: z
+    .enum(SCOPES)
+    .describe('the scope a key needs for this route (an admin key may call every route)'),
+});
+export type ForbiddenAnswer = z.infer<typeof ForbiddenAnswerSchema>;
 
 /** The body of a 503: retry later; after a write, `recorded` says whether it may have landed. */
 export const UnavailableAnswerSchema = ErrorAnswerSchema.extend({
@@ -68,8 +77,8 @@ export function toResponse(err: unknown): HttpResult {
     log.error('storage unavailable', { ...describeError(err), outcome: err.outcome });
     return json(503, storeUnavailableBody(err), RETRY_LATER);
   }
-  if (err instanceof TokenUnavailableError) {
-    log.error('API token unavailable; refusing the request', describeError(err));
+  if (err instanceof CredentialsUnavailableError) {
+    log.error('credentials unavailable; refusing the request', describeError(err));
     const body: UnavailableAnswer = { error: 'authentication is unavailable; retry later' };
     return json(503, body, RETRY_LATER);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Access } from './routes';
 
 /** One answer of a route: what it means, its JSON body (one schema or alternatives), its headers. */
 export interface AnswerDescription {
@@ -17,8 +18,6 @@ export interface RouteDescription {
   /** The serverless.yml function that serves the route. */
   operationId: string;
   summary: string;
-  /** Answered without a token even when one is configured. */
-  open?: boolean;
   query?: z.ZodObject;
   body?: { description: string; schema: z.ZodType };
   answers: Readonly<Record<number, AnswerDescription>>;
@@ -30,6 +29,8 @@ export interface ApiDescription {
   version: string;
   description: string;
   routes: readonly RouteDescription[];
+  /** Who may call each route, `METHOD /path` → a scope or `open`: every route must be there. */
+  access: Readonly<Record<string, Access>>;
   /** Schemas with a name: each becomes a component, referenced wherever a route uses it. */
   schemas: Readonly<Record<string, z.ZodType>>;
   /** Answers no route declares (the catch-all's), by component name. */
@@ -64,7 +65,9 @@ export function openApiDocument(api: ApiDescription): OpenApiDocument {
     if (paths[route.path]?.[method] !== undefined) {
       throw new Error(`${route.method} ${route.path} is described twice`);
     }
-    paths[route.path] = { ...paths[route.path], [method]: operation(route, refs) };
+    const access = api.access[`${route.method} ${route.path}`];
+    if (access === undefined) throw new Error(`${route.method} ${route.path} has no access`);
+    paths[route.path] = { ...paths[route.path], [method]: operation(route, access, refs) };
   }
   const responses = Object.fromEntries(
     Object.entries(api.otherAnswers).map(([name, answer]) => [name, response(answer, refs)]),
@@ -81,22 +84,24 @@ export function openApiDocument(api: ApiDescription): OpenApiDocument {
         [BEARER]: {
           type: 'http',
           scheme: 'bearer',
-          description: 'Required only when the service has a token configured',
+          description:
+            'An API key, or the service token (an admin key). Each route names the scope ' +
+            'its key needs: ingest, read or admin (admin may call every route). Required ' +
+            'only when the service has keys or a token configured.',
         },
       },
     },
   };
 }
 
-function operation(route: RouteDescription, refs: SchemaRefs): JsonSchema {
+function operation(route: RouteDescription, access: Access, refs: SchemaRefs): JsonSchema {
   const responses = Object.fromEntries(
     Object.entries(route.answers).map(([status, answer]) => [status, response(answer, refs)]),
   );
   return {
     operationId: route.operationId,
     summary: route.summary,
-    // `{}` as an alternative: without a configured token, no credentials are needed.
-    security: route.open ? [] : [{ [BEARER]: [] }, {}],
+    security: security(access),
     ...(route.query ? { parameters: queryParameters(route.query) } : {}),
     ...(route.body
       ? {
@@ -109,6 +114,16 @@ function operation(route: RouteDescription, refs: SchemaRefs): JsonSchema {
       : {}),
     responses,
   };
+}
+
+/**
+ * A key with the route's scope, or an admin key; `{}` as the last
+ * alternative: without keys configured, no credentials are needed.
+ */
+function security(access: Access): JsonSchema[] {
+  if (access === 'open') return [];
+  const admin = access === 'admin' ? [] : [{ [BEARER]: ['admin'] }];
+  return [{ [BEARER]: [access] }, ...admin, {}];
 }
 
 function response(answer: AnswerDescription, refs: SchemaRefs): JsonSchema {

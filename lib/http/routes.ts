@@ -1,17 +1,43 @@
+import type { Scope } from '../platform/api-keys';
+
+/** Who may call a route: a key of this scope (an admin key may call any route), or anyone. */
+export type Access = Scope | 'open';
+
 /**
- * The HTTP routes serverless.yml declares, path → method: what the catch-all
- * answers 405 for (with `allow`) instead of 404. A test keeps the two equal.
+ * Every HTTP route serverless.yml declares, `METHOD /path`, with the scope a
+ * key needs to call it once keys are configured. Each handler asks for its
+ * route's scope (`admit(event, scope)`), the API description's security and
+ * the documents follow this table, and tests hold all of them to it. A new
+ * route is one more row.
  */
-export const ROUTES: Readonly<Record<string, string>> = {
-  '/observer/health': 'GET',
-  '/observer/openapi.json': 'GET',
-  '/observer/stats': 'GET',
-  '/observer/stats/history': 'GET',
-  '/observer/ops': 'GET',
-  '/observer/failures': 'GET',
-  '/observer/escalations': 'GET',
-  '/observer/event': 'POST',
-  '/observer/events': 'POST',
-  '/observer/review': 'POST',
-  '/observer/': 'GET',
-};
+export const ROUTE_ACCESS = {
+  // Sending ops: what a loop that only reports needs.
+  'POST /observer/event': 'ingest',
+  'POST /observer/events': 'ingest',
+  // Reading what was recorded, error texts included.
+  'GET /observer/stats': 'read',
+  'GET /observer/stats/history': 'read',
+  'GET /observer/ops': 'read',
+  'GET /observer/failures': 'read',
+  'GET /observer/escalations': 'read',
+  // A verdict on one op reads the ring and its clusters, and changes nothing.
+  'POST /observer/review': 'read',
+  // No op data: liveness, the API description, the page's markup and code.
+  'GET /observer/health': 'open',
+  'GET /observer/openapi.json': 'open',
+  'GET /observer/': 'open',
+} as const satisfies Readonly<Record<string, Access>>;
+
+/** A route of the table, `METHOD /path`. */
+export type RouteKey = keyof typeof ROUTE_ACCESS;
+
+/**
+ * The same routes as path → method: what the catch-all answers 405 for
+ * (with `allow`) instead of 404.
+ */
+export const ROUTES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.keys(ROUTE_ACCESS).map((route) => {
+    const [method, path] = route.split(' ') as [string, string];
+    return [path, method];
+  }),
+);

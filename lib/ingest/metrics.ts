@@ -10,6 +10,7 @@ export function rejectionReason(status: number): string {
   const reasons: Record<number, string> = {
     400: 'invalid',
     401: 'unauthorized',
+    403: 'forbidden',
     413: 'too_large',
     415: 'unsupported_media_type',
   };

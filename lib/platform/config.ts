@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseApiKeys } from './api-keys';
 import {
   COMPACT_LIMITS,
   DEFAULT_RING_CAP,
@@ -18,6 +19,23 @@ const intInRange = (name: string, min: number, max: number) => {
   const error = `${name} must be a whole number from ${min} to ${max}`;
   return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
+
+const ssmParameterName = (name: string, example: string) =>
+  z
+    .string()
+    .max(2048, { error: `${name} must be at most 2048 characters` })
+    .regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
+      error: `${name} must be an SSM parameter name such as ${example}`,
+    });
+
+// The list is checked entry by entry; a problem never repeats an entry (it may be a pasted key).
+const apiKeyList = z.string().transform((text, ctx) => {
+  const parsed = parseApiKeys(text);
+  for (const problem of parsed.problems ?? []) {
+    ctx.addIssue({ code: 'custom', message: `OBSERVER_API_KEYS: ${problem}` });
+  }
+  return parsed.entries ?? [];
+});
 
 /** The environment the functions read, validated once per cold start. */
 export const ConfigSchema = z
@@ -51,14 +69,13 @@ export const ConfigSchema = z
       }),
     ),
     OBSERVER_API_TOKEN_PARAM: optional(
-      z
-        .string()
-        .max(2048, { error: 'OBSERVER_API_TOKEN_PARAM must be at most 2048 characters' })
-        .regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
-          error:
-            'OBSERVER_API_TOKEN_PARAM must be an SSM parameter name such as /observer/api-token',
-        }),
+      ssmParameterName('OBSERVER_API_TOKEN_PARAM', '/observer/api-token'),
     ),
+    OBSERVER_API_KEYS: optional(apiKeyList),
+    OBSERVER_API_KEYS_PARAM: optional(
+      ssmParameterName('OBSERVER_API_KEYS_PARAM', '/observer/api-keys'),
+    ),
+    OBSERVER_API_KEYS_TTL_SECONDS: optional(intInRange('OBSERVER_API_KEYS_TTL_SECONDS', 1, 3600)),
     OBSERVER_SKEW_MS: optional(
       intInRange('OBSERVER_SKEW_MS', MIN_SKEW_MS, 3_600_000).describe(
         'a write may land this long after its key is stamped',
@@ -115,6 +132,10 @@ export const ConfigSchema = z
     },
   )
   .refine(
+    (env) => env.OBSERVER_API_KEYS === undefined || env.OBSERVER_API_KEYS_PARAM === undefined,
+    { error: 'set OBSERVER_API_KEYS or OBSERVER_API_KEYS_PARAM, not both' },
+  )
+  .refine(
     (env) =>
       env.OBSERVER_REVIEW_LLM_URL === undefined || env.OBSERVER_REVIEW_LLM_MODEL !== undefined,
     { error: 'OBSERVER_REVIEW_LLM_MODEL is required with OBSERVER_REVIEW_LLM_URL' },
@@ -131,6 +152,11 @@ export const ConfigSchema = z
     ringCap: env.OBSERVER_RING_CAP ?? DEFAULT_RING_CAP,
     apiToken: env.OBSERVER_API_TOKEN,
     apiTokenParam: env.OBSERVER_API_TOKEN_PARAM,
+    // Scope and SHA-256 of each key: the keys themselves are never configured.
+    apiKeys: env.OBSERVER_API_KEYS,
+    apiKeysParam: env.OBSERVER_API_KEYS_PARAM,
+    // How long a container keeps what it read from either SSM parameter.
+    credentialsTtlMs: (env.OBSERVER_API_KEYS_TTL_SECONDS ?? 300) * 1000,
     skewMs: env.OBSERVER_SKEW_MS ?? 15_000,
     coldStartHours: env.OBSERVER_COLD_START_HOURS ?? 168,
     retryWindowMs: (env.OBSERVER_RETRY_WINDOW_MINUTES ?? 10) * 60_000,
@@ -208,6 +234,8 @@ export class ConfigError extends Error {
 // Never repeated in a message.
 const SECRETS = new Set([
   'OBSERVER_API_TOKEN',
+  // Hashes, but an entry may be a key pasted in by mistake.
+  'OBSERVER_API_KEYS',
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
   'OBSERVER_ESCALATION_SECRET',

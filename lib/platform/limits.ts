@@ -31,6 +31,9 @@ export const COMPACT_LIMITS = {
 /** The shortest API token accepted, from the environment or from SSM. */
 export const MIN_TOKEN_LENGTH = 16;
 
+/** After SSM failed to give the credentials again, how long the ones held are used before the next try. */
+export const CREDENTIALS_RETRY_MS = 10_000;
+
 /** How long a review waits for its fallback model before answering without it. */
 export const REVIEW_MODEL_TIMEOUT_MS = 5_000;
 

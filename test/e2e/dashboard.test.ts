@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../../dev/browser';
 import { historySnapshot, seedHistory } from '../../dev/history';
 import { invokeLocal } from '../../dev/offline-stack';
+import { apiKeyEntry, newApiKey } from '../../lib/platform/api-keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { stackEnv } from '../support/e2e';
 import { rawClient, uniquePrefix } from '../support/s3';
@@ -336,18 +337,31 @@ describe('the dashboard over the local stack', () => {
   });
 });
 
-describe('the dashboard with a token configured', () => {
-  const prefix = uniquePrefix('e2e-dashboard-token');
+describe('the dashboard and the API with keys configured', () => {
+  const prefix = uniquePrefix('e2e-dashboard-keys');
   const token = 'dashboard-e2e-token-0123456789';
+  const ingestKey = newApiKey();
+  const readKey = newApiKey();
   let api: Offline;
 
-  beforeAll(async () => {
-    api = await startOffline({ ...stackEnv(prefix), OBSERVER_API_TOKEN: token });
-    const posted = await fetch(`${api.url}/observer/event`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ endpoint: 'tools/call', success: true }),
+  const send = (path: string, key: string, body?: unknown) =>
+    fetch(`${api.url}/observer/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+
+  /** The ops the API counts now, asked with the token. */
+  const total = async () =>
+    String(((await (await send('stats', token)).json()) as { total: number }).total);
+
+  beforeAll(async () => {
+    api = await startOffline({
+      ...stackEnv(prefix),
+      OBSERVER_API_TOKEN: token,
+      OBSERVER_API_KEYS: `${apiKeyEntry('ingest', ingestKey)},${apiKeyEntry('read', readKey)}`,
+    });
+    const posted = await send('event', token, { endpoint: 'tools/call', success: true });
     expect(posted.status).toBe(201);
   });
 
@@ -355,23 +369,48 @@ describe('the dashboard with a token configured', () => {
     await api?.stop();
   });
 
-  it('asks once for the token, refuses a wrong one, and keeps the right one in sessionStorage only', async () => {
+  it('lets an ingest key record an op and answers it 403 on the stats, naming the scope', async () => {
+    const posted = await send('event', ingestKey, { endpoint: 'tools/call', success: true });
+    const stats = await send('stats', ingestKey);
+
+    expect(posted.status).toBe(201);
+    expect(stats.status).toBe(403);
+    expect(await stats.json()).toEqual({
+      error: "this key's scope is ingest; GET /observer/stats needs read",
+      scope_needed: 'read',
+    });
+    expect(stats.headers.get('www-authenticate')).toBe(
+      'Bearer realm="observer", error="insufficient_scope", scope="read"',
+    );
+  });
+
+  it('lets a read key read the stats and answers it 403 on an event', async () => {
+    const stats = await send('stats', readKey);
+    const posted = await send('event', readKey, { endpoint: 'tools/call' });
+
+    expect(stats.status).toBe(200);
+    expect(((await stats.json()) as { total: number }).total).toBeGreaterThanOrEqual(1);
+    expect(posted.status).toBe(403);
+    expect(((await posted.json()) as { scope_needed: string }).scope_needed).toBe('ingest');
+  });
+
+  it('asks once for a key, refuses a wrong one, and keeps the right one in sessionStorage only', async () => {
     const { page, context, requests, consoleTexts } = await openSession();
     try {
       await page.goto(`${api.url}/observer/`);
-      const field = page.getByLabel('API token', { exact: true });
+      const field = page.getByLabel('Read key', { exact: true });
       await field.waitFor();
       expect(await page.locator('#board').isHidden()).toBe(true);
 
       await field.fill('not-the-token-at-all-000');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('alert').filter({ hasText: 'That token was not accepted' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'That key was not accepted' }).waitFor();
 
       await field.fill(token);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await countersShown(page);
 
-      expect(await text(page, '#stat-total')).toBe('1');
+      expect(await text(page, '#stat-total')).toBe(await total());
       expect(await page.locator('#signin').isHidden()).toBe(true);
       expect(await page.evaluate(() => sessionStorage.getItem('observer.token'))).toBe(token);
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
@@ -385,6 +424,56 @@ describe('the dashboard with a token configured', () => {
       expect(page.url()).not.toContain(token);
       expect(requests.filter((r) => r.url.includes(token))).toEqual([]);
       expect(consoleTexts.filter((t) => t.includes(token))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the panels to a read key', async () => {
+    const { page, context } = await openSession();
+    try {
+      await page.goto(`${api.url}/observer/`);
+      await page.getByLabel('Read key', { exact: true }).fill(readKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await countersShown(page);
+
+      expect(await text(page, '#stat-total')).toBe(await total());
+      expect(await text(page, '#state')).toBe('Live');
+      expect(await page.evaluate(() => sessionStorage.getItem('observer.token'))).toBe(readKey);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('tells an ingest key that the dashboard needs the read scope, and keeps nothing', async () => {
+    const { page, context } = await openSession();
+    try {
+      await page.goto(`${api.url}/observer/`);
+      await page.getByLabel('Read key', { exact: true }).fill(ingestKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const alert = page
+        .getByRole('alert')
+        .filter({ hasText: 'That key is valid but may not read.' });
+      await alert.waitFor();
+
+      expect(await alert.textContent()).toContain('The dashboard needs a key with the read scope');
+      expect(await page.locator('#board').isHidden()).toBe(true);
+      expect(await page.evaluate(() => sessionStorage.getItem('observer.token'))).toBeNull();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks again, saying why, when a saved key turns out to be an ingest key', async () => {
+    const { page, context } = await openSession();
+    try {
+      await page.goto(`${api.url}/observer/`);
+      await page.evaluate((key) => sessionStorage.setItem('observer.token', key), ingestKey);
+      await page.reload();
+      await page.getByRole('alert').filter({ hasText: 'The saved key may not read.' }).waitFor();
+
+      expect(await page.locator('#signin').isHidden()).toBe(false);
+      expect(await page.evaluate(() => sessionStorage.getItem('observer.token'))).toBeNull();
     } finally {
       await context.close();
     }

@@ -32,6 +32,9 @@ const resource = <T>(t: Template, name: string) => t.Resources[name] as unknown 
 const PARAM_ARN =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
   'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/observer/api-token';
+const KEYS_PARAM_ARN =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
+  'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/observer/api-keys';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
 const S3_ARN = 'arn:${AWS::Partition}:s3:::';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
@@ -44,6 +47,10 @@ async function packaged(env: Record<string, string>): Promise<Template> {
     OBSERVER_API_TOKEN: '',
     OBSERVER_API_TOKEN_PARAM: '',
     OBSERVER_API_TOKEN_KMS_KEY_ARN: '',
+    OBSERVER_API_KEYS: '',
+    OBSERVER_API_KEYS_PARAM: '',
+    OBSERVER_API_KEYS_KMS_KEY_ARN: '',
+    OBSERVER_API_KEYS_TTL_SECONDS: '',
     ...env,
   });
   return packagedTemplate() as unknown as Template;
@@ -101,11 +108,11 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it('grants nothing in SSM or KMS when the token does not come from SSM', () => {
+  it('grants nothing in SSM or KMS when neither the token nor the keys come from SSM', () => {
     const all = roleStatements(template).flatMap(actions);
 
     expect(all.filter((a) => a.startsWith('ssm:') || a.startsWith('kms:'))).toEqual([]);
-    expect(template.Resources.ApiTokenReadPolicy).toBeUndefined();
+    expect(template.Resources.CredentialsReadPolicy).toBeUndefined();
   });
 
   it('keeps the bucket encrypted, private, TLS-only and retained', () => {
@@ -184,6 +191,70 @@ describe('the packaged CloudFormation template', () => {
     const conditions = kms[0]?.Condition?.StringEquals ?? {};
     expect(render(conditions['kms:ViaService'])).toBe(VIA_SSM);
     expect(render(conditions['kms:EncryptionContext:PARAMETER_ARN'])).toBe(PARAM_ARN);
+  });
+
+  it('grants ssm:GetParameter on the keys parameter alone, and hands the functions the key settings', async () => {
+    const entry = `ingest:${'ab'.repeat(32)}`;
+    const withKeys = await packaged({
+      OBSERVER_API_KEYS_PARAM: '/observer/api-keys',
+      OBSERVER_API_KEYS_TTL_SECONDS: '120',
+    });
+    const withList = await packaged({ OBSERVER_API_KEYS: entry });
+    const ssm = roleStatements(withKeys).filter((s) =>
+      actions(s).some((a) => a.startsWith('ssm:') || a.startsWith('kms:')),
+    );
+    const variables = (t: Template, fn: string) =>
+      resource<{ Properties: { Environment: { Variables: Record<string, string> } } }>(t, fn)
+        .Properties.Environment.Variables;
+
+    expect(ssm).toHaveLength(1);
+    expect(actions(ssm[0] as Statement)).toEqual(['ssm:GetParameter']);
+    expect(list(ssm[0]?.Resource).map(render)).toEqual([KEYS_PARAM_ARN]);
+    for (const fn of ['EventLambdaFunction', 'StatsLambdaFunction', 'ReviewLambdaFunction']) {
+      expect(variables(withKeys, fn)).toMatchObject({
+        OBSERVER_API_KEYS_PARAM: '/observer/api-keys',
+        OBSERVER_API_KEYS_TTL_SECONDS: '120',
+      });
+      expect(variables(withList, fn).OBSERVER_API_KEYS).toBe(entry);
+    }
+    expect(
+      roleStatements(withList)
+        .flatMap(actions)
+        .filter((a) => a.startsWith('ssm:')),
+    ).toEqual([]);
+  });
+
+  it('grants both parameters in one statement, and kms:Decrypt per parameter on its own key', async () => {
+    const keysKey = KEY_ARN.replace('0f1e2d3c', '1a2b3c4d');
+    const both = await packaged({
+      OBSERVER_API_TOKEN_PARAM: '/observer/api-token',
+      OBSERVER_API_TOKEN_KMS_KEY_ARN: KEY_ARN,
+      OBSERVER_API_KEYS_PARAM: '/observer/api-keys',
+      OBSERVER_API_KEYS_KMS_KEY_ARN: keysKey,
+    });
+    const statements = roleStatements(both);
+    const ssm = statements.filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
+    const kms = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+
+    expect(ssm).toHaveLength(1);
+    expect(list(ssm[0]?.Resource).map(render)).toEqual([PARAM_ARN, KEYS_PARAM_ARN]);
+    expect(
+      kms.map((s) => [
+        list(s.Resource),
+        render(s.Condition?.StringEquals?.['kms:EncryptionContext:PARAMETER_ARN']),
+      ]),
+    ).toEqual([
+      [[KEY_ARN], PARAM_ARN],
+      [[keysKey], KEYS_PARAM_ARN],
+    ]);
+  });
+
+  it('refuses to package a KMS key for the keys without their parameter', async () => {
+    const failed = await packaged({ OBSERVER_API_KEYS_KMS_KEY_ARN: KEY_ARN }).catch(
+      (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
+
+    expect(failed).toMatch(/OBSERVER_API_KEYS_KMS_KEY_ARN is set without OBSERVER_API_KEYS_PARAM/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { apiKeyEntry, hashApiKey } from '../../lib/platform/api-keys';
 import { freshContainer } from '../support/container';
 import { bodyOf, getStats, httpEvent, postOp } from '../support/events';
 import { captureLogs, type Logs } from '../support/logs';
@@ -57,6 +58,73 @@ describe('with OBSERVER_API_TOKEN set', () => {
     });
 
     expect((await c.health(httpEvent())).statusCode).toBe(200);
+  });
+});
+
+describe('with OBSERVER_API_KEYS set (keys with scopes) beside the token', () => {
+  const INGEST = 'obs_integration-ingest-0123456789abcdefghijk';
+  const READ = 'obs_integration-read-0123456789abcdefghijklm';
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+  const container = (prefix: string) =>
+    freshContainer({
+      OBSERVER_PREFIX: prefix,
+      OBSERVER_API_TOKEN: TOKEN,
+      OBSERVER_API_KEYS: `${apiKeyEntry('ingest', INGEST)}\n${apiKeyEntry('read', READ)}`,
+    });
+
+  it('lets an ingest key record ops and refuses it stats with 403, reading nothing', async () => {
+    const prefix = uniquePrefix('keys');
+    const c = await container(prefix);
+
+    const posted = await c.event(postOp({ endpoint: 'x', success: true }, bearer(INGEST)));
+    const refused = await c.stats(getStats(bearer(INGEST)));
+
+    expect(posted.statusCode).toBe(201);
+    expect(await listKeys(s3, prefix)).toHaveLength(1);
+    expect(refused.statusCode).toBe(403);
+    expect(bodyOf(refused)).toEqual({
+      error: "this key's scope is ingest; GET /observer/stats needs read",
+      scope_needed: 'read',
+    });
+    expect(c.requests).toEqual({ PutObjectCommand: 1 });
+  });
+
+  it('lets a read key read stats and refuses it an event with 403, writing nothing', async () => {
+    const prefix = uniquePrefix('keys');
+    const c = await container(prefix);
+    await c.event(postOp({ endpoint: 'x', success: true }, bearer(TOKEN)));
+
+    const refused = await c.event(postOp({ endpoint: 'y' }, bearer(READ)));
+    const read = await c.stats(getStats(bearer(READ)));
+
+    expect(refused.statusCode).toBe(403);
+    expect(bodyOf(refused).scope_needed).toBe('ingest');
+    expect(await listKeys(s3, prefix)).toHaveLength(1);
+    expect(read.statusCode).toBe(200);
+    expect(bodyOf(read).total).toBe(1);
+  });
+
+  it('names the key of each request in its log line by fingerprint, never by the key', async () => {
+    const logs = captureLogs();
+    const c = await container(uniquePrefix('keys'));
+
+    await c.event(postOp({ endpoint: 'x' }, bearer(INGEST)));
+    await c.stats(getStats(bearer(INGEST)));
+    await c.stats(getStats(bearer(READ)));
+    await c.stats(getStats(bearer(`${READ}x`)));
+
+    const lines = logs.logLines('request');
+    expect(lines.map((l) => [l.status, l.key])).toEqual([
+      [201, hashApiKey(INGEST).slice(0, 8)],
+      [403, hashApiKey(INGEST).slice(0, 8)],
+      [200, hashApiKey(READ).slice(0, 8)],
+      [401, undefined],
+    ]);
+    for (const text of logs.texts()) {
+      for (const secret of [INGEST, READ, TOKEN, hashApiKey(INGEST), hashApiKey(READ)]) {
+        expect(text).not.toContain(secret);
+      }
+    }
   });
 });
 
@@ -150,7 +218,7 @@ describe('with OBSERVER_API_TOKEN_PARAM set (the token in SSM)', () => {
 
 describe('the warning about an open service', () => {
   const openWarnings = (logs: Logs) =>
-    logs.texts('warn').filter((t) => t.includes('no API token is configured')).length;
+    logs.texts('warn').filter((t) => t.includes('no API key or token is configured')).length;
 
   it('is logged once per cold start when no token is configured', async () => {
     const logs = captureLogs('warn');
@@ -164,6 +232,8 @@ describe('the warning about an open service', () => {
   it.each([
     ['OBSERVER_API_TOKEN', TOKEN],
     ['OBSERVER_API_TOKEN_PARAM', '/observer/api-token'],
+    ['OBSERVER_API_KEYS', apiKeyEntry('read', TOKEN)],
+    ['OBSERVER_API_KEYS_PARAM', '/observer/api-keys'],
   ])('is not logged when %s is set', async (name, value) => {
     const logs = captureLogs('warn');
 

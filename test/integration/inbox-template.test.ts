@@ -39,6 +39,7 @@ beforeAll(async () => {
         OBSERVER_PREFIX: 'tenant-a',
         OBSERVER_API_TOKEN: '',
         OBSERVER_API_TOKEN_PARAM: '',
+        OBSERVER_API_KEYS_PARAM: '',
       },
     },
   );

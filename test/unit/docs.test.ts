@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROUTE_ACCESS } from '../../lib/http/routes';
+import { SCOPES } from '../../lib/platform/api-keys';
 import { ConfigSchema } from '../../lib/platform/config';
 import { declaredRoutes } from '../support/serverless-yml';
 
@@ -20,8 +22,8 @@ const api = read('docs/api.md');
 /** Markdown without its fenced code blocks (their contents are not links or headings). */
 const prose = (markdown: string) => markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1\s*$/gm, '');
 
-/** The first cell of each body row of the first table after `heading` (or in the document). */
-function firstColumn(markdown: string, heading?: string): string[] {
+/** The cells of each body row of the first table after `heading` (or in the document). */
+function tableRows(markdown: string, heading?: string): string[][] {
   const from = heading === undefined ? 0 : markdown.indexOf(`\n${heading}\n`);
   if (from < 0) throw new Error(`no heading ${heading}`);
   const lines = prose(markdown.slice(from)).split('\n');
@@ -29,8 +31,17 @@ function firstColumn(markdown: string, heading?: string): string[] {
   if (start < 0) return [];
   const end = lines.findIndex((l, i) => i > start && !l.startsWith('|'));
   const table = lines.slice(start, end < 0 ? undefined : end);
-  return table.slice(2).map((row) => row.split('|')[1]?.trim() ?? '');
+  return table.slice(2).map((row) =>
+    row
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
 }
+
+/** The first cell of each body row of the first table after `heading` (or in the document). */
+const firstColumn = (markdown: string, heading?: string): string[] =>
+  tableRows(markdown, heading).map((row) => row[0] ?? '');
 
 /** GitHub's anchor for a heading: `## \`GET /x\` and more` → `get-x-and-more`. */
 const slug = (heading: string) =>
@@ -87,6 +98,35 @@ describe('the documented routes', () => {
   it('lists the catch-all route in both tables', () => {
     expect(firstColumn(readme, '## Routes').some((c) => c.startsWith('anything else'))).toBe(true);
     expect(firstColumn(api).some((c) => c.startsWith('anything else'))).toBe(true);
+  });
+});
+
+describe('the scope of each route', () => {
+  const apiRows = tableRows(api);
+  const scopeRows = tableRows(read('docs/security.md'), '## Keys and scopes');
+  const routesOf = (scope: string) =>
+    Object.entries(ROUTE_ACCESS)
+      .filter(([, access]) => access === scope)
+      .map(([route]) => `\`${route}\``)
+      .sort();
+
+  it.each(Object.entries(ROUTE_ACCESS))('docs/api.md gives %s the scope %s', (route, access) => {
+    const row = apiRows.find((cells) => cells[0] === `\`${route}\``);
+
+    expect(row?.[2]).toBe(access === 'open' ? 'open' : `\`${access}\``);
+  });
+
+  it.each(SCOPES.filter((s) => s !== 'admin'))(
+    'docs/security.md lists the routes of the scope %s',
+    (scope) => {
+      const row = scopeRows.find((cells) => cells[0] === `\`${scope}\``);
+
+      expect(row?.[1]?.split(', ').sort()).toEqual(routesOf(scope));
+    },
+  );
+
+  it('docs/security.md gives admin every route', () => {
+    expect(scopeRows.find((cells) => cells[0] === '`admin`')?.[1]).toMatch(/^every route/);
   });
 });
 

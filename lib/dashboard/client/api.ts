@@ -4,15 +4,17 @@
 /** What one call of the API came to, as the page needs to tell it apart. */
 export type ApiResult =
   | { kind: 'ok'; body: unknown }
-  /** 401: no token was sent (`invalid` false) or the one sent was refused. */
+  /** 401: no key was sent (`invalid` false) or the one sent is not configured. */
   | { kind: 'unauthorized'; invalid: boolean }
+  /** 403: the key is configured, but its scope does not cover the route (`scopeNeeded`). */
+  | { kind: 'forbidden'; scopeNeeded: string; message: string }
   /** 404: the route is not deployed here (an older stack). */
   | { kind: 'missing' }
   | { kind: 'failed'; message: string };
 
 /**
  * The observer API as the page calls it: paths relative to the page
- * (`stats`, `stats/history?hours=6`), the bearer token from sessionStorage
+ * (`stats`, `stats/history?hours=6`), the bearer key from sessionStorage
  * in the Authorization header (never in a URL, never logged).
  */
 export class DashboardApi {
@@ -57,6 +59,16 @@ export class DashboardApi {
     }
     if (res.status === 404) return { kind: 'missing' };
     const body = await res.json().catch(() => undefined);
+    if (res.status === 403) {
+      const needed = DashboardApi.member(body, 'scope_needed');
+      if (needed !== undefined) {
+        return {
+          kind: 'forbidden',
+          scopeNeeded: needed,
+          message: DashboardApi.errorOf(body) ?? '',
+        };
+      }
+    }
     if (!res.ok) {
       const error = DashboardApi.errorOf(body);
       return { kind: 'failed', message: `${res.status}${error ? `: ${error}` : ''}` };
@@ -68,7 +80,13 @@ export class DashboardApi {
 
   /** The `error` member of an error answer, if it has one. */
   static errorOf(body: unknown): string | undefined {
-    if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
-    return typeof body.error === 'string' ? body.error : undefined;
+    return DashboardApi.member(body, 'error');
+  }
+
+  /** A string member of a JSON object, if it has one. */
+  static member(body: unknown, name: string): string | undefined {
+    if (typeof body !== 'object' || body === null) return undefined;
+    const value: unknown = (body as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : undefined;
   }
 }

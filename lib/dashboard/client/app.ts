@@ -9,8 +9,9 @@ import { DashboardView, type TableState } from './view';
 /**
  * The page's loop: every few seconds while the tab is visible it reads the
  * stats, the failure clusters and the latest failing ops (the history once
- * a minute, or when the hours change), and shows them. A 401 stops it and
- * asks for the token; a route that is not deployed shows "not available".
+ * a minute, or when the hours change), and shows them. A 401, or a 403 to
+ * the stats (a key without the read scope), stops it and asks for a read
+ * key; a route that is not deployed shows "not available".
  */
 export class DashboardApp {
   static readonly REFRESH_MS = 5_000;
@@ -83,7 +84,7 @@ export class DashboardApp {
     });
   }
 
-  /** One round of reads; false when the loop must wait for a token. */
+  /** One round of reads; false when the loop must wait for a key. */
   async #refresh(): Promise<boolean> {
     const hours = this.#hours();
     const historyDue = Date.now() - this.#historyAt >= DashboardApp.HISTORY_MS;
@@ -95,7 +96,11 @@ export class DashboardApp {
     ]);
     const refused = [stats, history, failures, ops].find((r) => r?.kind === 'unauthorized');
     if (refused?.kind === 'unauthorized') {
-      this.#askForToken(refused.invalid);
+      this.#askForToken(refused.invalid ? 'The saved key was refused; enter a key again.' : '');
+      return false;
+    }
+    if (stats.kind === 'forbidden') {
+      this.#askForToken(`The saved key may not read. ${DashboardApp.forbidden(stats)}`);
       return false;
     }
     this.#showStats(stats);
@@ -135,7 +140,12 @@ export class DashboardApp {
   #showHistory(res: ApiResult, hours: number): void {
     const points = res.kind === 'ok' ? model.history(res.body) : undefined;
     if (points === undefined) {
-      const why = res.kind === 'failed' ? res.message : 'an unexpected answer';
+      const why =
+        res.kind === 'failed'
+          ? res.message
+          : res.kind === 'forbidden'
+            ? `this key needs the ${res.scopeNeeded} scope`
+            : 'an unexpected answer';
       this.#view.chartSummary(`History unavailable (${why}).`);
       return;
     }
@@ -160,16 +170,25 @@ export class DashboardApp {
     if (res.kind === 'missing')
       return { note: `Not available: this deployment has no GET /observer/${route}.` };
     if (res.kind === 'failed') return { note: `Could not load (${res.message}); retrying.` };
+    if (res.kind === 'forbidden')
+      return { note: `Not available to this key: it needs the ${res.scopeNeeded} scope.` };
     const rows = res.kind === 'ok' ? read(res.body) : undefined;
     return rows === undefined
       ? { note: 'Not available: the answer had an unexpected shape.' }
       : { rows, empty };
   }
 
-  #askForToken(refused: boolean): void {
-    if (refused) this.#api.forgetToken();
+  /** Shows the form, forgetting the saved key when there is something to say about it. */
+  #askForToken(error: string): void {
+    if (error !== '') this.#api.forgetToken();
     this.#view.state('Sign-in needed', 'warn');
-    this.#view.signIn(true, refused ? 'The saved token was refused; enter it again.' : '');
+    this.#view.signIn(true, error);
+  }
+
+  /** What to tell a person whose key is valid but lacks the scope. */
+  static forbidden(res: { scopeNeeded: string; message: string }): string {
+    const why = res.message === '' ? '' : ` (${res.message})`;
+    return `The dashboard needs a key with the ${res.scopeNeeded} scope${why}.`;
   }
 
   async #signIn(): Promise<void> {
@@ -177,14 +196,20 @@ export class DashboardApp {
     const button = this.#view.$<HTMLButtonElement>('token-submit');
     const token = input.value.trim();
     if (token === '') {
-      this.#view.signIn(true, 'Enter the API token.');
+      this.#view.signIn(true, 'Enter a read key.');
       return;
     }
     button.disabled = true;
     const res = await this.#api.get('stats', token);
     button.disabled = false;
-    if (res.kind === 'unauthorized') {
-      this.#view.signIn(true, 'That token was not accepted. Check it and try again.');
+    const refusal =
+      res.kind === 'unauthorized'
+        ? 'That key was not accepted. Check it and try again.'
+        : res.kind === 'forbidden'
+          ? `That key is valid but may not read. ${DashboardApp.forbidden(res)}`
+          : undefined;
+    if (refusal !== undefined) {
+      this.#view.signIn(true, refusal);
       input.select();
       return;
     }

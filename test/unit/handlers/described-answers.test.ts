@@ -13,6 +13,7 @@ import { escalate } from '../../../lib/failures/escalation/escalation';
 import { apiDescription } from '../../../lib/http/api-description';
 import type { HttpResult } from '../../../lib/http/response';
 import { MAX_BATCH_OPS } from '../../../lib/ingest/requests';
+import { hashApiKey } from '../../../lib/platform/api-keys';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, getStats, httpEvent, postBatch, postOp } from '../../support/events';
 import { failureCluster } from '../../support/failure-cluster';
@@ -186,4 +187,40 @@ describe('the answers the handlers give', () => {
     const validate = described.answer('GET', '/observer/stats', 401);
     expect(validate(bodyOf(res)), errorsOf(validate)).toBe(true);
   });
+
+  it.each([
+    ['GET', '/observer/stats', 'ingest', 403],
+    ['POST', '/observer/event', 'read', 403],
+    ['POST', '/observer/event', 'unknown', 401],
+  ] as const)(
+    '%s %s with a key of scope %s: %i is what the description says',
+    async (method, path, scope, status) => {
+      const keys = {
+        ingest: 'obs_described-ingest-0123456789',
+        read: 'obs_described-read-0123456789',
+      };
+      vi.stubEnv(
+        'OBSERVER_API_KEYS',
+        `ingest:${hashApiKey(keys.ingest)},read:${hashApiKey(keys.read)}`,
+      );
+      vi.resetModules();
+      const fresh = await import(
+        path === '/observer/stats' ? '../../../handlers/stats' : '../../../handlers/event'
+      );
+      const key = scope === 'unknown' ? 'obs_nobody-0123456789' : keys[scope];
+
+      const res = await fresh.handler(
+        httpEvent({
+          method,
+          path,
+          body: '{"endpoint":"x"}',
+          headers: { authorization: `Bearer ${key}` },
+        }),
+      );
+
+      expect(res.statusCode).toBe(status);
+      const validate = described.answer(method, path, status);
+      expect(validate(bodyOf(res)), errorsOf(validate)).toBe(true);
+    },
+  );
 });

@@ -1,16 +1,28 @@
 import { GetParameterCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tokenLoader } from '../../../lib/http/auth';
-import { TokenUnavailableError } from '../../../lib/http/errors';
+import { credentialsLoader, type KeyRing } from '../../../lib/http/credentials';
+import { CredentialsUnavailableError } from '../../../lib/http/errors';
 import { captureLogs } from '../../support/logs';
+
+// OBSERVER_API_TOKEN and OBSERVER_API_TOKEN_PARAM: one admin key, as it is or from SSM.
 
 const ssm = mockClient(SSMClient);
 const PARAM = '/observer/test/api-token';
 const TOKEN = 'a-token-kept-in-ssm-0123456789';
+const NO_SSM = () => {
+  throw new Error('no SSM client expected');
+};
+const settings = {
+  apiToken: undefined,
+  apiTokenParam: undefined,
+  apiKeys: undefined,
+  apiKeysParam: undefined,
+  credentialsTtlMs: 300_000,
+};
 const fromSsm = () =>
-  tokenLoader(
-    { apiToken: undefined, apiTokenParam: PARAM },
+  credentialsLoader(
+    { ...settings, apiTokenParam: PARAM },
     () => new SSMClient({ region: 'us-east-1' }),
   );
 
@@ -18,37 +30,42 @@ const secure = (value: string) => ({
   Parameter: { Name: PARAM, Type: 'SecureString' as const, Value: value },
 });
 
+/** The scopes the loaded keys give `key`, or undefined when it is not one of them. */
+async function scopesOf(load: () => Promise<KeyRing | undefined>, key: string) {
+  const ring = await load();
+  if (ring?.unavailable !== undefined) throw ring.unavailable;
+  return ring?.identify(key)?.scopes;
+}
+
 afterEach(() => {
   ssm.reset();
 });
 
-describe('tokenLoader without SSM', () => {
-  it('gives the configured token without calling SSM', async () => {
-    const token = tokenLoader({ apiToken: TOKEN, apiTokenParam: undefined }, () => {
-      throw new Error('no SSM client expected');
-    });
+describe('the token without SSM', () => {
+  it('is an admin key, without calling SSM', async () => {
+    const load = credentialsLoader({ ...settings, apiToken: TOKEN }, NO_SSM);
 
-    expect(await token()).toBe(TOKEN);
+    expect(await scopesOf(load, TOKEN)).toEqual(['admin']);
     expect(ssm.calls()).toHaveLength(0);
   });
 
-  it('gives undefined when no token is configured', async () => {
-    const token = tokenLoader({ apiToken: undefined, apiTokenParam: undefined }, () => {
-      throw new Error('no SSM client expected');
-    });
-
-    expect(await token()).toBeUndefined();
+  it('leaves the service open when no token and no key is configured', async () => {
+    expect(await credentialsLoader(settings, NO_SSM)()).toBeUndefined();
   });
 });
 
-describe('tokenLoader with an SSM parameter', () => {
+describe('the token in an SSM parameter', () => {
   it('reads the parameter decrypted, once, and keeps it', async () => {
     ssm.on(GetParameterCommand).resolves(secure(TOKEN));
-    const token = fromSsm();
+    const load = fromSsm();
 
-    const values = [await token(), await token(), await token()];
+    const values = [
+      await scopesOf(load, TOKEN),
+      await scopesOf(load, TOKEN),
+      await scopesOf(load, TOKEN),
+    ];
 
-    expect(values).toEqual([TOKEN, TOKEN, TOKEN]);
+    expect(values).toEqual([['admin'], ['admin'], ['admin']]);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
       Name: PARAM,
@@ -58,11 +75,15 @@ describe('tokenLoader with an SSM parameter', () => {
 
   it('shares one read among calls made while it runs', async () => {
     ssm.on(GetParameterCommand).resolves(secure(TOKEN));
-    const token = fromSsm();
+    const load = fromSsm();
 
-    const values = await Promise.all([token(), token(), token()]);
+    const values = await Promise.all([
+      scopesOf(load, TOKEN),
+      scopesOf(load, TOKEN),
+      scopesOf(load, TOKEN),
+    ]);
 
-    expect(values).toEqual([TOKEN, TOKEN, TOKEN]);
+    expect(values).toEqual([['admin'], ['admin'], ['admin']]);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
   });
 
@@ -79,10 +100,10 @@ describe('tokenLoader with an SSM parameter', () => {
         }),
       )
       .resolves(secure(TOKEN));
-    const token = fromSsm();
+    const load = fromSsm();
 
-    await expect(token()).rejects.toBeInstanceOf(TokenUnavailableError);
-    expect(await token()).toBe(TOKEN);
+    await expect(scopesOf(load, TOKEN)).rejects.toBeInstanceOf(CredentialsUnavailableError);
+    expect(await scopesOf(load, TOKEN)).toEqual(['admin']);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
   });
 
@@ -93,9 +114,9 @@ describe('tokenLoader with an SSM parameter', () => {
   ])('refuses %s, naming the parameter but not the value', async (_label, reply) => {
     ssm.on(GetParameterCommand).resolves(reply);
 
-    const err = await fromSsm()().catch((e: unknown) => e);
+    const err = await scopesOf(fromSsm(), TOKEN).catch((e: unknown) => e);
 
-    expect(err).toBeInstanceOf(TokenUnavailableError);
+    expect(err).toBeInstanceOf(CredentialsUnavailableError);
     expect((err as Error).message).toContain(PARAM);
     expect((err as Error).message).not.toContain('short-token');
   });
@@ -103,7 +124,7 @@ describe('tokenLoader with an SSM parameter', () => {
   it('trims the newline a token pasted from a file ends with', async () => {
     ssm.on(GetParameterCommand).resolves(secure(`${TOKEN}\n`));
 
-    expect(await fromSsm()()).toBe(TOKEN);
+    expect(await scopesOf(fromSsm(), TOKEN)).toEqual(['admin']);
   });
 
   it('warns, without the value, when the parameter is not a SecureString', async () => {
@@ -112,7 +133,7 @@ describe('tokenLoader with an SSM parameter', () => {
       .on(GetParameterCommand)
       .resolves({ Parameter: { Name: PARAM, Type: 'String', Value: TOKEN } });
 
-    expect(await fromSsm()()).toBe(TOKEN);
+    expect(await scopesOf(fromSsm(), TOKEN)).toEqual(['admin']);
     const warnings = logs.texts('warn');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('SecureString');

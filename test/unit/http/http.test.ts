@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_OP_BYTES } from '../../../lib/domain/op';
-import { authorize } from '../../../lib/http/auth';
 import { HttpError, toResponse } from '../../../lib/http/errors';
 import { httpHandler } from '../../../lib/http/handler';
 import { invalidUtf8Offset, MAX_BODY_BYTES, readJsonBody } from '../../../lib/http/request';
-import { type HttpEvent, json } from '../../../lib/http/response';
+import { json } from '../../../lib/http/response';
 import { opFromBody } from '../../../lib/ingest/requests';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, httpEvent } from '../../support/events';
 import { captureLogs } from '../../support/logs';
 import { answerTo, thrownBy } from '../../support/thrown';
 
-const TOKEN = 'a-secret-token-0123456789';
 const NOW = new Date('2026-11-24T21:15:03.123Z');
 
 /** The HttpError a call throws; fails the test when it throws nothing or something else. */
@@ -269,49 +267,6 @@ describe('readJsonBody', () => {
 
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/JSON/);
-  });
-});
-
-describe('authorize', () => {
-  const withAuth = (value: string): HttpEvent => httpEvent({ headers: { authorization: value } });
-
-  it('lets every request through when no token is configured', () => {
-    expect(() => authorize(httpEvent(), undefined)).not.toThrow();
-  });
-
-  it('answers 401 with a Bearer challenge when the header is missing', () => {
-    const res = toResponse(httpErrorOf(() => authorize(httpEvent(), TOKEN)));
-
-    expect(res.statusCode).toBe(401);
-    expect(res.headers?.['www-authenticate']).toMatch(/^Bearer\b/);
-    expect(bodyOf(res).error).toEqual(expect.any(String));
-  });
-
-  it.each([
-    ['a wrong token', `Bearer not-the-${TOKEN}`],
-    ['a prefix of the token', `Bearer ${TOKEN.slice(0, -1)}`],
-    ['the token plus more', `Bearer ${TOKEN}x`],
-    ['another scheme', `Basic ${TOKEN}`],
-    ['the token without a scheme', TOKEN],
-    ['an empty bearer', 'Bearer '],
-  ])('answers 401 for %s', (_label, value) => {
-    const err = httpErrorOf(() => authorize(withAuth(value), TOKEN));
-
-    expect(err.status).toBe(401);
-    expect(err.headers['www-authenticate']).toMatch(/^Bearer\b/);
-  });
-
-  it.each([`Bearer ${TOKEN}`, `bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer   ${TOKEN}  `])(
-    'lets through the right token sent as "%s"',
-    (value) => {
-      expect(() => authorize(withAuth(value), TOKEN)).not.toThrow();
-    },
-  );
-
-  it('reads the authorization header whatever the case of its name', () => {
-    const event = httpEvent({ headers: { Authorization: `Bearer ${TOKEN}` } });
-
-    expect(() => authorize(event, TOKEN)).not.toThrow();
   });
 });
 

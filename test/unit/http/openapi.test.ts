@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { handler } from '../../../handlers/openapi';
 import { apiDescription, ROUTE_DESCRIPTIONS } from '../../../lib/http/api-description';
 import { ErrorAnswerSchema } from '../../../lib/http/errors';
-import { openApiDocument } from '../../../lib/http/openapi';
+import { BEARER, openApiDocument } from '../../../lib/http/openapi';
+import { type Access, ROUTE_ACCESS } from '../../../lib/http/routes';
 import { bodyOf, httpEvent } from '../../support/events';
 import { describedBy, errorsOf, strictAjv } from '../../support/openapi';
 import { declaredRoutes } from '../../support/serverless-yml';
@@ -142,6 +143,36 @@ describe('the served document', () => {
       'GET /observer/openapi.json',
     ]);
   });
+
+  it.each(Object.entries(ROUTE_ACCESS))(
+    'asks %s for a key of the scope the route table gives it (%s), or admin',
+    (route, access: Access) => {
+      const op = operations.find((o) => o.route === route)?.op;
+
+      const expected =
+        access === 'open'
+          ? []
+          : access === 'admin'
+            ? [{ [BEARER]: ['admin'] }, {}]
+            : [{ [BEARER]: [access] }, { [BEARER]: ['admin'] }, {}];
+      expect(op?.security).toEqual(expected);
+    },
+  );
+
+  it('gives every route that needs a key its 401, its 403 naming the scope, and its 503', () => {
+    const guarded = operations.filter(({ op }) => (op.security as unknown[]).length > 0);
+
+    expect(guarded.length).toBeGreaterThan(5);
+    for (const { op } of guarded) {
+      const responses = op.responses as Record<string, Json>;
+      expect(Object.keys(responses)).toEqual(expect.arrayContaining(['401', '403', '503']));
+      expect(JSON.stringify(responses['403'])).toContain('#/components/schemas/ForbiddenAnswer');
+    }
+    expect(doc.components.schemas.ForbiddenAnswer).toMatchObject({
+      required: ['error', 'scope_needed'],
+      properties: { scope_needed: { enum: ['ingest', 'read', 'admin'] } },
+    });
+  });
 });
 
 describe('the description follows the zod schemas', () => {
@@ -176,6 +207,7 @@ describe('the description follows the zod schemas', () => {
       version: '1',
       description: 'd',
       routes: [{ ...route, body: { description: 'one op', schema: shorter } }],
+      access: ROUTE_ACCESS,
       schemas: { ErrorAnswer: ErrorAnswerSchema },
       otherAnswers: {},
     });
@@ -208,9 +240,27 @@ describe('the description follows the zod schemas', () => {
         version: '1',
         description: 'd',
         routes: [route],
+        access: { 'POST /x': 'open' },
         schemas: { Shared: shared },
         otherAnswers: {},
       }),
     ).toThrow(/both as a request and as an answer/);
+  });
+
+  it('refuses a route the access table does not name', () => {
+    const route = ROUTE_DESCRIPTIONS.find((r) => r.operationId === 'stats');
+    if (route === undefined) throw new Error('no stats route');
+
+    expect(() =>
+      openApiDocument({
+        title: 't',
+        version: '1',
+        description: 'd',
+        routes: [{ ...route, path: '/observer/unlisted' }],
+        access: ROUTE_ACCESS,
+        schemas: {},
+        otherAnswers: {},
+      }),
+    ).toThrow('GET /observer/unlisted has no access');
   });
 });

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiKeyEntry } from '../../../lib/platform/api-keys';
 import { HOUR_MS, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { type Container, freshContainer } from '../../support/container';
@@ -121,7 +122,13 @@ describe('a POST /observer/event', () => {
     ]);
   });
 
-  it.each<{ status: number; reason: string; op: object; env: Record<string, string> }>([
+  it.each<{
+    status: number;
+    reason: string;
+    op: object;
+    env: Record<string, string>;
+    headers?: Record<string, string>;
+  }>([
     { status: 400, reason: 'invalid', op: { endpoint: '' }, env: {} },
     { status: 413, reason: 'too_large', op: { endpoint: 'x', blob: 'a'.repeat(70_000) }, env: {} },
     {
@@ -130,10 +137,18 @@ describe('a POST /observer/event', () => {
       op: { endpoint: 'x' },
       env: { OBSERVER_API_TOKEN: 'a-token-of-16-chars!' },
     },
-  ])('emits OpsRejected with reason $reason for a $status', async ({ op, env, status, reason }) => {
+    {
+      status: 403,
+      reason: 'forbidden',
+      op: { endpoint: 'x' },
+      env: { OBSERVER_API_KEYS: apiKeyEntry('read', 'obs_a-read-key-0123456789') },
+      headers: { authorization: 'Bearer obs_a-read-key-0123456789' },
+    },
+  ])('emits OpsRejected with reason $reason for a $status', async (rejection) => {
+    const { op, env, status, reason, headers } = rejection;
     const c = await container(env);
 
-    const res = await c.event(postOp(op), lambdaContext('req-1'));
+    const res = await c.event(postOp(op, headers), lambdaContext('req-1'));
 
     expect(res.statusCode).toBe(status);
     expect(emf()).toEqual([

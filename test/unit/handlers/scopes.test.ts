@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ROUTE_DESCRIPTIONS } from '../../../lib/http/api-description';
+import type { HttpEvent, HttpResult } from '../../../lib/http/response';
+import { type Access, ROUTE_ACCESS, type RouteKey } from '../../../lib/http/routes';
+import { apiKeyEntry, type Scope } from '../../../lib/platform/api-keys';
+import { bodyOf, httpEvent } from '../../support/events';
+import { captureLogs } from '../../support/logs';
+import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
+
+// Every route's handler, called with every kind of caller, against the route
+// table: each handler asks for its route's scope, an admin key (and the
+// token) opens every route, and a refusal costs no store call.
+
+const KEYS: Record<Scope, string> = {
+  ingest: 'obs_scopes-ingest-0123456789abcdefghijklmnopq',
+  read: 'obs_scopes-read-0123456789abcdefghijklmnopqrs',
+  admin: 'obs_scopes-admin-0123456789abcdefghijklmnopqr',
+};
+const TOKEN = 'scopes-test-token-0123456789';
+const CALLERS = {
+  none: undefined,
+  unknown: 'obs_not-a-listed-key-0123456789abcdefghijkl',
+  ingest: KEYS.ingest,
+  read: KEYS.read,
+  admin: KEYS.admin,
+  token: TOKEN,
+} as const;
+type Caller = keyof typeof CALLERS;
+
+/** A request each route answers with a 2xx once admitted. */
+const BODIES: Partial<Record<RouteKey, unknown>> = {
+  'POST /observer/event': { endpoint: 'tools/call' },
+  'POST /observer/events': [{ endpoint: 'tools/call' }],
+  'POST /observer/review': { endpoint: 'tools/call', error: 'timeout after 30 ms' },
+};
+
+const yml = readFileSync('serverless.yml', 'utf-8');
+
+/** The handler serverless.yml gives the function that serves a route. */
+async function handlerOf(route: string): Promise<(event: HttpEvent) => Promise<HttpResult>> {
+  const [method, path] = route.split(' ');
+  const fn = ROUTE_DESCRIPTIONS.find((r) => r.method === method && r.path === path)?.operationId;
+  const file = new RegExp(`^  ${fn}:\\n    handler: (\\S+)\\.handler$`, 'm').exec(yml)?.[1];
+  if (file === undefined) throw new Error(`no handler for ${route}`);
+  const mod = (await import(`../../../${file}`)) as {
+    handler: (event: HttpEvent) => Promise<HttpResult>;
+  };
+  return mod.handler;
+}
+
+function request(route: RouteKey, key: string | undefined): HttpEvent {
+  const [method, path] = route.split(' ') as [string, string];
+  const body = BODIES[route];
+  return httpEvent({
+    method,
+    path,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: {
+      'content-type': 'application/json',
+      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+    },
+  });
+}
+
+/** What a caller should get on a route of this access: let in, or refused with a status. */
+function expected(access: Access, caller: Caller): 'admitted' | 401 | 403 {
+  if (access === 'open') return 'admitted';
+  if (caller === 'none' || caller === 'unknown') return 401;
+  if (caller === 'admin' || caller === 'token' || caller === access) return 'admitted';
+  return 403;
+}
+
+let store: MemorySegmentStore;
+
+beforeAll(async () => {
+  vi.stubEnv('OBSERVER_API_TOKEN', TOKEN);
+  vi.stubEnv(
+    'OBSERVER_API_KEYS',
+    Object.entries(KEYS)
+      .map(([scope, key]) => apiKeyEntry(scope as Scope, key))
+      .join(','),
+  );
+  vi.resetModules();
+  const runtime = await import('../../../lib/app/runtime');
+  store = new MemorySegmentStore();
+  runtime.resetRuntime({ store });
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  vi.resetModules();
+});
+
+const cases = Object.entries(ROUTE_ACCESS).flatMap(([route, access]) =>
+  (Object.keys(CALLERS) as Caller[]).map(
+    (caller) => [route as RouteKey, access, caller, expected(access, caller)] as const,
+  ),
+);
+
+describe('every route asks for the scope the route table gives it', () => {
+  it('covers every route that needs a key', () => {
+    const guarded = Object.values(ROUTE_ACCESS).filter((a) => a !== 'open');
+
+    expect(guarded.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(cases)('%s (%s) with the %s key: %s', async (route, access, caller, outcome) => {
+    captureLogs('info', 'warn', 'error');
+    const handler = await handlerOf(route);
+    store.resetCalls();
+
+    const res = await handler(request(route, CALLERS[caller]));
+
+    if (outcome === 'admitted') {
+      expect(res.statusCode).toBeGreaterThanOrEqual(200);
+      expect(res.statusCode).toBeLessThan(300);
+      return;
+    }
+    expect(res.statusCode).toBe(outcome);
+    expect(store.calls).toEqual(NO_CALLS);
+    if (outcome === 403) {
+      expect(bodyOf(res)).toEqual({
+        error: `this key's scope is ${caller}; ${route} needs ${access}`,
+        scope_needed: access,
+      });
+    }
+  });
+});
