@@ -12,3 +12,7 @@ delete process.env.OBSERVER_API_TOKEN;
 process.env.POWERTOOLS_DEV = 'true';
 // Dev mode would switch metrics off; tests assert them.
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+// Tests read what they have just written: every read lists. The staleness a
+// deployment allows by default (5 s) has tests of its own
+// (test/unit/ring/staleness.test.ts, and the local stack's e2e tests).
+process.env.OBSERVER_MAX_STALENESS_MS = '0';

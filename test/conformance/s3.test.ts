@@ -14,6 +14,7 @@ import type { LocalS3 } from '../../dev/local-s3';
 import { startMoto } from '../../dev/moto';
 import { mapLimit } from '../../lib/platform/concurrency';
 import { LOCAL_S3_CREDENTIALS } from '../../lib/platform/limits';
+import { S3SegmentStore } from '../../lib/storage/s3-store';
 
 // What the service relies on from its storage, checked against the S3 it
 // runs on locally: the embedded server in every `npm test`, and moto's
@@ -209,6 +210,42 @@ describe(`S3 conformance (${TARGET.data})`, () => {
         expect(bodies).toContain((read as { body: string }).body);
         expect((read as { etag: string }).etag).toBe(md5((read as { body: string }).body));
       }
+    });
+
+    it('answers 304 to a GET naming the current version in If-None-Match, and the object to one naming an older', async () => {
+      const first = await put('read/conditional', 'v1');
+      const second = await put('read/conditional', 'v2');
+      const read = (etag: string) =>
+        s3
+          .send(
+            new GetObjectCommand({
+              Bucket: BUCKET,
+              Key: `${prefix}read/conditional`,
+              IfNoneMatch: etag,
+            }),
+          )
+          .then(
+            async (res) => ({ ok: true, body: await res.Body?.transformToString() }),
+            (err: unknown) => failure(err),
+          );
+
+      expect(await read(second.ok ? second.etag : '')).toMatchObject({ ok: false, status: 304 });
+      expect(await read(first.ok ? first.etag : '')).toEqual({ ok: true, body: 'v2' });
+    });
+
+    it('reads a checkpoint only when it changed, through the store the readers use', async () => {
+      const store = new S3SegmentStore(s3, BUCKET, prefix);
+      await put('ring/checkpoint.json', '{"v":1}');
+      const first = await store.getIfChanged('ring/checkpoint.json', undefined);
+      const etag = first === undefined || first === 'unchanged' ? '' : first.etag;
+
+      expect(await store.getIfChanged('ring/checkpoint.json', etag)).toBe('unchanged');
+      await put('ring/checkpoint.json', '{"v":2}');
+      const next = await store.getIfChanged('ring/checkpoint.json', etag);
+      expect(next !== undefined && next !== 'unchanged' && Buffer.from(next.body).toString()).toBe(
+        '{"v":2}',
+      );
+      expect(await store.getIfChanged('ring/never-written.json', etag)).toBeUndefined();
     });
 
     it('answers 404 NoSuchKey for a key that does not exist', async () => {
