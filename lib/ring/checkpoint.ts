@@ -5,6 +5,12 @@ import type { DroppedCopy } from '../domain/retries';
 import { parseJson } from '../platform/json';
 import { isSegmentKey } from '../storage/keys';
 
+// A checkpoint is two documents, written copies first: the ring (what a
+// reader needs to answer: ring/checkpoint.json) and the copies of op ids
+// beside it (what a container needs to go on applying the log under the
+// retry rule: ring/copies.json). The copies can be many (every id of the
+// last retry window), so a reader that only answers never reads them.
+
 const segmentKeyString = z.string().refine(isSegmentKey, { error: 'not a segment key' });
 
 const storedEntry = z.object({
@@ -34,7 +40,13 @@ const CheckpointSchema = z.object({
   reserve: z.array(storedEntry),
   /** Keys the writer had applied that a refresh from its listing lists again, beside the entries' own. */
   applied: z.array(segmentKeyString),
-  /** Copies of op ids the writer knew that are not among the entries, as [id, key, line]. */
+});
+
+const CopiesSchema = z.object({
+  version: z.literal(1),
+  /** The listing of the checkpoint these copies belong to. */
+  listed_at: z.number().int().nonnegative(),
+  /** Copies of op ids the writer knew that are not ring or reserve entries, as [id, key, line]. */
   copies: z.array(z.tuple([z.string(), segmentKeyString, z.number().int().nonnegative()])),
 });
 
@@ -48,10 +60,11 @@ export interface Checkpoint {
   reserve: RingEntry[];
   /** Objects applied within the skew window of the listing, so a refresh from it does not read them again. */
   applied: string[];
-  copies: DroppedCopy[];
+  /** The copies beside the entries; absent until they are read (ring/copies.json). */
+  copies?: DroppedCopy[];
 }
 
-/** Serializes a ring state's checkpoint: the ring's entries (oldest first) and the copies beside them. */
+/** Serializes a ring state's checkpoint: the ring's entries (oldest first), its reserve, what it applied. */
 export function encodeCheckpoint(checkpoint: Checkpoint, writtenAt: Date): string {
   const { entries } = checkpoint;
   return JSON.stringify({
@@ -66,7 +79,15 @@ export function encodeCheckpoint(checkpoint: Checkpoint, writtenAt: Date): strin
     entries: entries.map(stored),
     reserve: checkpoint.reserve.map(stored),
     applied: checkpoint.applied,
-    copies: checkpoint.copies.map((c) => [c.id, c.key, c.line]),
+  });
+}
+
+/** Serializes the copies beside a checkpoint, tagged with its listing time. */
+export function encodeCopies(listedAt: number, copies: readonly DroppedCopy[]): string {
+  return JSON.stringify({
+    version: 1,
+    listed_at: listedAt,
+    copies: copies.map((c) => [c.id, c.key, c.line]),
   });
 }
 
@@ -96,7 +117,22 @@ export function decodeCheckpoint(text: string): Checkpoint | { error: string } {
     entries,
     reserve,
     applied: doc.applied,
-    copies: doc.copies.map(([id, key, line]) => ({ id, key, line })),
+  };
+}
+
+/** Reads the copies beside a checkpoint back, with the listing they belong to, or why not. */
+export function decodeCopies(
+  text: string,
+): { listedAt: number; copies: DroppedCopy[] } | { error: string } {
+  const parsed = CopiesSchema.safeParse(parseJson(text));
+  if (!parsed.success) {
+    return {
+      error: `not the copies of a checkpoint: ${parsed.error.issues[0]?.message ?? 'unreadable'}`,
+    };
+  }
+  return {
+    listedAt: parsed.data.listed_at,
+    copies: parsed.data.copies.map(([id, key, line]) => ({ id, key, line })),
   };
 }
 

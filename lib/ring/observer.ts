@@ -7,6 +7,7 @@ import { CHECKPOINT_KEY, keyFloor, keyTime, OPS_ROOT } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
 import {
   type ColdStartOptions,
+  readCopies,
   stateByListing,
   stateFromCheckpoint,
   usableCheckpoint,
@@ -125,10 +126,13 @@ export class Observer {
     const key = await this.store.append(fresh, receivedAt);
     const stamped = keyTime(key) ?? at;
     for (const op of fresh) if (op.id !== undefined) this.recorded.remember(op.id, stamped);
-    this.state?.apply(
-      key,
-      fresh.map((op, line) => ({ key, line, op })),
-    );
+    // A ring taken from a checkpoint whose copies are not read yet lists this write at its next refresh.
+    if (this.state?.copiesComplete) {
+      this.state.apply(
+        key,
+        fresh.map((op, line) => ({ key, line, op })),
+      );
+    }
     return { key, duplicate };
   }
 
@@ -227,6 +231,7 @@ export class Observer {
       this.state = state;
       if (this.fresh(state)) return;
     }
+    if (!state.copiesComplete) state = await this.withCopies(state);
     this.state = await this.catchUp(state);
   }
 
@@ -253,6 +258,23 @@ export class Observer {
     }
     if (checkpoint.listedAt <= state.watermark) return undefined;
     return RingState.fromCheckpoint(checkpoint, this.coldStart, this.options.skewMs);
+  }
+
+  /**
+   * The state with the copies written beside its checkpoint, which it needs
+   * before it applies anything more; when the snapshot function has written
+   * a newer checkpoint since, that one, with its copies; failing both, the
+   * state rebuilt by listing.
+   */
+  private async withCopies(state: RingState): Promise<RingState> {
+    const copies = await readCopies(this.store, state.watermark);
+    if (copies !== 'newer' && copies !== 'missing') {
+      state.addCopies(copies);
+      return state;
+    }
+    const newest = await stateFromCheckpoint(this.store, this.coldStart, this.options.skewMs);
+    if (newest) return newest;
+    return (await stateByListing(this.store, this.coldStart, this.now())).state;
   }
 
   /**

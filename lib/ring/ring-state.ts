@@ -42,6 +42,8 @@ export class RingState {
   short = false;
   /** How many objects (or dropped copies) this state has applied: it changed when this did. */
   version = 0;
+  /** False for a state taken from a checkpoint whose copies are not read yet: it answers, but applies nothing. */
+  copiesComplete = true;
   /** Keys applied that a later listing may still return. */
   private readonly applied = new Set<string>();
   /** Keys below this were pruned from `applied`: whether they were applied is no longer known. */
@@ -70,6 +72,8 @@ export class RingState {
    * remembered).
    */
   apply(key: string, entries: readonly RingEntry[]): boolean {
+    if (!this.copiesComplete)
+      throw new Error('a ring state without its copies cannot apply the log');
     if (this.applied.has(key)) return false;
     if (key < this.pruneFloor) {
       log.warn('segment finished later than the skew window allows; left to the next cold start', {
@@ -112,6 +116,8 @@ export class RingState {
 
   /** A copy compaction dropped: a retry, that makes the next copy of its id within the window one too. */
   applyDropped(dropped: DroppedCopy): void {
+    if (!this.copiesComplete)
+      throw new Error('a ring state without its copies cannot apply the log');
     const verdict = this.copies.add(dropped.id, copyOf(dropped));
     if (verdict.added) this.version++;
     if (verdict.demoted) this.removeCounted(verdict.demoted);
@@ -179,13 +185,7 @@ export class RingState {
    * reserve and its entries, oldest first (a reserve larger than this
    * state's is cut from its old end).
    */
-  seed(
-    entries: readonly RingEntry[],
-    reserve: readonly RingEntry[],
-    dropped: readonly DroppedCopy[],
-    skewMs: number,
-  ): void {
-    for (const d of dropped) this.copies.add(d.id, copyOf(d));
+  seed(entries: readonly RingEntry[], reserve: readonly RingEntry[], skewMs: number): void {
     for (const e of [...reserve, ...entries]) {
       this.applied.add(e.key);
       if (e.op.id !== undefined) this.copies.add(e.op.id, copyOf(e));
@@ -214,12 +214,24 @@ export class RingState {
     this.copies.prune(Math.min(keptMs, this.watermark - 2 * skewMs) - this.options.windowMs);
   }
 
-  /** The copies of op ids this state holds that are not ring entries: what a checkpoint carries beside them. */
+  /**
+   * Adds the copies a checkpoint carries beside its ring (as its writer
+   * knew them: nothing is decided again), after which the state can apply
+   * the log.
+   */
+  addCopies(copies: readonly DroppedCopy[]): void {
+    for (const d of copies) this.copies.add(d.id, copyOf(d));
+    this.copiesComplete = true;
+  }
+
+  /** The copies of op ids this state holds that are not ring or reserve entries: what a checkpoint carries beside them. */
   *copiesOutsideRing(): IterableIterator<DroppedCopy> {
-    const inRing = new Set<string>();
-    for (const e of this.ring) if (e.op.id !== undefined) inRing.add(`${e.key}\n${e.line}`);
+    const held = new Set<string>();
+    for (const e of [...this.below, ...this.ring]) {
+      if (e.op.id !== undefined) held.add(`${e.key}\n${e.line}`);
+    }
     for (const [id, copy] of this.copies.entries()) {
-      if (!inRing.has(`${copy.key}\n${copy.line}`)) yield { id, key: copy.key, line: copy.line };
+      if (!held.has(`${copy.key}\n${copy.line}`)) yield { id, key: copy.key, line: copy.line };
     }
   }
 
@@ -234,6 +246,7 @@ export class RingState {
    * listing time.
    */
   checkpoint(skewMs: number): Checkpoint {
+    if (!this.copiesComplete) throw new Error('a ring state without its copies has no checkpoint to give');
     const entries = [...this.ring];
     const inRing = new Set(entries.map((e) => e.key));
     const floor = keyFloor(this.watermark - skewMs);
@@ -256,7 +269,9 @@ export class RingState {
     skewMs: number,
   ): RingState {
     const state = new RingState(options, checkpoint.listedAt, checkpoint.belowFloor);
-    state.seed(checkpoint.entries, checkpoint.reserve, checkpoint.copies, skewMs);
+    state.seed(checkpoint.entries, checkpoint.reserve, skewMs);
+    if (checkpoint.copies) state.addCopies(checkpoint.copies);
+    else state.copiesComplete = false;
     for (const key of checkpoint.applied) state.applied.add(key);
     return state;
   }

@@ -1,10 +1,16 @@
 import type { RingEntry } from '../domain/entry';
 import { clusterFailures } from '../failures/clustering/clusters';
 import type { FailureCluster } from '../failures/clustering/report';
-import { encodeCheckpoint } from '../ring/checkpoint';
+import { encodeCheckpoint, encodeCopies } from '../ring/checkpoint';
 import type { Observer } from '../ring/observer';
 import type { RingState } from '../ring/ring-state';
-import { CHECKPOINT_KEY, LATEST_STATS_KEY, statsHourKey, statsMinuteKey } from '../storage/keys';
+import {
+  CHECKPOINT_KEY,
+  COPIES_KEY,
+  LATEST_STATS_KEY,
+  statsHourKey,
+  statsMinuteKey,
+} from '../storage/keys';
 import { clusterDigests } from './cluster-digest';
 import { addToHour } from './history';
 import { type StatsSnapshot, statsSnapshot } from './snapshot';
@@ -55,12 +61,22 @@ export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
   return { snapshot: snap, entries, clusters, now: at.getTime() };
 }
 
-/** Writes the state's checkpoint, as of `at`: what cold starts start from and readers answer from. */
-export function writeCheckpoint(observer: Observer, state: RingState, at: Date): Promise<void> {
-  return observer.store.putDocument(
-    CHECKPOINT_KEY,
-    encodeCheckpoint(state.checkpoint(observer.options.skewMs), at),
+/**
+ * Writes the state's checkpoint, as of `at`: what cold starts start from
+ * and readers answer from. Its copies go first, so a checkpoint is never
+ * newer than the copies beside it.
+ */
+export async function writeCheckpoint(
+  observer: Observer,
+  state: RingState,
+  at: Date,
+): Promise<void> {
+  const checkpoint = state.checkpoint(observer.options.skewMs);
+  await observer.store.putDocument(
+    COPIES_KEY,
+    encodeCopies(checkpoint.listedAt, checkpoint.copies ?? []),
   );
+  await observer.store.putDocument(CHECKPOINT_KEY, encodeCheckpoint(checkpoint, at));
 }
 
 /** How long the snapshot function keeps the checkpoint fresh, and how often. */

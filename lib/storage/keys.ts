@@ -133,6 +133,9 @@ export function retriesKey(partition: string): string {
 /** The ring checkpoint: the last ≤ cap ops and the listing they run up to. */
 export const CHECKPOINT_KEY = 'ring/checkpoint.json';
 
+/** The copies of op ids beside the checkpoint's ring, written just before it. */
+export const COPIES_KEY = 'ring/copies.json';
+
 /** The newest stats snapshot. */
 export const LATEST_STATS_KEY = 'stats/latest.json';
 

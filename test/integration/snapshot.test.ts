@@ -2,7 +2,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Observer } from '../../lib/ring/observer';
 import { writeSnapshot } from '../../lib/stats/writer';
-import { CHECKPOINT_KEY, HOUR_MS } from '../../lib/storage/keys';
+import { CHECKPOINT_KEY, COPIES_KEY, HOUR_MS } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
@@ -35,7 +35,7 @@ const container = (prefix: string) =>
   freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_RING_CAP: String(CAP) });
 
 describe('the snapshot function', () => {
-  it('writes the minute, the latest snapshot, the hour history and the checkpoint', async () => {
+  it('writes the minute, the latest snapshot, the hour history and the checkpoint with its copies', async () => {
     const prefix = uniquePrefix('snap');
     await seed(prefix, 0, 5);
     const c = await container(prefix);
@@ -45,8 +45,9 @@ describe('the snapshot function', () => {
     expect(result.ops).toBe(5);
     const keys = await listKeys(s3, prefix);
     const rest = keys.filter((k) => !k.includes('/ops/')).map((k) => k.slice(prefix.length));
-    expect(rest).toHaveLength(4);
+    expect(rest).toHaveLength(5);
     expect(rest).toContain(CHECKPOINT_KEY);
+    expect(rest).toContain(COPIES_KEY);
     expect(rest).toContain('stats/latest.json');
     expect(rest.some((k) => /^stats\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\.json$/.test(k))).toBe(true);
     expect(rest.some((k) => /^stats\/hourly\/\d{4}\/\d{2}\/\d{2}\/\d{2}\.json$/.test(k))).toBe(
@@ -69,7 +70,7 @@ describe('the snapshot function', () => {
 });
 
 describe('a cold start from the checkpoint', () => {
-  it('gives exactly the stats of a cold start by listing, in 3 requests plus one GET per tail segment', async () => {
+  it('gives exactly the stats of a cold start by listing, in 4 requests plus one GET per tail segment', async () => {
     const prefix = uniquePrefix('ckpt');
     await seed(prefix, 0, 80);
     await (await container(prefix)).snapshot();
@@ -86,7 +87,8 @@ describe('a cold start from the checkpoint', () => {
 
     expect(checkpointStats.total).toBe(CAP);
     expect(checkpointStats).toEqual(listingStats);
-    expect(requests.GetObjectCommand).toBe(1 + 12);
+    // The checkpoint and its copies, then the 12 tail segments.
+    expect(requests.GetObjectCommand).toBe(2 + 12);
     expect(requests.ListObjectsV2Command).toBe(1);
     expect(Object.keys(requests).sort()).toEqual(['GetObjectCommand', 'ListObjectsV2Command']);
   });

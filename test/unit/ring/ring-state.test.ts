@@ -28,7 +28,8 @@ describe('copies of an op id in a ring', () => {
 
   it('skips a copy within the retry window of one a checkpoint remembers, outside its ring', () => {
     const state = fresh(10);
-    state.seed([], [], [{ id: 'op-1', key: key(1), line: 0 }], 15_000);
+    state.seed([], [], 15_000);
+    state.addCopies([{ id: 'op-1', key: key(1), line: 0 }]);
 
     state.apply(key(2), [{ key: key(2), line: 0, op: op('x', { id: 'op-1' }) }]);
 

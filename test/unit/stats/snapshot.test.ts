@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RingEntry } from '../../../lib/domain/entry';
-import { decodeCheckpoint, encodeCheckpoint } from '../../../lib/ring/checkpoint';
+import {
+  decodeCheckpoint,
+  decodeCopies,
+  encodeCheckpoint,
+  encodeCopies,
+} from '../../../lib/ring/checkpoint';
 import {
   decodeHour,
   encodeHour,
@@ -37,7 +42,7 @@ describe('snapshot keys', () => {
 });
 
 describe('checkpoint documents', () => {
-  it('round-trip the entries, their keys and lines, the copies beside them and the listing time', () => {
+  it('round-trip the entries, their keys and lines, the reserve and the listing time', () => {
     const checkpoint = {
       cap: 2000,
       listedAt: at.getTime(),
@@ -46,10 +51,19 @@ describe('checkpoint documents', () => {
       entries: [entry(1), entry(2), entry(3)],
       reserve: [entry(0)],
       applied: [entry(0).key],
-      copies: [{ id: 'r-1', key: entry(0).key, line: 0 }],
     };
 
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint, at))).toEqual(checkpoint);
+  });
+
+  it('keep the copies beside the ring in a document of their own, tagged with its listing', () => {
+    const copies = [{ id: 'r-1', key: entry(0).key, line: 0 }];
+
+    expect(decodeCopies(encodeCopies(at.getTime(), copies))).toEqual({
+      listedAt: at.getTime(),
+      copies,
+    });
+    expect(decodeCopies('{"version":1}')).toHaveProperty('error');
   });
 
   it('refuses a checkpoint of the first version, which carried no copies', () => {
