@@ -246,7 +246,8 @@ export class RingState {
    * listing time.
    */
   checkpoint(skewMs: number): Checkpoint {
-    if (!this.copiesComplete) throw new Error('a ring state without its copies has no checkpoint to give');
+    if (!this.copiesComplete)
+      throw new Error('a ring state without its copies has no checkpoint to give');
     const entries = [...this.ring];
     const inRing = new Set(entries.map((e) => e.key));
     const floor = keyFloor(this.watermark - skewMs);
