@@ -13,6 +13,8 @@ import { type Offline, startOffline } from '../support/serverless';
 // page's DOM or its requests, never on a fixed delay.
 
 const MINUTE_MS = 60_000;
+/** expect.poll's own deadline is 1 s: too short for a page on a busy machine. */
+const POLL = { timeout: 20_000, interval: 50 };
 const OPS = [
   { endpoint: 'tools/call', success: true, staffer_id: 'w-17' },
   { endpoint: 'tools/call', success: true },
@@ -239,7 +241,7 @@ describe('the dashboard over the local stack', () => {
       const first = statsCalls();
 
       await page.clock.runFor(5_000);
-      await expect.poll(statsCalls).toBe(first + 1);
+      await expect.poll(statsCalls, POLL).toBe(first + 1);
 
       await page.evaluate(() => {
         Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
@@ -250,7 +252,9 @@ describe('the dashboard over the local stack', () => {
       await page.clock.runFor(60_000);
       // A request of our own: the browser reports requests in order, so any the page made are in.
       await page.evaluate(() => fetch('health').then((r) => r.status));
-      await expect.poll(() => requests.some((r) => r.url.endsWith('/observer/health'))).toBe(true);
+      await expect
+        .poll(() => requests.some((r) => r.url.endsWith('/observer/health')), POLL)
+        .toBe(true);
       expect(statsCalls()).toBe(hidden);
 
       await page.evaluate(() => {
@@ -260,7 +264,7 @@ describe('the dashboard over the local stack', () => {
         });
         document.dispatchEvent(new Event('visibilitychange'));
       });
-      await expect.poll(statsCalls).toBe(hidden + 1);
+      await expect.poll(statsCalls, POLL).toBe(hidden + 1);
     } finally {
       await context.close();
     }
