@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/free-port';
 import { type StartedStack, spawnStart, startStack } from '../../dev/npm-start';
 import { descendants } from '../../dev/process-tree';
-import { expectGone } from '../support/processes';
+import { alive, expectGone } from '../support/processes';
 import { startOffline } from '../support/serverless';
 
 // `npm start` as a user runs it (scripts/start.ts, its own embedded S3).
@@ -129,7 +129,7 @@ describe('npm start under a burst, then SIGTERM', () => {
 
     expect(code).toBe(0);
     // What the start script stopped, or what exits once it has gone, may still be on its way out.
-    await expectGone(pids, ports);
+    await expectGone(() => pids.filter(alive), ports);
   });
 });
 

@@ -44,14 +44,14 @@ export async function portsInUse(ports: readonly number[]): Promise<number[]> {
 }
 
 /**
- * Passes once none of `pids` runs and none of `ports` is held, looking every
- * 100 ms; fails with what is left after `ms`.
+ * Passes once `running` finds no process and none of `ports` is held,
+ * looking every 100 ms; fails with what is left after `ms`.
  */
 export async function expectGone(
-  pids: readonly number[],
+  running: () => number[],
   ports: readonly number[],
   ms = GONE_WITHIN_MS,
 ): Promise<void> {
-  const left = async () => ({ running: pids.filter(alive), held: await portsInUse(ports) });
+  const left = async () => ({ running: running(), held: await portsInUse(ports) });
   await expect.poll(left, { timeout: ms, interval: 100 }).toEqual({ running: [], held: [] });
 }
