@@ -53,7 +53,10 @@ export function spawnStart(
   });
 }
 
-/** Starts `npm start` on free ports and resolves once the API answers. */
+/**
+ * Starts `npm start` on free ports, over its own embedded S3 unless `env`
+ * sets S3_ENDPOINT, and resolves once the API answers.
+ */
 export async function startStack(
   env: Record<string, string> = {},
   args: string[] = [],
@@ -82,7 +85,8 @@ export async function launchStack(
   const logDir = mkdtempSync(join(tmpdir(), 'observer-start-'));
   const logFile = join(logDir, 'output.log');
   const fd = openSync(logFile, 'w');
-  const stackEnv = { S3_PORT: String(s3Port), ...env };
+  // Its own embedded S3 unless `env` names another: not one this process was given.
+  const stackEnv = { S3_PORT: String(s3Port), S3_ENDPOINT: '', ...env };
   const stackArgs = ['--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), ...args];
   const stdio: StdioOptions = ['ignore', fd, fd];
   const child = options.npm

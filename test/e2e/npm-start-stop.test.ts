@@ -61,6 +61,7 @@ describe('npm start, stopped through npm', () => {
     const ports = portsOf(stack);
     try {
       expect(running().length).toBeGreaterThan(2);
+      expect(await portsInUse(ports)).toEqual(ports);
 
       signal(stack, 'npm', 'SIGTERM');
       const code = await stack.exited;
@@ -83,6 +84,7 @@ describe('npm start, stopped through npm', () => {
     const ports = portsOf(stack);
     try {
       expect(running().length).toBeGreaterThan(2);
+      expect(await portsInUse(ports)).toEqual(ports);
 
       signal(stack, to, name);
 

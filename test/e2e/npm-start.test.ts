@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/free-port';
 import { type StartedStack, spawnStart, startStack } from '../../dev/npm-start';
 import { descendants } from '../../dev/process-tree';
-import { alive, expectGone } from '../support/processes';
+import { alive, expectGone, portsInUse } from '../support/processes';
 import { startOffline } from '../support/serverless';
 
 // `npm start` as a user runs it (scripts/start.ts, its own embedded S3).
@@ -124,6 +124,7 @@ describe('npm start under a burst, then SIGTERM', () => {
       Number(new URL(u).port),
     );
     expect(pids.length).toBeGreaterThan(0);
+    expect(await portsInUse(ports)).toEqual(ports);
 
     const code = await stack.stop('SIGTERM');
 
