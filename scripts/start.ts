@@ -13,6 +13,20 @@ import { onSourceChange, SOURCE_DIRS } from '../dev/source-watch';
 import { onStopRequest } from '../dev/stop-request';
 import { ConfigError, loadConfig } from '../lib/platform/config';
 
+/** The HTTP routes of serverless.yml (the catch-all aside), as the ready message lists them. */
+const ROUTES = {
+  POST: ['/observer/event', '/observer/events', '/observer/review'],
+  GET: [
+    '/observer/',
+    '/observer/stats',
+    '/observer/stats/history',
+    '/observer/ops',
+    '/observer/failures',
+    '/observer/escalations',
+    '/observer/health',
+    '/observer/openapi.json',
+  ],
+};
 const bucket = process.env.OBSERVER_BUCKET || 'observer-local';
 const dataDir = resolve(process.env.OBSERVER_DATA_DIR || '.data/s3');
 const { httpPort, host, lambdaPort, rest } = ports(process.argv.slice(2));
@@ -71,11 +85,12 @@ const started = await startOfflineStack({
 });
 stack = started;
 const url = started.url.replace('127.0.0.1', 'localhost');
+// The addresses to use, and only those (the emulator's own port is behind the front).
 console.log(
   [
-    `observer ready on ${url}`,
-    `  POST ${url}/observer/event, POST ${url}/observer/events`,
-    `  GET  ${url}/observer/ (the dashboard), ${url}/observer/stats, …/failures, …/ops, …/health`,
+    `observer ready on ${url} (the dashboard: ${url}/observer/)`,
+    `  POST ${ROUTES.POST.join(', ')}`,
+    `  GET  ${ROUTES.GET.join(', ')}`,
     `  functions by name (snapshot, compact, ...): ${started.lambdaUrl.replace('127.0.0.1', 'localhost')}`,
     `  S3 ${endpoint}, bucket ${bucket}${s3 ? `, data in ${dataDir}` : ''}`,
   ].join('\n'),

@@ -26,6 +26,16 @@ export const PATCHES = [
     // What HttpServer.js read from the request, before it parsed it as JSON.
     replace: 'let body = this.#request.rawPayload\n',
   },
+  {
+    name: 'no route table',
+    why:
+      'The table serverless-offline prints at start names its own port, which the front ' +
+      '(emulator-front.ts) stands before, and invoke paths no function has; npm start ' +
+      'prints the addresses to use.',
+    file: 'serverless-offline/src/events/http/HttpServer.js',
+    find: '  writeRoutesTerminal() {\n    logRoutes(this.#terminalInfo)\n  }\n',
+    replace: '  writeRoutesTerminal() {}\n',
+  },
 ];
 
 /** The patches for the module at `url`. */

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { type StartedStack, spawnStart, startStack } from '../../dev/npm-start';
 import { descendants } from '../../dev/process-tree';
 import { alive, expectGone, portsInUse } from '../support/processes';
 import { startOffline } from '../support/serverless';
+import { declaredRoutes } from '../support/serverless-yml';
 
 // `npm start` as a user runs it (scripts/start.ts, its own embedded S3).
 
@@ -116,6 +117,34 @@ describe('npm start under a burst, then SIGTERM', () => {
     expect((await fetch(`${stack.url}/observer/health`)).status).toBe(200);
     // Loaded afresh: the new emulator's first requests are cold starts.
     expect(coldStarts()).toBeGreaterThan(before);
+  });
+
+  it('prints no address but the API’s, the invoke API’s and the S3’s, at start or restart', async () => {
+    const real = [stack.url, stack.lambdaUrl, stack.s3Endpoint].map((u) => new URL(u).port);
+    await outputShows('observer ready on');
+
+    // Every host:port it printed (the emulator's internal port would bypass the front).
+    const printed = [
+      ...stack.output().matchAll(/(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[[\d:a-f]*\]):(\d+)/g),
+    ].map((m) => m[1]);
+
+    expect(new Set(printed)).toEqual(new Set(real));
+  });
+
+  it('lists every route serverless.yml declares when it is ready, and no other', async () => {
+    await outputShows('observer ready on');
+    const ready = stack.output().slice(stack.output().indexOf('observer ready on')).split('\n');
+
+    const listed = ['POST', 'GET'].flatMap((method) =>
+      (ready.find((line) => line.trimStart().startsWith(`${method} `)) ?? '')
+        .trim()
+        .slice(method.length)
+        .split(',')
+        .map((path) => `${method} ${path.trim()}`),
+    );
+
+    const declared = declaredRoutes(readFileSync('serverless.yml', 'utf-8'));
+    expect(listed.sort()).toEqual(declared.filter((r) => r !== '*').sort());
   });
 
   it('stops serverless-offline, esbuild and the S3 server on SIGTERM, and frees the ports', async () => {
