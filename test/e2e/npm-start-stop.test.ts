@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchStack, type StartedStack, startStack } from '../../dev/npm-start';
 import { descendants, inSessions, sessionsOf } from '../../dev/process-tree';
-import { expectGone, portsInUse } from '../support/processes';
+import { alive, expectGone, portsInUse } from '../support/processes';
 
 // The real `npm start`, in a session of its own as a process manager or a
 // terminal runs it, stopped the ways they stop it: every process it started
@@ -117,6 +117,25 @@ describe('npm start, stopped while it starts', () => {
       await expectGone(running, ports);
       // It never served: the signal came while it started.
       expect(await ready).toBe(false);
+    } finally {
+      await cleanUp(stack, running);
+    }
+  });
+});
+
+describe('the start script killed outright', () => {
+  it('leaves nothing running: the emulator stops once the start script is gone', async () => {
+    // The start script itself, not npm: SIGKILL leaves it no time to stop what it started.
+    const stack = await startStack(env());
+    const pids = descendants(stack.child.pid as number);
+    const running = () => pids.filter(alive);
+    const ports = portsOf(stack);
+    try {
+      expect(await portsInUse(ports)).toEqual(ports);
+
+      await stack.stop('SIGKILL');
+
+      await expectGone(running, ports);
     } finally {
       await cleanUp(stack, running);
     }
