@@ -1,6 +1,9 @@
 // One serverless-offline process: `serverless offline start` in a process
 // group of its own (so stopping it stops the esbuild service it starts),
-// ready once the URLs it should serve answer, and stopped with its group.
+// with serverless-offline patched where it differs from API Gateway
+// (offline-patches/), ready once the URLs it should serve answer, stopped
+// with its group, and stopping itself if this process is killed outright
+// (exit-with-parent.mjs).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { untilAnswers } from './until-answers';
@@ -8,6 +11,13 @@ import { untilAnswers } from './until-answers';
 const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const SLS = fileURLToPath(new URL('../node_modules/.bin/serverless', import.meta.url));
 const STOP_GRACE_MS = 5_000;
+/**
+ * Loaded before serverless-offline: its patches, and its stop once the
+ * process that started it is gone (URLs: NODE_OPTIONS splits a path at its spaces).
+ */
+const PRELOADS = ['./offline-patches/register.mjs', './exit-with-parent.mjs'].map(
+  (file) => `--import=${new URL(file, import.meta.url).href}`,
+);
 
 /** A running `serverless offline start`. */
 export interface EmulatorProcess {
@@ -52,9 +62,14 @@ export function spawnEmulator(
   collect: OutputBuffer | 'inherit',
 ): EmulatorProcess {
   const stdio = collect === 'inherit' ? 'inherit' : 'pipe';
+  const nodeOptions = env.NODE_OPTIONS ?? process.env.NODE_OPTIONS;
   const child = spawn(SLS, ['offline', 'start', ...args], {
     cwd: SERVICE_DIR,
-    env: { ...process.env, ...env },
+    env: {
+      ...process.env,
+      ...env,
+      NODE_OPTIONS: [nodeOptions, ...PRELOADS].filter(Boolean).join(' '),
+    },
     stdio: ['ignore', stdio, stdio],
     detached: true,
   });

@@ -1,7 +1,7 @@
 // `npm run query -- athena/<file>.sql` or `npm run query -- --sql "SELECT …"`:
 // the lake's SQL on this machine. Copies every object under ops/ of a bucket
-// (the S3 of `npm start` unless S3_ENDPOINT, OBSERVER_BUCKET, OBSERVER_PREFIX
-// say otherwise) and runs the query with DuckDB over a table `ops` shaped as
+// (the S3 of `npm start`, on S3_PORT as npm start puts it, unless
+// S3_ENDPOINT, OBSERVER_BUCKET, OBSERVER_PREFIX say otherwise) and runs the query with DuckDB over a table `ops` shaped as
 // the Glue table. Prints a table, or the rows as JSON with --json.
 // Exits 2 on bad arguments or settings, 1 when the bucket or the query fails.
 import { readFile } from 'node:fs/promises';
@@ -16,7 +16,6 @@ import { S3Objects } from '../lib/storage/s3-objects';
 
 const USAGE =
   'usage: npm run query -- <file.sql> [--json]   or   npm run query -- --sql "<SQL>" [--json]';
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:4569';
 const DEFAULT_BUCKET = 'observer-local';
 
 /** Bad arguments or settings: the message says which. */
@@ -80,7 +79,8 @@ function lakeObjects(env: NodeJS.ProcessEnv): { objects: S3Objects; where: strin
     config = loadConfig({
       OBSERVER_BUCKET: env.OBSERVER_BUCKET || DEFAULT_BUCKET,
       OBSERVER_PREFIX: env.OBSERVER_PREFIX,
-      S3_ENDPOINT: env.S3_ENDPOINT || DEFAULT_ENDPOINT,
+      // Empty is unset, as for npm start: its embedded S3, on the port it gives it.
+      S3_ENDPOINT: env.S3_ENDPOINT || `http://127.0.0.1:${env.S3_PORT || 4569}`,
       S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
       S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
       AWS_REGION: env.AWS_REGION,

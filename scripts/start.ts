@@ -3,17 +3,52 @@
 // data lives in .data/s3 (or OBSERVER_DATA_DIR) and survives restarts, or
 // over the S3 that S3_ENDPOINT and OBSERVER_BUCKET name. The configuration
 // is checked before anything listens; a change to the sources restarts the
-// functions; SIGINT or SIGTERM stops all of it.
+// functions; SIGINT, SIGTERM or SIGHUP, at any time, or the end of the
+// process that started it (npm), stops all of it.
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LocalS3, startLocalS3 } from '../dev/local-s3';
-import { startOfflineStack } from '../dev/offline-stack';
+import { type OfflineStack, startOfflineStack } from '../dev/offline-stack';
 import { onSourceChange, SOURCE_DIRS } from '../dev/source-watch';
+import { onStopRequest } from '../dev/stop-request';
 import { ConfigError, loadConfig } from '../lib/platform/config';
 
+/** The HTTP routes of serverless.yml (the catch-all aside), as the ready message lists them. */
+const ROUTES = {
+  POST: ['/observer/event', '/observer/events', '/observer/review'],
+  GET: [
+    '/observer/',
+    '/observer/stats',
+    '/observer/stats/history',
+    '/observer/ops',
+    '/observer/failures',
+    '/observer/escalations',
+    '/observer/health',
+    '/observer/openapi.json',
+  ],
+};
 const bucket = process.env.OBSERVER_BUCKET || 'observer-local';
 const dataDir = resolve(process.env.OBSERVER_DATA_DIR || '.data/s3');
 const { httpPort, host, lambdaPort, rest } = ports(process.argv.slice(2));
+
+let s3: LocalS3 | undefined;
+let stack: OfflineStack | undefined;
+let unwatch = () => {};
+let stopping = false;
+/**
+ * Stops what runs and exits. An emulator still starting is killed, with
+ * what it started, as this process exits (dev/emulator-process.ts).
+ */
+const stop = async (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  unwatch();
+  await stack?.stop();
+  await s3?.close();
+  process.exit(code);
+};
+// From the start: a stop asked for while it starts (Ctrl-C during the first build) stops it too.
+onStopRequest(() => void stop(0));
 
 try {
   // What the functions will be given; the embedded S3's address stands in until it listens.
@@ -28,7 +63,6 @@ try {
   process.exit(1);
 }
 
-let s3: LocalS3 | undefined;
 let endpoint = process.env.S3_ENDPOINT || '';
 if (endpoint === '') {
   s3 = await startLocalS3({
@@ -38,7 +72,7 @@ if (endpoint === '') {
   });
   endpoint = s3.endpoint;
 }
-const stack = await startOfflineStack({
+const started = await startOfflineStack({
   env: { S3_ENDPOINT: endpoint, OBSERVER_BUCKET: bucket },
   httpPort,
   host,
@@ -49,26 +83,28 @@ const stack = await startOfflineStack({
   await s3?.close();
   throw err;
 });
-const url = stack.url.replace('127.0.0.1', 'localhost');
+stack = started;
+const url = started.url.replace('127.0.0.1', 'localhost');
+// The addresses to use, and only those (the emulator's own port is behind the front).
 console.log(
   [
-    `observer ready on ${url}`,
-    `  POST ${url}/observer/event, POST ${url}/observer/events`,
-    `  GET  ${url}/observer/ (the dashboard), ${url}/observer/stats, …/failures, …/ops, …/health`,
-    `  functions by name (snapshot, compact, ...): ${stack.lambdaUrl.replace('127.0.0.1', 'localhost')}`,
+    `observer ready on ${url} (the dashboard: ${url}/observer/)`,
+    `  POST ${ROUTES.POST.join(', ')}`,
+    `  GET  ${ROUTES.GET.join(', ')}`,
+    `  functions by name (snapshot, compact, ...): ${started.lambdaUrl.replace('127.0.0.1', 'localhost')}`,
     `  S3 ${endpoint}, bucket ${bucket}${s3 ? `, data in ${dataDir}` : ''}`,
   ].join('\n'),
 );
 
 // New code is served once it is saved: the functions are restarted on a change to their sources.
-const unwatch = onSourceChange(
+unwatch = onSourceChange(
   SOURCE_DIRS.map((dir) => fileURLToPath(new URL(`../${dir}`, import.meta.url))),
   async (changed) => {
     console.error(
       `npm start: ${relative(process.cwd(), changed)} changed; restarting the functions`,
     );
     try {
-      await stack.restart();
+      await started.restart();
       console.error('npm start: the functions run the new code');
     } catch (err: unknown) {
       console.error(
@@ -78,18 +114,7 @@ const unwatch = onSourceChange(
   },
 );
 
-let stopping = false;
-const stop = async (code: number) => {
-  if (stopping) return;
-  stopping = true;
-  unwatch();
-  await stack.stop();
-  await s3?.close();
-  process.exit(code);
-};
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
-void stack.exited.then((code) => stop(typeof code === 'number' ? code : 1));
+void started.exited.then((code) => stop(typeof code === 'number' ? code : 1));
 
 /** `--httpPort`, `--host` and `--lambdaPort` are the stack's; other arguments go to serverless offline. */
 function ports(args: string[]): {

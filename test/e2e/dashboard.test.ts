@@ -14,6 +14,13 @@ import { type Offline, startOffline } from '../support/serverless';
 // page's DOM or its requests, never on a fixed delay.
 
 const MINUTE_MS = 60_000;
+/**
+ * How long a wait for the page may take: a safety net, not a measurement. A
+ * page that waits on a cold function of a stack sharing two cores with other
+ * work can take tens of seconds (expect.poll's own deadline is 1 s).
+ */
+const WAIT_MS = 60_000;
+const POLL = { timeout: WAIT_MS, interval: 50 };
 const OPS = [
   { endpoint: 'tools/call', success: true, staffer_id: 'w-17' },
   { endpoint: 'tools/call', success: true },
@@ -49,7 +56,7 @@ async function openSession(options: { clock?: boolean } = {}): Promise<Session> 
     locale: 'en-US',
     viewport: { width: 1280, height: 900 },
   });
-  context.setDefaultTimeout(20_000);
+  context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   const session: Session = {
     context,
@@ -240,7 +247,7 @@ describe('the dashboard over the local stack', () => {
       const first = statsCalls();
 
       await page.clock.runFor(5_000);
-      await expect.poll(statsCalls).toBe(first + 1);
+      await expect.poll(statsCalls, POLL).toBe(first + 1);
 
       await page.evaluate(() => {
         Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
@@ -251,7 +258,9 @@ describe('the dashboard over the local stack', () => {
       await page.clock.runFor(60_000);
       // A request of our own: the browser reports requests in order, so any the page made are in.
       await page.evaluate(() => fetch('health').then((r) => r.status));
-      await expect.poll(() => requests.some((r) => r.url.endsWith('/observer/health'))).toBe(true);
+      await expect
+        .poll(() => requests.some((r) => r.url.endsWith('/observer/health')), POLL)
+        .toBe(true);
       expect(statsCalls()).toBe(hidden);
 
       await page.evaluate(() => {
@@ -261,7 +270,7 @@ describe('the dashboard over the local stack', () => {
         });
         document.dispatchEvent(new Event('visibilitychange'));
       });
-      await expect.poll(statsCalls).toBe(hidden + 1);
+      await expect.poll(statsCalls, POLL).toBe(hidden + 1);
     } finally {
       await context.close();
     }

@@ -1,13 +1,14 @@
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/free-port';
 import { type StartedStack, spawnStart, startStack } from '../../dev/npm-start';
 import { descendants } from '../../dev/process-tree';
+import { alive, expectGone, portsInUse } from '../support/processes';
 import { startOffline } from '../support/serverless';
+import { declaredRoutes } from '../support/serverless-yml';
 
 // `npm start` as a user runs it (scripts/start.ts, its own embedded S3).
 
@@ -73,6 +74,12 @@ describe('npm start under a burst, then SIGTERM', () => {
     await stack?.stop('SIGKILL');
   });
 
+  /** Waits for the stack to print `text`, up to two minutes (a rebuild on a busy machine is slow). */
+  const outputShows = (text: string) =>
+    expect
+      .poll(() => stack.output().includes(text), { timeout: 120_000, interval: 100 })
+      .toBe(true);
+
   it('answers a burst of 32 clients right after start with the service’s own answers only', async () => {
     const answers = await Promise.all(
       Array.from({ length: 32 }, async (_, i) => {
@@ -100,16 +107,44 @@ describe('npm start under a burst, then SIGTERM', () => {
 
     // A save without edits is a change too: the functions are built and loaded again.
     utimesSync(resolve('handlers/health.ts'), now, now);
-    await until(() => stack.output().includes('handlers/health.ts changed; restarting'));
+    await outputShows('handlers/health.ts changed; restarting');
     const during = await Promise.all(
       Array.from({ length: 8 }, async () => (await fetch(`${stack.url}/observer/health`)).status),
     );
-    await until(() => stack.output().includes('the functions run the new code'));
+    await outputShows('the functions run the new code');
 
     expect(during).toEqual(Array(8).fill(200));
     expect((await fetch(`${stack.url}/observer/health`)).status).toBe(200);
     // Loaded afresh: the new emulator's first requests are cold starts.
     expect(coldStarts()).toBeGreaterThan(before);
+  });
+
+  it('prints no address but the API’s, the invoke API’s and the S3’s, at start or restart', async () => {
+    const real = [stack.url, stack.lambdaUrl, stack.s3Endpoint].map((u) => new URL(u).port);
+    await outputShows('observer ready on');
+
+    // Every host:port it printed (the emulator's internal port would bypass the front).
+    const printed = [
+      ...stack.output().matchAll(/(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[[\d:a-f]*\]):(\d+)/g),
+    ].map((m) => m[1]);
+
+    expect(new Set(printed)).toEqual(new Set(real));
+  });
+
+  it('lists every route serverless.yml declares when it is ready, and no other', async () => {
+    await outputShows('observer ready on');
+    const ready = stack.output().slice(stack.output().indexOf('observer ready on')).split('\n');
+
+    const listed = ['POST', 'GET'].flatMap((method) =>
+      (ready.find((line) => line.trimStart().startsWith(`${method} `)) ?? '')
+        .trim()
+        .slice(method.length)
+        .split(',')
+        .map((path) => `${method} ${path.trim()}`),
+    );
+
+    const declared = declaredRoutes(readFileSync('serverless.yml', 'utf-8'));
+    expect(listed.sort()).toEqual(declared.filter((r) => r !== '*').sort());
   });
 
   it('stops serverless-offline, esbuild and the S3 server on SIGTERM, and frees the ports', async () => {
@@ -118,12 +153,13 @@ describe('npm start under a burst, then SIGTERM', () => {
       Number(new URL(u).port),
     );
     expect(pids.length).toBeGreaterThan(0);
+    expect(await portsInUse(ports)).toEqual(ports);
 
     const code = await stack.stop('SIGTERM');
 
     expect(code).toBe(0);
-    expect(pids.filter(alive)).toEqual([]);
-    for (const port of ports) expect(await canListen(port)).toBe(true);
+    // What the start script stopped, or what exits once it has gone, may still be on its way out.
+    await expectGone(() => pids.filter(alive), ports);
   });
 });
 
@@ -145,30 +181,3 @@ describe('the stack when a function cannot start', () => {
     }
   });
 });
-
-/** Resolves once `done` holds, looking again every 100 ms (the test's timeout is the limit). */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 100));
-}
-
-function alive(pid: number): boolean {
-  try {
-    // A zombie has exited; only its parent's bookkeeping is left.
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-}
-
-async function canListen(port: number): Promise<boolean> {
-  const server = createServer();
-  try {
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    server.close();
-  }
-}

@@ -26,19 +26,24 @@ interface Outcome {
   stderr: string;
 }
 
-async function query(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+/** Runs the script over the test S3; `env` adds to its environment, and takes out what it sets to undefined. */
+async function query(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Outcome> {
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    S3_ENDPOINT: inject('s3Endpoint'),
+    OBSERVER_BUCKET: inject('s3Bucket'),
+    OBSERVER_PREFIX: prefix,
+    ...env,
+  };
   try {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--import', 'tsx', 'scripts/query.ts', ...args],
       {
-        env: {
-          ...process.env,
-          S3_ENDPOINT: inject('s3Endpoint'),
-          OBSERVER_BUCKET: inject('s3Bucket'),
-          OBSERVER_PREFIX: prefix,
-          ...env,
-        },
+        env: Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)),
         timeout: 300_000,
       },
     );
@@ -63,6 +68,25 @@ describe('npm run query', () => {
       /^read \d+ objects \(\d+ bytes\) from s3:\/\/observer-test\/query-cli-/,
     );
   });
+
+  it.each([
+    ['unset', undefined],
+    ['empty', ''],
+  ])(
+    'reads the embedded S3 of npm start on S3_PORT when S3_ENDPOINT is %s',
+    async (_label, endpoint) => {
+      const port = new URL(inject('s3Endpoint')).port;
+
+      const out = await query(['--json', '--sql', 'SELECT count(*) AS ops FROM ops'], {
+        S3_ENDPOINT: endpoint,
+        S3_PORT: port,
+      });
+
+      expect(out.code).toBe(0);
+      expect(JSON.parse(out.stdout)).toEqual([{ ops: stored }]);
+      expect(out.stderr).toContain(`at http://127.0.0.1:${port}`);
+    },
+  );
 
   it('prints a saved query file as a table', async () => {
     const out = await query(['athena/ops-per-source-per-day.sql']);

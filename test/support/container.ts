@@ -14,6 +14,7 @@ export interface Container {
   history: Handler;
   ops: Handler;
   failures: Handler;
+  review: Handler;
   health: Handler;
   /** The scheduled snapshot function. */
   snapshot: typeof import('../../handlers/snapshot').handler;
@@ -35,16 +36,18 @@ export async function freshContainer(env: Record<string, string | undefined>): P
   try {
     const runtime = await import('../../lib/app/runtime');
     const requests = countRequests(runtime.s3());
-    const [event, events, stats, history, ops, failures, health, snapshot] = await Promise.all([
-      import('../../handlers/event'),
-      import('../../handlers/events'),
-      import('../../handlers/stats'),
-      import('../../handlers/history'),
-      import('../../handlers/ops'),
-      import('../../handlers/failures'),
-      import('../../handlers/health'),
-      import('../../handlers/snapshot'),
-    ]);
+    const [event, events, stats, history, ops, failures, review, health, snapshot] =
+      await Promise.all([
+        import('../../handlers/event'),
+        import('../../handlers/events'),
+        import('../../handlers/stats'),
+        import('../../handlers/history'),
+        import('../../handlers/ops'),
+        import('../../handlers/failures'),
+        import('../../handlers/review'),
+        import('../../handlers/health'),
+        import('../../handlers/snapshot'),
+      ]);
     return {
       event: event.handler,
       events: events.handler,
@@ -52,6 +55,7 @@ export async function freshContainer(env: Record<string, string | undefined>): P
       history: history.handler,
       ops: ops.handler,
       failures: failures.handler,
+      review: review.handler,
       health: health.handler,
       snapshot: snapshot.handler,
       runtime,

@@ -1,0 +1,75 @@
+// Changes to serverless-offline's own source, made as Node loads it into the
+// emulator's process (register.mjs installs this load hook). Each patch names
+// the file, the exact text it replaces and why. A patch whose text is not in
+// its file exactly once fails the load: a serverless-offline upgrade that
+// changed the file stops the emulator at its start, never passes unpatched.
+
+/**
+ * @typedef {object} Patch
+ * @property {string} name
+ * @property {string} why
+ * @property {string} file the path under node_modules
+ * @property {string} find the text replaced, found exactly once
+ * @property {string} replace
+ */
+
+/** @type {readonly Patch[]} */
+export const PATCHES = [
+  {
+    name: 'the raw body',
+    why:
+      'API Gateway (payload 2.0) gives a function the body as sent. serverless-offline ' +
+      'gives it the JSON.parse of a JSON body that is not an object or array: 0 and false ' +
+      'as a number and a boolean, null and "" as no body, a JSON string as its content.',
+    file: 'serverless-offline/src/events/http/lambda-events/LambdaProxyIntegrationEventV2.js',
+    find: 'let body = this.#request.payload\n',
+    // What HttpServer.js read from the request, before it parsed it as JSON.
+    replace: 'let body = this.#request.rawPayload\n',
+  },
+  {
+    name: 'no route table',
+    why:
+      'The table serverless-offline prints at start names its own port, which the front ' +
+      '(emulator-front.ts) stands before, and invoke paths no function has; npm start ' +
+      'prints the addresses to use.',
+    file: 'serverless-offline/src/events/http/HttpServer.js',
+    find: '  writeRoutesTerminal() {\n    logRoutes(this.#terminalInfo)\n  }\n',
+    replace: '  writeRoutesTerminal() {}\n',
+  },
+];
+
+/** The patches for the module at `url`. */
+function patchesOf(url) {
+  return PATCHES.filter((p) => url.endsWith(`/node_modules/${p.file}`));
+}
+
+/**
+ * `source` of the module at `url` with its patches applied; throws naming the
+ * patch when its text is not there exactly once.
+ * @param {string} url
+ * @param {string} source
+ * @returns {string}
+ */
+export function applyPatches(url, source) {
+  let text = source;
+  for (const patch of patchesOf(url)) {
+    const found = text.split(patch.find).length - 1;
+    if (found !== 1) {
+      throw new Error(
+        `serverless-offline patch "${patch.name}": ${patch.file} holds the text it replaces ` +
+          `${found} times, not once; has serverless-offline changed? (dev/offline-patches/hooks.mjs)`,
+      );
+    }
+    text = text.replace(patch.find, () => patch.replace);
+  }
+  return text;
+}
+
+/** Node's module load hook: serverless-offline's patched files as patched, the rest as they are. */
+export async function load(url, context, nextLoad) {
+  const loaded = await nextLoad(url, context);
+  if (patchesOf(url).length === 0 || loaded.source == null) return loaded;
+  const source =
+    typeof loaded.source === 'string' ? loaded.source : new TextDecoder().decode(loaded.source);
+  return { ...loaded, source: applyPatches(url, source) };
+}
