@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { RingEntry } from '../../../lib/domain/entry';
 import type { ObservedOp } from '../../../lib/domain/op';
 import { parseQuery } from '../../../lib/domain/query';
-import { HttpError } from '../../../lib/http/errors';
 import { encodeCursor, type OpsQuery, OpsQuerySchema, queryOps } from '../../../lib/ring/ops-query';
 import { Ring } from '../../../lib/ring/ring';
 import { segmentKey } from '../../../lib/storage/keys';
 import { op } from '../../support/ops';
-import { answerTo, thrownBy } from '../../support/thrown';
+import { answerTo } from '../../support/thrown';
 
 const T0 = Date.UTC(2026, 10, 24, 21, 0, 0, 0);
 

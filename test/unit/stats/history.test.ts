@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../lib/http/errors';
 import { addToHour, historyHours, readHistory } from '../../../lib/stats/history';
 import { decodeHour, type StatsSnapshot } from '../../../lib/stats/snapshot';
 import { statsHourKey } from '../../../lib/storage/keys';
