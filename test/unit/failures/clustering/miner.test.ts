@@ -72,9 +72,9 @@ describe('TemplateMiner', () => {
 
   it('matches without changing anything', () => {
     const miner = new TemplateMiner();
-    const added = miner.add('Received block blk_1 of size 67108864 from /10.0.0.1');
+    const added = miner.add('Received block blk_1073 of size 67108864 from /10.0.0.1');
     const before = miner.clusters();
-    expect(miner.match('Received block blk_2 of size 1024 from /10.0.0.2')).toEqual(added);
+    expect(miner.match('Received block blk_-2091 of size 1024 from /10.0.0.2')).toEqual(added);
     expect(miner.match('something else entirely')).toBeUndefined();
     expect(miner.clusters()).toEqual(before);
   });
@@ -117,8 +117,10 @@ describe('TemplateMiner', () => {
   });
 
   it('derives ids from the founding template: a fresh miner gives the same id', () => {
-    const a = new TemplateMiner().add('Deleting block blk_1 file /data/blk_1').clusterId;
-    const b = new TemplateMiner().add('Deleting block blk_99 file /data/x/blk_99').clusterId;
+    const a = new TemplateMiner().add('Deleting block blk_1073 file /data/blk_1073').clusterId;
+    const b = new TemplateMiner().add(
+      'Deleting block blk_-99021 file /data/x/blk_-99021',
+    ).clusterId;
     expect(a).toMatch(/^[0-9a-f]{12}$/);
     expect(b).toBe(a);
   });
