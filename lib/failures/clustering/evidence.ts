@@ -1,9 +1,7 @@
+import { KEYWORD_SOURCE } from './keywords';
 import { WILDCARD } from './tokenize';
 
-// Words that name a state or an option rather than carry data: capitalised
-// and upper-case words (GET, Started, ACTION_UP) and literals. Log lines
-// tell apart events by them, so they never count as evidence of a variable.
-const KEYWORD = /^(?:[A-Z][A-Za-z]*|[A-Z][A-Z0-9_]+|true|false|null|nil|none|yes|no|on|off)$/;
+const KEYWORD = new RegExp(`^${KEYWORD_SOURCE}$`);
 
 /** True for a keyword, alone or as the value of a `key=`/`key:` pair, punctuation aside. */
 export function isKeyword(token: string): boolean {

@@ -1,3 +1,5 @@
+import { KEYWORD_SOURCE } from './keywords';
+
 /**
  * One masking rule: a named pattern for a kind of value that varies between
  * messages of one event. The rules are tried in order at each position of a
@@ -40,9 +42,10 @@ const ZONE = '(?:\\s?(?:Z|[+-]\\d{2}:?\\d{2}|UTC|GMT|[ECMP][SD]T))?';
 // A path or URL segment: anything but whitespace and slashes, not ending in
 // closing or sentence punctuation (`(/a/b).` is the path /a/b).
 const SEGMENT = '[^\\s/]*[^\\s/)\\]}>\'"`,;:.!?]';
+// Units glued to a number: durations, sizes, percent, times (2x) and ordinals (1st).
 const UNIT =
-  '(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d|B|b|[KMGTP]i?B|[kmgt]b|bytes?|%|x|st|nd|rd|th)';
-const GTLD = '(?:com|net|org|edu|gov|mil|int|io|ai|dev|cloud|local|localdomain|internal|lan|arpa)';
+  '(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d|B|b|[kKMG]|[KMGTP]i?B|[kmgt]b|bytes?|%|x|st|nd|rd|th)';
+const GTLD = '(?:com|net|org|edu|gov|io|ai|dev|cloud|local|localdomain|internal|lan|arpa)';
 // Reverse-domain names (Java packages, bundle ids) start with a top-level domain.
 const NOT_REVERSE_DOMAIN = '(?!(?:com|org|net|edu|gov|io|java|javax|android|apple)\\.)';
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
@@ -79,7 +82,7 @@ export const MASK_RULES: readonly MaskRule[] = [
   },
   {
     name: 'named-datetime',
-    pattern: `(?:${WEEKDAY},?\\s+)?(?:${MONTH}\\s+\\d{1,2},?(?:\\s+\\d{4})?|\\d{1,2}[\\s/-]${MONTH}[\\s/-]\\d{2,4}:?)(?:\\s*${CLOCK}(?:\\s+\\d{4})?${ZONE})?${END}`,
+    pattern: `(?:${WEEKDAY},?\\s+)?(?:${MONTH}\\s+\\d{1,2},?(?:\\s+\\d{4})?|\\d{1,2}[\\s/-]${MONTH}[\\s/-]\\d{2,4}:?)(?:\\s*${CLOCK}(?:\\s+\\d{4})?${ZONE}(?:\\s+\\d{4})?)?${END}`,
     why: 'Dates that spell the month (ctime, syslog, RFC 822, Apache): five tokens of one value. Weekday and month names are capitalised and would otherwise read as event words.',
   },
   {
@@ -126,6 +129,16 @@ export const MASK_RULES: readonly MaskRule[] = [
     name: 'quoted-value',
     pattern: `(?<==)(?:'[^']*'|"[^"]*")`,
     why: 'A quoted value of a key=value pair is one value, however many words it holds: tag="View Lock" keeps the message\'s length.',
+  },
+  {
+    name: 'quoted-word',
+    pattern: ["'", '"', '`']
+      .map(
+        (q) =>
+          `(?<=(?:^|[^A-Za-z0-9])${q})(?!${KEYWORD_SOURCE}${q})[^\\s'"\`]+(?=${q}(?![A-Za-z0-9]))`,
+      )
+      .join('|'),
+    why: "A single quoted word is a value the message quotes to set it apart: service 'sparkDriver', field \"query\". The quotes stay. A quoted keyword ('Active', 'GET') names a state and stays, as does a quoted phrase, which may be the message itself.",
   },
   {
     name: 'hex',
@@ -196,6 +209,10 @@ export class Masker {
   private readonly replace: (match: string, ...captures: unknown[]) => string;
 
   constructor(readonly rules: readonly MaskRule[] = MASK_RULES) {
+    for (const r of rules) {
+      const groups = (new RegExp(`${r.pattern}|`).exec('') as RegExpExecArray).length - 1;
+      if (groups > 0) throw new Error(`mask rule ${r.name} has a capturing group`);
+    }
     const quantities = alternation(rules, (r) =>
       r.quantity ? `(${r.pattern})` : `(?:${r.pattern})`,
     );

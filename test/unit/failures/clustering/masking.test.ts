@@ -41,6 +41,7 @@ const CASES: Record<string, { masks: Array<string | [string, string]>; keeps: st
   'named-datetime': {
     masks: [
       'Sun Jul 10 03:55:15 2005',
+      'Sat May  1 12:13:31 EDT 2004',
       'Jul 10 03:55:15',
       'Mon, 02 Jan 2006 15:04:05 -0700',
       '10/Oct/2000:13:55:36 -0700',
@@ -112,6 +113,14 @@ const CASES: Record<string, { masks: Array<string | [string, string]>; keeps: st
       ['v=""', '""'],
     ],
     keeps: ['"quoted" alone', "it's"],
+  },
+  'quoted-word': {
+    masks: [
+      ["service 'sparkDriver' on", 'sparkDriver'],
+      ['field "query":', 'query'],
+      ['"com.apple.performance"', 'com.apple.performance'],
+    ],
+    keeps: ["state 'Active'", "'GET'", "'two words'", "don't", "'true'"],
   },
   hex: {
     masks: [
@@ -202,6 +211,11 @@ describe('the masking rules', () => {
     it('leaves its near misses alone', () => {
       for (const text of cases.keeps) expect(matchesOf(rule, `at ${text} now`), text).toEqual([]);
     });
+  });
+
+  it('refuses a rule with a capturing group: the engine reads its own captures', () => {
+    const [first] = MASK_RULES as [MaskRule];
+    expect(() => new Masker([{ ...first, pattern: '(a)b' }])).toThrow(/capturing/);
   });
 
   it('refuses an in-word rule before a word-start rule: the order would not hold', () => {
