@@ -1,4 +1,4 @@
-import { differsInNumbers } from './evidence';
+import { isValueDifference } from './evidence';
 import { WILDCARD } from './tokenize';
 
 /**
@@ -68,8 +68,8 @@ export function matches(template: readonly string[], tokens: readonly string[]):
 /**
  * Positions where a constant of the template differs from the message, or
  * null as soon as more than `limit` of them are hard differences: all but
- * the same word with other numbers in it (`Thread-3`/`Thread-12`: see
- * `differsInNumbers`), which is a value.
+ * those that are themselves a value (`Thread-3`/`Thread-12`, `()`/`(<*>)`:
+ * see `isValueDifference`).
  */
 export function differences(
   template: readonly string[],
@@ -82,7 +82,7 @@ export function differences(
     const t = template[i] as string;
     const m = tokens[i] as string;
     if (t === WILDCARD || t === m) continue;
-    if (!differsInNumbers(t, m)) {
+    if (!isValueDifference(t, m)) {
       if (hard === limit) return null;
       hard++;
     }

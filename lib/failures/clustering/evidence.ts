@@ -24,31 +24,50 @@ export function isMasked(token: string): boolean {
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const isAlnum = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
-/** Skips a run of digits or a wildcard at `i`; answers where it ends, or `i` if none starts there. */
-function skipNumber(text: string, i: number): number {
-  if (text.startsWith(WILDCARD, i)) return i + WILDCARD.length;
+/** Where a run of characters matching `test` that starts at `i` ends (`i` if none). */
+function skip(text: string, i: number, test: (c: number) => boolean): number {
   let j = i;
-  while (j < text.length && isDigit(text.charCodeAt(j))) j++;
+  while (j < text.length && test(text.charCodeAt(j))) j++;
   return j;
 }
 
 /**
- * True when two different tokens are the same word with other numbers (or
- * masked values) in the same places: `t42`/`t7`, `rdd_42_20`/`rdd_7_3`,
- * `node-12`/`node-<*>`. Such a difference is a value, not another event.
+ * Where the value that starts at `a[i]`, against `b[j]`, ends in each: a
+ * number against a number or a masked value, a masked value against a
+ * run of letters and digits. Undefined if no value starts there.
  */
-export function sameButNumbers(a: string, b: string): boolean {
+function valueEnds(a: string, i: number, b: string, j: number): [number, number] | undefined {
+  const aMasked = a.startsWith(WILDCARD, i);
+  const bMasked = b.startsWith(WILDCARD, j);
+  if (aMasked && bMasked) return [i + WILDCARD.length, j + WILDCARD.length];
+  if (aMasked || bMasked) {
+    const ai = aMasked ? i + WILDCARD.length : skip(a, i, isAlnum);
+    const bj = bMasked ? j + WILDCARD.length : skip(b, j, isAlnum);
+    return ai > i && bj > j ? [ai, bj] : undefined;
+  }
+  const ai = skip(a, i, isDigit);
+  const bj = skip(b, j, isDigit);
+  return ai > i && bj > j ? [ai, bj] : undefined;
+}
+
+/**
+ * True when two different tokens are the same word with other values in the
+ * same places: other numbers (`t42`/`t7`, `rdd_42_20`/`rdd_7_3`), or a
+ * masked value where the other has letters or digits (`node-<*>`/`node-D1`,
+ * `Token{<*>`/`Token{bdffbad`). Such a difference is a value, not another
+ * event.
+ */
+export function sameButValues(a: string, b: string): boolean {
   let i = 0;
   let j = 0;
-  let numbers = 0;
+  let values = 0;
   while (i < a.length && j < b.length) {
-    const ai = skipNumber(a, i);
-    const bj = skipNumber(b, j);
-    if (ai > i && bj > j) {
-      numbers++;
-      i = ai;
-      j = bj;
+    const ends = valueEnds(a, i, b, j);
+    if (ends) {
+      values++;
+      [i, j] = ends;
     } else if (a.charCodeAt(i) === b.charCodeAt(j)) {
       i++;
       j++;
@@ -56,20 +75,26 @@ export function sameButNumbers(a: string, b: string): boolean {
       return false;
     }
   }
-  return numbers > 0 && i === a.length && j === b.length;
+  return values > 0 && i === a.length && j === b.length;
 }
 
-/** True when two tokens are the same word with other numbers in it, and no keyword (`IPV4`/`IPV6`). */
-export function differsInNumbers(a: string, b: string): boolean {
-  return sameButNumbers(a, b) && !isKeyword(a) && !isKeyword(b);
+// A masked value is content, not punctuation, when telling a keyword.
+const asContent = (token: string) => token.replaceAll(WILDCARD, 'v');
+
+/**
+ * True when two tokens are the same word with other values in it, and no
+ * keyword: `IPV4`/`IPV6` name two things.
+ */
+export function differsInValues(a: string, b: string): boolean {
+  return sameButValues(a, b) && !isKeyword(asContent(a)) && !isKeyword(asContent(b));
 }
 
 /**
  * True when a difference between two tokens at one position is itself
- * evidence of a value: the same word with other numbers in it, or a masked
+ * evidence of a value: the same word with other values in it, or a masked
  * value against a word that is no keyword (`(<*>)` against `()`).
  */
 export function isValueDifference(a: string, b: string): boolean {
-  if (differsInNumbers(a, b)) return true;
+  if (differsInValues(a, b)) return true;
   return (isMasked(a) || isMasked(b)) && !isKeyword(a) && !isKeyword(b);
 }

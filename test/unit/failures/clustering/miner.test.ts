@@ -65,6 +65,16 @@ describe('TemplateMiner', () => {
     expect(miner.clusters()).toEqual([{ id: a, template: 'worker <*> lost its lease', count: 2 }]);
   });
 
+  it('takes a masked value against a word as a value: an empty, named or addressed host', () => {
+    const miner = new TemplateMiner();
+    for (const host of ['()', '(example.com)', '(unknown)', '(10.0.0.9)']) {
+      miner.add(`connection from 10.0.0.1 ${host} at Sun Jul 10 03:55:15 2005`);
+    }
+    expect(miner.clusters().map((c) => [c.template, c.count])).toEqual([
+      ['connection from <*> <*> at <*>', 4],
+    ]);
+  });
+
   it('keeps a name with a number in it whole while it does not vary', () => {
     const miner = new TemplateMiner();
     for (let i = 0; i < 3; i++)
