@@ -134,11 +134,10 @@ export const MASK_RULES: readonly MaskRule[] = [
     name: 'quoted-word',
     pattern: ["'", '"', '`']
       .map(
-        (q) =>
-          `(?<=(?:^|[^A-Za-z0-9])${q})(?!${KEYWORD_SOURCE}${q})[^\\s'"\`]+(?=${q}(?![A-Za-z0-9]))`,
+        (q) => `(?<=(?:^|[\\s(])${q})(?!${KEYWORD_SOURCE}${q})[^\\s'"\`]+(?=${q}(?![A-Za-z0-9:]))`,
       )
       .join('|'),
-    why: "A single quoted word is a value the message quotes to set it apart: service 'sparkDriver', field \"query\". The quotes stay. A quoted keyword ('Active', 'GET') names a state and stays, as does a quoted phrase, which may be the message itself.",
+    why: "A single quoted word set apart in a sentence is a value: service 'sparkDriver', open 'x.ts'. The quotes stay. Not a quoted keyword ('Active'), which names a state, nor a phrase, which may be the message itself, nor JSON: a key (\"type\":) or a value glued to its key (:\"error\") is structure the miner can learn from the data.",
   },
   {
     name: 'hex',

@@ -117,10 +117,18 @@ const CASES: Record<string, { masks: Array<string | [string, string]>; keeps: st
   'quoted-word': {
     masks: [
       ["service 'sparkDriver' on", 'sparkDriver'],
-      ['field "query":', 'query'],
-      ['"com.apple.performance"', 'com.apple.performance'],
+      ['in "com.apple.performance"', 'com.apple.performance'],
+      ["('x.ts')", 'x.ts'],
     ],
-    keeps: ["state 'Active'", "'GET'", "'two words'", "don't", "'true'"],
+    keeps: [
+      "state 'Active'",
+      "'GET'",
+      "'two words'",
+      "don't",
+      "'true'",
+      'field "query": expected',
+      '{"type":"overloaded_error"}',
+    ],
   },
   hex: {
     masks: [
