@@ -184,14 +184,27 @@ export const QUANTITY_MARK = '\uE001';
 export const MARK_CLASS = `[${VALUE_MARK}${QUANTITY_MARK}]`;
 const MARKS = new RegExp(MARK_CLASS, 'g');
 
-/** The rules as one alternation, word-start rules behind one shared lookbehind. */
-function alternation(rules: readonly MaskRule[], wrap: (rule: MaskRule) => string): string {
+/**
+ * What a word must hold for any rule to match where it starts: a digit, or
+ * one of `@ / \ .` and the quotes, before the next space; or a month or
+ * weekday name. Most plain words fail it at once, sparing the engine twenty
+ * alternatives; a rule that matched a word without any of these would be
+ * skipped, which the rule tests and the gate test (masking.test.ts) catch.
+ */
+export const WORD_GATE = `(?=\\S*[\\d@/\\\\.'"\`]|${WEEKDAY}|${MONTH})`;
+
+/** The rules as one alternation, word-start rules behind one shared lookbehind and the gate. */
+function alternation(
+  rules: readonly MaskRule[],
+  gate: string,
+  wrap: (rule: MaskRule) => string,
+): string {
   const firstInWord = rules.findIndex((r) => r.inWord);
   const atWordStart = firstInWord < 0 ? rules : rules.slice(0, firstInWord);
   const inWord = firstInWord < 0 ? [] : rules.slice(firstInWord);
   if (inWord.some((r) => !r.inWord)) throw new Error('in-word mask rules must come last');
   const parts =
-    atWordStart.length > 0 ? [`${WORD_START}(?:${atWordStart.map(wrap).join('|')})`] : [];
+    atWordStart.length > 0 ? [`${WORD_START}${gate}(?:${atWordStart.map(wrap).join('|')})`] : [];
   return [...parts, ...inWord.map(wrap)].join('|');
 }
 
@@ -207,18 +220,21 @@ export class Masker {
   private readonly named: RegExp;
   private readonly replace: (match: string, ...captures: unknown[]) => string;
 
-  constructor(readonly rules: readonly MaskRule[] = MASK_RULES) {
+  constructor(
+    readonly rules: readonly MaskRule[] = MASK_RULES,
+    gate = WORD_GATE,
+  ) {
     for (const r of rules) {
       const groups = (new RegExp(`${r.pattern}|`).exec('') as RegExpExecArray).length - 1;
       if (groups > 0) throw new Error(`mask rule ${r.name} has a capturing group`);
     }
-    const quantities = alternation(rules, (r) =>
+    const quantities = alternation(rules, gate, (r) =>
       r.quantity ? `(${r.pattern})` : `(?:${r.pattern})`,
     );
     const quantity = rules.filter((r) => r.quantity).length;
     this.regex = new RegExp(quantity > 0 ? `(?:${quantities})` : quantities, 'g');
     this.named = new RegExp(
-      alternation(rules, (r) => `(${r.pattern})`),
+      alternation(rules, gate, (r) => `(${r.pattern})`),
       'g',
     );
     // One capture per quantity rule: a quantity matched when one of them is set.

@@ -45,9 +45,6 @@ function piece(word: string): Piece {
   if (core.length === 1 && (core === QUANTITY_MARK || core === VALUE_MARK)) {
     return { lead, core: WILDCARD, trail, quantity: core === QUANTITY_MARK };
   }
-  if (!core.includes(VALUE_MARK) && !core.includes(QUANTITY_MARK)) {
-    return { lead, core, trail, quantity: false };
-  }
   const masked = core.replace(JOINED_MARKS, VALUE_MARK).replace(ANY_MARK, WILDCARD);
   return { lead, core: masked, trail, quantity: false };
 }
@@ -82,6 +79,12 @@ export function tokenize(message: string): string[] {
   for (let i = 0; i < raw.length; i++) {
     const word = raw[i] as string;
     if (word === '') continue;
+    if (!word.includes(VALUE_MARK) && !word.includes(QUANTITY_MARK)) {
+      // Nothing masked: the word is its own token, and no quantity.
+      out.push(word);
+      previous = undefined;
+      continue;
+    }
     const p = piece(word);
     const next = raw[i + 1];
     const trail = p.quantity && next !== undefined ? unitTrail(next) : undefined;
@@ -91,7 +94,7 @@ export function tokenize(message: string): string[] {
     }
     if (restates(p, previous)) continue;
     const token = text(p);
-    if (token === out[out.length - 1] && token.includes(WILDCARD)) continue;
+    if (token === out[out.length - 1]) continue;
     out.push(token);
     previous = p;
   }
