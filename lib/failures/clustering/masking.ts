@@ -103,7 +103,7 @@ export const MASK_RULES: readonly MaskRule[] = [
   {
     name: 'dotted-name-with-digit',
     pattern: `(?<![.-])${NOT_REVERSE_DOMAIN}(?=[A-Za-z0-9.-]*[A-Za-z])(?=[A-Za-z.-]*\\d)${LABEL}(?:\\.${LABEL}){2,}(?::\\d{1,5})?${END}(?![.-][A-Za-z0-9])|(?=[A-Za-z0-9.-]*[A-Za-z])${LABEL}(?:\\.${LABEL})+:\\d{1,5}${END}`,
-    why: 'Host names outside the domain list: three labels or more holding a digit (node-12.rack3.dc), or any dotted name with a port.',
+    why: 'Host names outside the domain list: three labels or more holding a digit (worker-3.pool2.svc), or any dotted name with a port.',
   },
   {
     name: 'ipv4',
