@@ -31,8 +31,10 @@ const END = '(?![A-Za-z0-9])';
 // of `claude-3-5-sonnet`, the 3.5 of `gpt-3.5-turbo`, the 8 of `utf-8`, the
 // 64 of `x86_64`, the 1.1 of `HTTP/1.1`. (A number glued to letters, the 4 of
 // `gpt-4o`, never stands alone.)
-const NAME_BEFORE = '[A-Za-z][A-Za-z0-9]*(?:[-._/]+[A-Za-z0-9]+)*[-._/]+';
-const NAME_AFTER = '[-._/]+(?:[A-Za-z0-9]+[-._/]+)*[0-9]*[A-Za-z]';
+// (Bounded, as every scan a rule makes from a position: the engine's work
+// per word stays linear in its length.)
+const NAME_BEFORE = '[A-Za-z][A-Za-z0-9]{0,31}(?:[-._/]{1,3}[A-Za-z0-9]{1,32}){0,7}[-._/]{1,3}';
+const NAME_AFTER = '[-._/]{1,3}(?:[A-Za-z0-9]{1,32}[-._/]{1,3}){0,7}[0-9]{0,32}[A-Za-z]';
 const NOT_IN_NAME_BEFORE = `(?<!${NAME_BEFORE})`;
 const NOT_IN_NAME_AFTER = `${END}(?!${NAME_AFTER})`;
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
@@ -61,13 +63,18 @@ const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
  */
 export const MASK_RULES: readonly MaskRule[] = [
   {
+    name: 'long-word',
+    pattern: '(?<!\\S)\\S{257,}',
+    why: 'A word of more than 256 characters is one value: a blob, a token, a compact JSON body, a long URL. First, so the engine never looks inside it: its work per word stays bounded.',
+  },
+  {
     name: 'url',
     pattern: `[A-Za-z][A-Za-z0-9+.-]*://(?:${SEGMENT})?(?:/+(?:${SEGMENT})?)*/?`,
     why: 'A URL names one resource: scheme, host, path and query are all data. First, so its parts are not masked one by one.',
   },
   {
     name: 'email',
-    pattern: `[A-Za-z0-9._%+-]+@${LABEL}(?:\\.${LABEL})+${END}`,
+    pattern: `[A-Za-z0-9._%+-]{1,64}@${LABEL}(?:\\.${LABEL}){1,8}${END}`,
     why: 'An address names one mailbox. Before host names, which would take its domain alone.',
   },
   {
@@ -97,12 +104,12 @@ export const MASK_RULES: readonly MaskRule[] = [
   },
   {
     name: 'host-name',
-    pattern: `(?<![.-])${NOT_REVERSE_DOMAIN}(?:(?:${LABEL}\\.)+${GTLD}|(?:${LABEL}\\.){2,}[a-z]{2})(?::\\d{1,5})?${END}(?![.-][A-Za-z0-9])`,
+    pattern: `(?<![.-])${NOT_REVERSE_DOMAIN}(?:(?:${LABEL}\\.){1,8}${GTLD}|(?:${LABEL}\\.){2,8}[a-z]{2})(?::\\d{1,5})?${END}(?![.-][A-Za-z0-9])`,
     why: 'A host that ends in a top-level domain (a generic one, or a country code after two labels), with its port. Names starting with `com.`, `org.`… are packages and bundle ids, not hosts.',
   },
   {
     name: 'dotted-name-with-digit',
-    pattern: `(?<![.-])${NOT_REVERSE_DOMAIN}(?=[A-Za-z0-9.-]*[A-Za-z])(?=[A-Za-z.-]*\\d)${LABEL}(?:\\.${LABEL}){2,}(?::\\d{1,5})?${END}(?![.-][A-Za-z0-9])|(?=[A-Za-z0-9.-]*[A-Za-z])${LABEL}(?:\\.${LABEL})+:\\d{1,5}${END}`,
+    pattern: `(?<![.-])${NOT_REVERSE_DOMAIN}(?=[A-Za-z0-9.-]{0,253}[A-Za-z])(?=[A-Za-z.-]{0,253}\\d)${LABEL}(?:\\.${LABEL}){2,8}(?::\\d{1,5})?${END}(?![.-][A-Za-z0-9])|(?=[A-Za-z0-9.-]{0,253}[A-Za-z])${LABEL}(?:\\.${LABEL}){1,8}:\\d{1,5}${END}`,
     why: 'Host names outside the domain list: three labels or more holding a digit (worker-3.pool2.svc), or any dotted name with a port.',
   },
   {
@@ -156,7 +163,7 @@ export const MASK_RULES: readonly MaskRule[] = [
   },
   {
     name: 'quantity',
-    pattern: `${NOT_IN_NAME_BEFORE}(?:(?<![^\\s(\\[])(?:[<>]=?|~))?[-+]?\\d+(?:[.,]\\d+)*(?:${UNIT})?(?:\\d+(?:\\.\\d+)?${UNIT})*${NOT_IN_NAME_AFTER}`,
+    pattern: `${NOT_IN_NAME_BEFORE}(?:(?<![^\\s(\\[])(?:[<>]=?|~))?[-+]?\\d{1,32}(?:[.,]\\d{1,32}){0,16}(?:${UNIT})?(?:\\d{1,32}(?:\\.\\d{1,32})?${UNIT}){0,8}${NOT_IN_NAME_AFTER}`,
     why: 'A number on its own (signed, decimal, grouped, dotted), with a unit glued on (3000ms, 1.5KB, 100%, 2m30s) and a comparison sign before it (<1). Not when it is joined to a word: utf-8, gpt-3.5-turbo.',
     quantity: true,
   },
@@ -186,12 +193,13 @@ const MARKS = new RegExp(MARK_CLASS, 'g');
 
 /**
  * What a word must hold for any rule to match where it starts: a digit, or
- * one of `@ / \ .` and the quotes, before the next space; or a month or
- * weekday name. Most plain words fail it at once, sparing the engine twenty
- * alternatives; a rule that matched a word without any of these would be
- * skipped, which the rule tests and the gate test (masking.test.ts) catch.
+ * one of `@ / \ .` and the quotes, within its next 256 characters; or a
+ * month or weekday name; or more than 256 characters (a long word). Most
+ * plain words fail it at once, sparing the engine twenty alternatives; a
+ * rule that matched a word without any of these would be skipped, which the
+ * rule tests and the gate test (masking.test.ts) catch.
  */
-export const WORD_GATE = `(?=\\S*[\\d@/\\\\.'"\`]|${WEEKDAY}|${MONTH})`;
+export const WORD_GATE = `(?=\\S{0,256}?[\\d@/\\\\.'"\`]|\\S{257}|${WEEKDAY}|${MONTH})`;
 
 /** The rules as one alternation, word-start rules behind one shared lookbehind and the gate. */
 function alternation(

@@ -11,6 +11,10 @@ const masker = new Masker();
  * a longer text), and near misses it leaves alone.
  */
 const CASES: Record<string, { masks: Array<string | [string, string]>; keeps: string[] }> = {
+  'long-word': {
+    masks: ['x'.repeat(257), `{"a":[${'1,'.repeat(200)}1]}`],
+    keeps: ['x'.repeat(256)],
+  },
   url: {
     masks: [
       'https://api.example.com/v1/chat?id=3',
@@ -231,6 +235,16 @@ describe('the masking rules', () => {
     ];
     const differ = messages.filter((m) => masker.mark(m) !== ungated.mark(m));
     expect(differ).toEqual([]);
+  });
+
+  it('take time linear in the length of a message, whatever its words', () => {
+    const shapes = ['ab-cd.', 'a.', '1-', 'a-1.b_2/', 'a.com.', '1.1.1.1.', ':', "'a "];
+    const message = shapes.map((s) => s.repeat(Math.ceil(40_000 / s.length))).join(' ');
+    const start = performance.now();
+    tokenize(message);
+    // Linear, this is tens of milliseconds; a rule scanning to the end of the
+    // word from each position in it would take minutes.
+    expect(performance.now() - start).toBeLessThan(3000);
   });
 
   it('refuses a rule with a capturing group: the engine reads its own captures', () => {
