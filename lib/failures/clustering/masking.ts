@@ -30,9 +30,8 @@ const END = '(?![A-Za-z0-9])';
 // Joined by `-`, `.`, `_` or `/` to a word that holds a letter: the 3 and 5
 // of `claude-3-5-sonnet`, the 3.5 of `gpt-3.5-turbo`, the 8 of `utf-8`, the
 // 64 of `x86_64`, the 1.1 of `HTTP/1.1`. (A number glued to letters, the 4 of
-// `gpt-4o`, never stands alone.)
-// (Bounded, as every scan a rule makes from a position: the engine's work
-// per word stays linear in its length.)
+// `gpt-4o`, never stands alone.) Bounded, as is every scan a rule makes from
+// a position, so the engine's work stays linear in the message's length.
 const NAME_BEFORE = '[A-Za-z][A-Za-z0-9]{0,31}(?:[-._/]{1,3}[A-Za-z0-9]{1,32}){0,7}[-._/]{1,3}';
 const NAME_AFTER = '[-._/]{1,3}(?:[A-Za-z0-9]{1,32}[-._/]{1,3}){0,7}[0-9]{0,32}[A-Za-z]';
 const NOT_IN_NAME_BEFORE = `(?<!${NAME_BEFORE})`;
