@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MASK_RULES } from '../../lib/failures/clustering/masking';
 import { ROUTE_ACCESS } from '../../lib/http/routes';
 import { SCOPES } from '../../lib/platform/api-keys';
 import { ConfigSchema } from '../../lib/platform/config';
@@ -199,4 +200,28 @@ describe('docs/athena.md', () => {
       expect(read('docs/athena.md')).toContain(`\`\`\`sql\n${sql}\`\`\``);
     },
   );
+});
+
+describe('docs/template-miner.md', () => {
+  const doc = read('docs/template-miner.md');
+
+  it('lists every masking rule, in the order the engine tries them', () => {
+    expect(firstColumn(doc, '## Masking rules')).toEqual(MASK_RULES.map((r) => `\`${r.name}\``));
+  });
+
+  it('gives the GA figures bench/clusters-results.json holds', () => {
+    const results = JSON.parse(read('bench/clusters-results.json')) as {
+      sets: Array<{ set: string; ga: number }>;
+      meanGa: number;
+      agentErrors: { ga: number };
+    };
+    const rows = prose(doc.slice(doc.indexOf('## Measured accuracy')))
+      .split('\n')
+      .filter((l) => l.startsWith('| '))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    const ga = (name: string) => rows.find((r) => r[1] === name)?.[2];
+    for (const s of results.sets) expect(ga(s.set), s.set).toBe(s.ga.toFixed(3));
+    expect(ga('mean')).toBe(results.meanGa.toFixed(3));
+    expect(ga('agent (synthetic)')).toBe(results.agentErrors.ga.toFixed(3));
+  });
 });

@@ -1,3 +1,4 @@
+import { isValueDifference } from './evidence';
 import { WILDCARD } from './tokenize';
 
 /**
@@ -66,22 +67,28 @@ export function matches(template: readonly string[], tokens: readonly string[]):
 
 /**
  * Positions where a constant of the template differs from the message, or
- * null as soon as there are more than `limit`.
+ * null as soon as more than `limit` of them are hard differences: all but
+ * those that are themselves a value (`Thread-3`/`Thread-12`, `()`/`(<*>)`:
+ * see `isValueDifference`).
  */
 export function differences(
   template: readonly string[],
   tokens: readonly string[],
   limit: number,
-): number[] | null {
+): { diff: number[]; hard: number } | null {
   const diff: number[] = [];
+  let hard = 0;
   for (let i = 0; i < template.length; i++) {
-    const t = template[i];
-    if (t !== WILDCARD && t !== tokens[i]) {
-      if (diff.length === limit) return null;
-      diff.push(i);
+    const t = template[i] as string;
+    const m = tokens[i] as string;
+    if (t === WILDCARD || t === m) continue;
+    if (!isValueDifference(t, m)) {
+      if (hard === limit) return null;
+      hard++;
     }
+    diff.push(i);
   }
-  return diff;
+  return { diff, hard };
 }
 
 /** Follows merges to the cluster that now holds this one's messages. */

@@ -27,10 +27,11 @@ export function findMatch(leaf: Leaf | undefined, tokens: readonly string[]): Cl
 }
 
 /**
- * The cluster of the leaf that differs least from the message (oldest on
- * ties) and where, if it differs at no more than `maxDifferences` constant
- * positions and keeps at least `minSimilarity` of all positions as shared
- * constants.
+ * The cluster of the leaf that differs least from the message (fewest hard
+ * differences, then fewest differences, then oldest) and where, if it
+ * differs at no more than `maxDifferences` constant positions (numbers
+ * aside: see `differences`), keeps at least `minSimilarity` of all positions
+ * as shared constants (numbers aside too), and shares one constant at least.
  */
 export function closest(
   leaf: Leaf,
@@ -40,17 +41,23 @@ export function closest(
 ): { parent?: Cluster; diff?: number[] } {
   const n = tokens.length;
   let parent: Cluster | undefined;
-  let diff: number[] | undefined;
+  let best: { diff: number[]; hard: number } | undefined;
   for (const c of leaf.clusters) {
     const constants = n - c.wildcards;
     let limit = Math.min(maxDifferences, Math.floor(constants - minSimilarity * n));
-    if (diff) limit = Math.min(limit, diff.length - 1);
-    if (limit < 1) continue;
+    if (best) limit = Math.min(limit, best.hard);
+    if (limit < 0) continue;
     const d = differences(c.tokens, tokens, limit);
-    if (d && d.length > 0) {
-      parent = c;
-      diff = d;
+    // A variant never leaves its cluster without a constant word.
+    if (!d || d.diff.length === 0 || d.diff.length >= constants) continue;
+    if (
+      best &&
+      (d.hard > best.hard || (d.hard === best.hard && d.diff.length >= best.diff.length))
+    ) {
+      continue;
     }
+    parent = c;
+    best = d;
   }
-  return { parent, diff };
+  return { parent, diff: best?.diff };
 }

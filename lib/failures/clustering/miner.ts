@@ -1,4 +1,5 @@
 import { type Cluster, differences, hashId, newCluster, resolveCluster } from './cluster';
+import { isKeyword } from './evidence';
 import { closest, findMatch, type Leaf, leafKey } from './leaf';
 import { DEFAULT_MINER_OPTIONS, type MinerOptions } from './options';
 import { tokenize, WILDCARD } from './tokenize';
@@ -65,13 +66,21 @@ export class TemplateMiner {
     return summary(cluster);
   }
 
-  /** The cluster a message would join, without changing anything. */
+  /**
+   * The cluster a message would join, without changing anything: the one it
+   * matches, or the one it differs from only by numbers in words (which
+   * `add` would generalise at once), as it stands now.
+   */
   match(message: string): MinedMessage | undefined {
     const tokens = this.tokens(message);
     const cached = this.shapes.get(tokens.join(' '));
-    const cluster = cached
-      ? resolveCluster(cached)
-      : findMatch(this.leaves.get(leafKey(tokens, this.options.depth)), tokens);
+    let cluster = cached && resolveCluster(cached);
+    if (!cluster) {
+      const leaf = this.leaves.get(leafKey(tokens, this.options.depth));
+      cluster =
+        findMatch(leaf, tokens) ??
+        (leaf && closest(leaf, tokens, 0, this.options.minSimilarity).parent);
+    }
     return cluster && !cluster.evicted ? summary(cluster) : undefined;
   }
 
@@ -144,11 +153,25 @@ export class TemplateMiner {
       }
       cluster.wildcards = parent.wildcards;
       const variable = recordVariant(parent, cluster, diff, this.options.minDistinctValues);
-      if (variable.length > 0) {
-        for (const [from, into] of generalise(parent, variable)) this.fold(from, into);
-      }
+      if (variable.length > 0) this.generalise(parent, variable);
     }
     return resolveCluster(cluster);
+  }
+
+  /**
+   * Turns positions of a cluster into wildcards and folds the variants that
+   * now equal another cluster. If the cluster is itself a variant and
+   * differs from its root at some of those positions, the root's value there
+   * was one more value: the root generalises there too (unless its value is
+   * a keyword), and the cluster folds into it.
+   */
+  private generalise(cluster: Cluster, positions: number[]): void {
+    const root = cluster.parent;
+    const up = root
+      ? positions.filter((p) => cluster.diff.includes(p) && !isKeyword(root.tokens[p] as string))
+      : [];
+    for (const [from, into] of generalise(cluster, positions)) this.fold(from, into);
+    if (root && up.length > 0 && cluster.parent === root) this.generalise(root, up);
   }
 
   private uniqueId(template: string): string {
@@ -180,7 +203,7 @@ export class TemplateMiner {
     }
     for (const orphan of orphans) {
       orphan.parent = null;
-      const diff = differences(into.tokens, orphan.tokens, orphan.tokens.length) ?? [];
+      const diff = differences(into.tokens, orphan.tokens, orphan.tokens.length)?.diff ?? [];
       if (diff.length === 0) {
         this.fold(orphan, into);
       } else {

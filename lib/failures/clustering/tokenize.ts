@@ -1,47 +1,33 @@
+import { MARK_CLASS, Masker, QUANTITY_MARK, VALUE_MARK } from './masking';
+
 /** The token that stands for a variable part of a message. */
 export const WILDCARD = '<*>';
 
-// Characters peeled off either end of a token before its core is classified,
-// and put back around the mask: brackets, quotes and sentence punctuation.
+// Characters peeled off either end of a token to see its core: brackets,
+// quotes and sentence punctuation.
 const LEADING = '([{<\'"`';
 const TRAILING = ')]}>\'"`,;:.!?';
 
-// A number in any of its usual shapes: integers, decimals, signed, grouped or
-// dotted runs of digits (versions, IPv4 with a port, dates, times), with an
-// optional exponent and a short unit glued on (12ms, 3.5KB, 100%).
-const NUMBER = /^[-+~]?\d+(?:[-.,:/_]\d+)*(?:[eE][-+]?\d+)?(?:[A-Za-z%µ]{1,3})?$/;
-// Hex values: 0x-prefixed, or a long run of hex digits holding a digit.
-const HEX = /^(?:0[xX][0-9a-fA-F]+|(?=[a-fA-F]*\d)[0-9a-fA-F]{8,})$/;
-// Groups of hex digits joined by separators: IPv6, MAC addresses, UUIDs.
-const HEX_GROUPS = /^[0-9a-fA-F]+(?:[-:.][0-9a-fA-F]*){2,}$/;
-// A host name (two dots or more) or a host with a port.
-const HOST = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+){2,}(?::\d+)?$|^[A-Za-z0-9.-]+\.[A-Za-z0-9-]+:\d+$/;
-const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/;
-// An absolute path of two segments or more, alone or as the value of `key=`/`key:`.
-const PATH = /(?:^|(?<=[=:]))(?:~|\.{1,2})?\/[^/]+\/.*$/;
-const EMBEDDED_URL = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s,;'"(){}[\]<>]*/g;
-// IPv6 addresses, MAC addresses and clock times inside a longer token.
-const COLON_GROUPS =
-  /(?<![0-9A-Za-z])(?=[0-9a-fA-F:]*\d)(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4}(?![0-9A-Za-z])/g;
-// Inside a mixed token: a run of digits (signed after a non-alphanumeric) or
-// of eight hex digits or more.
-const DIGIT_RUN = /(?:(?<![A-Za-z0-9])[-+])?(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{8,}|\d+)/g;
-// Wildcards joined by separators collapse into one.
-const JOINED_WILDCARDS = /<\*>(?:[-.,:/_]+<\*>)+/g;
+// Masked values joined by separators, or glued together, are one value.
+const JOINED_MARKS = new RegExp(`${MARK_CLASS}(?:[-.,:/_+]*${MARK_CLASS})+`, 'g');
+const ANY_MARK = new RegExp(MARK_CLASS, 'g');
 
-// Words that, after a number, are part of the same quantity.
+// Words that, after a number, are part of the same quantity (compared in
+// lower case; `B` for bytes is the one unit that must be upper case).
 const UNITS = new Set([
-  ...['byte', 'bytes', 'kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib'],
+  ...['byte', 'bytes', 'kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'tib'],
   ...['ns', 'us', 'µs', 'ms', 's', 'sec', 'secs', 'second', 'seconds', 'min', 'mins'],
   ...['minute', 'minutes', 'h', 'hr', 'hrs', 'hour', 'hours', 'day', 'days', '%'],
   ...['millisecond', 'milliseconds', 'microseconds', 'nanoseconds', 'percent'],
 ]);
 
+const masker = new Masker();
+
 interface Piece {
   lead: string;
   core: string;
   trail: string;
-  /** The core was a quantity: a number, with its unit once joined. */
+  /** The core is a quantity: a number, with its unit once joined. */
   quantity: boolean;
 }
 
@@ -53,83 +39,64 @@ function splitPunctuation(raw: string): [string, string, string] {
   return [raw.slice(0, start), raw.slice(start, end), raw.slice(end)];
 }
 
-function hasDigit(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) return true;
+/** A marked word as a piece: its marks become wildcards. */
+function piece(word: string): Piece {
+  const [lead, core, trail] = splitPunctuation(word);
+  if (core.length === 1 && (core === QUANTITY_MARK || core === VALUE_MARK)) {
+    return { lead, core: WILDCARD, trail, quantity: core === QUANTITY_MARK };
   }
-  return false;
-}
-
-function variable(lead: string, trail: string, quantity: boolean): Piece {
-  return { lead, core: WILDCARD, trail, quantity };
-}
-
-/** Masks the variable parts of one whitespace-free token. */
-function maskToken(raw: string): Piece {
-  const [lead, core, trail] = splitPunctuation(raw);
-  const digit = hasDigit(core);
-  if (digit && NUMBER.test(core)) {
-    // A comparison sign belongs to the quantity: `<1 sec`, `>100ms`.
-    return variable(lead.replace(/[<>]$/, ''), trail, true);
-  }
-  if (URL.test(core) || (digit && (HEX.test(core) || HEX_GROUPS.test(core) || HOST.test(core)))) {
-    return variable(lead, trail, false);
-  }
-  if (!digit && !core.includes('/')) return { lead, core, trail, quantity: false };
-  let masked = core.replace(EMBEDDED_URL, WILDCARD).replace(PATH, WILDCARD);
-  if (digit) {
-    const eq = masked.indexOf('=');
-    if (eq > 0 && hasDigit(masked.slice(eq + 1))) {
-      // key=value: a value holding a digit is data, whatever its shape.
-      masked = `${masked.slice(0, eq + 1)}${WILDCARD}`;
-    }
-    masked = masked.replace(COLON_GROUPS, WILDCARD).replace(DIGIT_RUN, WILDCARD);
-    masked = masked.replace(JOINED_WILDCARDS, WILDCARD);
-  }
+  const masked = core.replace(JOINED_MARKS, VALUE_MARK).replace(ANY_MARK, WILDCARD);
   return { lead, core: masked, trail, quantity: false };
 }
 
 function unitTrail(raw: string): string | undefined {
   const [, core, trail] = splitPunctuation(raw);
-  return UNITS.has(core.toLowerCase()) ? trail : undefined;
+  return core === 'B' || UNITS.has(core.toLowerCase()) ? trail : undefined;
 }
 
-const text = (piece: Piece): string => `${piece.lead}${piece.core}${piece.trail}`;
+const text = (p: Piece): string => `${p.lead}${p.core}${p.trail}`;
 
 /** A bracketed quantity, `(13.9 KB)`, that restates the quantity before it. */
-function restates(piece: Piece, previous: Piece | undefined): boolean {
-  if (!previous?.quantity || !piece.quantity) return false;
-  const open = piece.lead[0];
-  return (open === '(' && piece.trail.includes(')')) || (open === '[' && piece.trail.includes(']'));
+function restates(p: Piece, previous: Piece | undefined): boolean {
+  if (!previous?.quantity || !p.quantity) return false;
+  const open = p.lead[0];
+  return (open === '(' && p.trail.includes(')')) || (open === '[' && p.trail.includes(']'));
 }
 
 /**
- * Splits a message on whitespace and masks its variable parts: numbers (with
- * their unit), hex values, addresses, host names, URLs, digit-bearing values
- * of key=value pairs, and digit runs inside other tokens. A bracketed
- * quantity right after a quantity restates it and is dropped; a run of equal
- * variable tokens (a list) becomes one.
+ * Masks the variable parts of a message with the rules of MASK_RULES
+ * (./masking.ts), then splits it on whitespace. A masked value is `<*>`;
+ * values joined by separators (`<*>:<*>`) are one. A number followed by a
+ * unit word (`474 bytes`) is one value, a bracketed quantity right after a
+ * quantity restates it and is dropped, and a run of equal tokens holding a
+ * wildcard (a list: `blk_<*> blk_<*>`) is one token. So one event keeps one
+ * token count, whatever its values.
  */
 export function tokenize(message: string): string[] {
-  const raw = message.split(/\s+/);
+  const raw = masker.mark(message).split(/\s+/);
   const out: string[] = [];
   let previous: Piece | undefined;
   for (let i = 0; i < raw.length; i++) {
     const word = raw[i] as string;
     if (word === '') continue;
-    const piece = maskToken(word);
+    if (!word.includes(VALUE_MARK) && !word.includes(QUANTITY_MARK)) {
+      // Nothing masked: the word is its own token, and no quantity.
+      out.push(word);
+      previous = undefined;
+      continue;
+    }
+    const p = piece(word);
     const next = raw[i + 1];
-    const trail = piece.quantity && next !== undefined ? unitTrail(next) : undefined;
+    const trail = p.quantity && next !== undefined ? unitTrail(next) : undefined;
     if (trail !== undefined) {
-      piece.trail = trail;
+      p.trail = trail;
       i++;
     }
-    if (restates(piece, previous)) continue;
-    const token = text(piece);
-    if (token === out[out.length - 1] && token.includes(WILDCARD)) continue;
+    if (restates(p, previous)) continue;
+    const token = text(p);
+    if (token === out[out.length - 1]) continue;
     out.push(token);
-    previous = piece;
+    previous = p;
   }
   return out;
 }

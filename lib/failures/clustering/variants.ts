@@ -1,27 +1,16 @@
 import { type Cluster, countWildcards } from './cluster';
+import { isKeyword, isValueDifference } from './evidence';
 import { WILDCARD } from './tokenize';
-
-// Words that name a state or an option rather than carry data: capitalised
-// and upper-case words (GET, Started, ACTION_UP) and literals. Log lines
-// tell apart events by them, so they never count as evidence of a variable.
-const KEYWORD = /^(?:[A-Z][A-Za-z]*|[A-Z][A-Z0-9_]+|true|false|null|nil|none|yes|no|on|off)$/;
 
 /** Position sets a cluster counts values for at most. */
 const MAX_POSITION_SETS = 64;
 
-/** True for a keyword, alone or as the value of a `key=`/`key:` pair, punctuation aside. */
-export function isKeyword(token: string): boolean {
-  const core = token.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
-  const value = core.slice(Math.max(core.lastIndexOf('='), core.lastIndexOf(':')) + 1);
-  return KEYWORD.test(core) || KEYWORD.test(value);
-}
-
 /**
- * Records that `variant` differs from `root` at `diff` and counts the
- * distinct values seen at exactly those positions (the root's own included),
- * keywords aside. Returns the positions to turn into wildcards: all of
- * `diff` once it has shown `minDistinct` distinct values, or masked values
- * only, else none.
+ * Records that `variant` differs from `root` at `diff` and answers the
+ * positions to turn into wildcards: those where the difference is itself a
+ * value (see `isValueDifference`) at once, and the others once the values seen at
+ * exactly those positions (the root's own included, keywords aside) number
+ * `minDistinct`.
  */
 export function recordVariant(
   root: Cluster,
@@ -32,8 +21,12 @@ export function recordVariant(
   variant.parent = root;
   variant.diff = diff;
   root.variants.push(variant);
-  if (diff.every((p) => isMasked(variant.tokens[p] as string))) return diff;
-  const key = diff.join(',');
+  const data = diff.filter((p) =>
+    isValueDifference(root.tokens[p] as string, variant.tokens[p] as string),
+  );
+  const open = diff.filter((p) => !data.includes(p));
+  if (open.length === 0) return diff;
+  const key = open.join(',');
   let seen = root.values.get(key);
   if (!seen) {
     seen = new Set();
@@ -41,28 +34,15 @@ export function recordVariant(
     // Bounded: the oldest position sets are forgotten first.
     if (root.values.size > MAX_POSITION_SETS)
       root.values.delete(root.values.keys().next().value as string);
-    count(seen, diff, root.tokens);
+    count(seen, open, root.tokens);
   }
-  count(seen, diff, variant.tokens);
-  return seen.size >= minDistinct ? diff : [];
+  count(seen, open, variant.tokens);
+  return seen.size >= minDistinct ? diff : data;
 }
 
 function count(seen: Set<string>, diff: number[], tokens: readonly string[]): void {
   const values = diff.map((p) => tokens[p] as string);
   if (!values.some(isKeyword)) seen.add(values.join(' '));
-}
-
-/** True for a wildcard with at most punctuation around it: `<*>`, `(<*>)`, `"<*>",`. */
-export function isMasked(token: string): boolean {
-  const at = token.indexOf(WILDCARD);
-  if (at < 0) return false;
-  for (let i = 0; i < token.length; i++) {
-    if (i >= at && i < at + WILDCARD.length) continue;
-    const c = token.charCodeAt(i);
-    const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-    if (alnum) return false;
-  }
-  return true;
 }
 
 /**

@@ -57,6 +57,54 @@ describe('TemplateMiner', () => {
     expect(miner.clusters().map((c) => c.count)).toEqual([10, 10]);
   });
 
+  it('turns a word into a wildcard at once when two of its values differ only in numbers', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('worker Thread-3 lost its lease').clusterId;
+    const b = miner.add('worker Thread-12 lost its lease').clusterId;
+    expect(miner.resolve(b)).toBe(a);
+    expect(miner.clusters()).toEqual([{ id: a, template: 'worker <*> lost its lease', count: 2 }]);
+  });
+
+  it('takes a masked value against a word as a value: an empty, named or addressed host', () => {
+    const miner = new TemplateMiner();
+    for (const host of ['()', '(example.com)', '(unknown)', '(10.0.0.9)']) {
+      miner.add(`connection from 10.0.0.1 ${host} at Sun Jul 10 03:55:15 2005`);
+    }
+    expect(miner.clusters().map((c) => [c.template, c.count])).toEqual([
+      ['connection from <*> <*> at <*>', 4],
+    ]);
+  });
+
+  it('keeps a name with a number in it whole while it does not vary', () => {
+    const miner = new TemplateMiner();
+    for (let i = 0; i < 3; i++)
+      miner.add(`Model claude-3-5-sonnet overloaded, retry after ${i + 1}s`);
+    expect(miner.clusters().map((c) => c.template)).toEqual([
+      'Model claude-3-5-sonnet overloaded, retry after <*>',
+    ]);
+  });
+
+  it('keeps apart upper-case words that differ only in numbers: they name events', () => {
+    const miner = new TemplateMiner();
+    for (const v of ['IPV4', 'IPV6', 'IPV4', 'IPV6']) miner.add(`en0: ${v} address changed`);
+    expect(miner.clusters().map((c) => c.count)).toEqual([2, 2]);
+  });
+
+  it('never turns every word of a cluster into a wildcard on numbers alone', () => {
+    const miner = new TemplateMiner();
+    miner.add('t42 u0');
+    miner.add('t43 u1');
+    expect(miner.size).toBe(2);
+  });
+
+  it("folds a variant into its root when the variant's own values show the word varies", () => {
+    const miner = new TemplateMiner();
+    const root = miner.add('save report alpha_5 done').clusterId;
+    miner.add('save report beta_5 done'); // a pending variant of the root
+    miner.add('save report beta_7 done'); // differs from that variant in a number only
+    expect(miner.clusters()).toEqual([{ id: root, template: 'save report <*> done', count: 3 }]);
+  });
+
   it('is deterministic: the same input order gives the same ids and templates', () => {
     const input = users.flatMap((u, i) => [
       invalidUser(u, i),
@@ -72,10 +120,19 @@ describe('TemplateMiner', () => {
 
   it('matches without changing anything', () => {
     const miner = new TemplateMiner();
-    const added = miner.add('Received block blk_1 of size 67108864 from /10.0.0.1');
+    const added = miner.add('Received block blk_1073 of size 67108864 from /10.0.0.1');
     const before = miner.clusters();
-    expect(miner.match('Received block blk_2 of size 1024 from /10.0.0.2')).toEqual(added);
+    expect(miner.match('Received block blk_-2091 of size 1024 from /10.0.0.2')).toEqual(added);
     expect(miner.match('something else entirely')).toBeUndefined();
+    expect(miner.clusters()).toEqual(before);
+  });
+
+  it('matches a message that differs from a cluster only by numbers in a name', () => {
+    const miner = new TemplateMiner();
+    const added = miner.add('worker Thread-3 lost its lease');
+    const before = miner.clusters();
+    expect(miner.match('worker Thread-12 lost its lease')?.clusterId).toBe(added.clusterId);
+    expect(miner.match('worker Sweeper lost its lease')).toBeUndefined();
     expect(miner.clusters()).toEqual(before);
   });
 
@@ -117,8 +174,10 @@ describe('TemplateMiner', () => {
   });
 
   it('derives ids from the founding template: a fresh miner gives the same id', () => {
-    const a = new TemplateMiner().add('Deleting block blk_1 file /data/blk_1').clusterId;
-    const b = new TemplateMiner().add('Deleting block blk_99 file /data/x/blk_99').clusterId;
+    const a = new TemplateMiner().add('Deleting block blk_1073 file /data/blk_1073').clusterId;
+    const b = new TemplateMiner().add(
+      'Deleting block blk_-99021 file /data/x/blk_-99021',
+    ).clusterId;
     expect(a).toMatch(/^[0-9a-f]{12}$/);
     expect(b).toBe(a);
   });

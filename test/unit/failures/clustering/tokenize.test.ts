@@ -34,11 +34,11 @@ describe('tokenize', () => {
     expect(tokens).toEqual(['from', `[${W}]`, '(pid', `${W}),`, `rhost=${W}`]);
   });
 
-  it('masks digit runs inside identifiers and joins the wildcards they leave', () => {
+  it('masks long digit runs inside identifiers, joins the wildcards they leave, and keeps names', () => {
     expect(tokenize('blk_-1608999687919862906 task_200811092030_0001_m_000487 wl0:')).toEqual([
       `blk_${W}`,
       `task_${W}_m_${W}`,
-      `wl${W}:`,
+      'wl0:',
     ]);
   });
 
@@ -50,15 +50,36 @@ describe('tokenize', () => {
   });
 
   it('collapses a list of equal variable tokens into one', () => {
-    expect(tokenize('delete blk_1 blk_-2 blk_3 done')).toEqual(['delete', `blk_${W}`, 'done']);
+    expect(tokenize('delete blk_1073 blk_-2091 blk_3455 done')).toEqual([
+      'delete',
+      `blk_${W}`,
+      'done',
+    ]);
   });
 
-  it('masks the value of a key=value pair when it holds a digit', () => {
-    expect(tokenize('state=open id=a1b2 user=root')).toEqual([
+  it('masks the values of key=value pairs by their own shape, and a quoted value whole', () => {
+    expect(tokenize('state=open id=5f64c3b uid=0 user=root tag="View Lock" model=gpt-4o')).toEqual([
       'state=open',
       `id=${W}`,
+      `uid=${W}`,
       'user=root',
+      `tag=${W}`,
+      'model=gpt-4o',
     ]);
+  });
+
+  it('takes a date of several words as one value, so one event keeps one length', () => {
+    const a = tokenize('connection from 10.0.0.1 () at Sun Jul 10 03:55:15 2005');
+    const b = tokenize('connection from 10.0.0.2 () at Mon Aug 1 23:01:02 2005');
+    expect(a).toEqual(['connection', 'from', W, '()', 'at', W]);
+    expect(b).toEqual(a);
+  });
+
+  it('takes sizes in bytes like sizes in kilobytes', () => {
+    const bytes = tokenize('stored (estimated size 1592.0 B, free 1031.5 MB)');
+    const kilobytes = tokenize('stored (estimated size 2.1 KB, free 1029.4 MB)');
+    expect(bytes).toEqual(['stored', '(estimated', 'size', `${W},`, 'free', `${W})`]);
+    expect(kilobytes).toEqual(bytes);
   });
 
   it('answers no tokens for a blank message', () => {
