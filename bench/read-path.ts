@@ -10,8 +10,8 @@
 //     snapshot and its checkpoint every 2 s while ops arrive), the readers,
 //     then the compaction of the hour.
 import { performance } from 'node:perf_hooks';
-import { countingStore, noRequests, priceOf, type RequestCounts } from '../dev/sim/counting-store';
 import { MemorySegmentStore } from '../dev/memory-store';
+import { countingStore, noRequests, priceOf, type RequestCounts } from '../dev/sim/counting-store';
 import type { ObservedOp } from '../lib/domain/op';
 import { compactPartition } from '../lib/lake/compaction';
 import { Observer, type ObserverOptions } from '../lib/ring/observer';
@@ -91,13 +91,16 @@ export async function idleHour(): Promise<Record<string, number>> {
   };
   clock.now += 1000;
   const idle = await measure(reader);
-  const cold = await measure(new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read }));
+  const cold = await measure(
+    new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read }),
+  );
   // For the record: a container that cannot take a checkpoint (none newer, or it is unreadable).
   const noCheckpoint = await measure(
-    new Observer(
-      countingStoreHidingCheckpoint(bucket, counts),
-      { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read },
-    ),
+    new Observer(countingStoreHidingCheckpoint(bucket, counts), {
+      ...BASE,
+      maxStalenessMs: STALENESS_MS,
+      now: clock.read,
+    }),
   );
   return {
     ops_during_idle_hour: i,
@@ -111,7 +114,10 @@ export async function idleHour(): Promise<Record<string, number>> {
   };
 }
 
-function countingStoreHidingCheckpoint(bucket: MemorySegmentStore, counts: RequestCounts): SegmentStore {
+function countingStoreHidingCheckpoint(
+  bucket: MemorySegmentStore,
+  counts: RequestCounts,
+): SegmentStore {
   const store = countingStore(bucket, counts);
   return {
     ...store,
@@ -120,7 +126,8 @@ function countingStoreHidingCheckpoint(bucket: MemorySegmentStore, counts: Reque
     listObjects: store.listObjects,
     read: store.read,
     getDocument: async (key) => (key.startsWith('ring/') ? undefined : store.getDocument(key)),
-    getIfChanged: async (key, etag) => (key.startsWith('ring/') ? undefined : store.getIfChanged(key, etag)),
+    getIfChanged: async (key, etag) =>
+      key.startsWith('ring/') ? undefined : store.getIfChanged(key, etag),
   };
 }
 
@@ -132,8 +139,9 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   const clock = new Clock(H0);
   const writer = new Observer(store, { ...BASE, now: clock.read });
   const ingest = new Observer(store, { ...BASE, now: clock.read });
-  const readersOf = Array.from({ length: readers }, () =>
-    new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read }),
+  const readersOf = Array.from(
+    { length: readers },
+    () => new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read }),
   );
   const opsPerSecond = 100;
   const requestGap = (1000 * batch) / opsPerSecond;
@@ -149,7 +157,10 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
       clock.now = next;
       if (next === nextWrite) {
         const at = new Date(clock.now);
-        await ingest.record(Array.from({ length: batch }, (_, k) => op(ops + k, clock.now)), at);
+        await ingest.record(
+          Array.from({ length: batch }, (_, k) => op(ops + k, clock.now)),
+          at,
+        );
         ops += batch;
         nextWrite += requestGap;
       } else {
@@ -173,7 +184,8 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   const ingestHour = { ...counts };
   clock.now = H0 + 3 * HOUR_MS;
   const compacted = await compactPartition(store, hourPartition(new Date(H0)));
-  if (compacted.status !== 'compacted') throw new Error(`the hour was not compacted: ${compacted.status}`);
+  if (compacted.status !== 'compacted')
+    throw new Error(`the hour was not compacted: ${compacted.status}`);
   const per = (n: number) => round(n / ops, 4);
   return {
     readers,

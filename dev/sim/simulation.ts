@@ -9,7 +9,7 @@
 import type { ObservedOp } from '../../lib/domain/op';
 import { compactPartition } from '../../lib/lake/compaction';
 import { Observer, type ObserverOptions } from '../../lib/ring/observer';
-import { writeSnapshot } from '../../lib/stats/writer';
+import { writeCheckpoint, writeSnapshot } from '../../lib/stats/writer';
 import {
   CHECKPOINT_KEY,
   HOUR_MS,
@@ -293,8 +293,15 @@ class Schedule {
       this.note(`refresh ${c.name} while compacting`);
       await Promise.all([c.observer.freshRing(), this.compact()]);
     } else if (roll < 0.85) {
-      this.note('snapshot by writer');
-      await writeSnapshot((this.containers[3] as Container).observer);
+      const writer = (this.containers[3] as Container).observer;
+      if (this.chance(0.5)) {
+        this.note('snapshot by writer');
+        await writeSnapshot(writer);
+      } else {
+        // A round of keeping the checkpoint fresh: it extends the last copies document.
+        this.note('checkpoint round by writer');
+        await writeCheckpoint(writer, await writer.current(), new Date(this.clock));
+      }
     } else if (roll < 0.9) await this.compact();
     else if (roll < 0.95) return this.converge(step);
     return undefined;

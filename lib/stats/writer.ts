@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RingEntry } from '../domain/entry';
 import { clusterFailures } from '../failures/clustering/clusters';
 import type { FailureCluster } from '../failures/clustering/report';
@@ -6,7 +7,7 @@ import type { Observer } from '../ring/observer';
 import type { RingState } from '../ring/ring-state';
 import {
   CHECKPOINT_KEY,
-  COPIES_KEY,
+  copiesKey,
   LATEST_STATS_KEY,
   statsHourKey,
   statsMinuteKey,
@@ -57,26 +58,36 @@ export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
   await store.putDocument(statsMinuteKey(at), doc);
   await store.putDocument(LATEST_STATS_KEY, doc);
   await addToHour(store, statsHourKey(at), snap);
-  await writeCheckpoint(observer, state, at);
+  // Once a minute, a new copies document: the checkpoints of the minute extend it.
+  await writeCheckpoint(observer, state, at, true);
   return { snapshot: snap, entries, clusters, now: at.getTime() };
 }
 
 /**
  * Writes the state's checkpoint, as of `at`: what cold starts start from
- * and readers answer from. Its copies go first, so a checkpoint is never
- * newer than the copies beside it.
+ * and readers answer from. With a new copies document when `full` is asked
+ * for (or the state has none to extend), written first: a checkpoint never
+ * names a copies document that is not there.
  */
 export async function writeCheckpoint(
   observer: Observer,
   state: RingState,
   at: Date,
+  full = false,
 ): Promise<void> {
-  const checkpoint = state.checkpoint(observer.options.skewMs);
-  await observer.store.putDocument(
-    COPIES_KEY,
-    encodeCopies(checkpoint.listedAt, checkpoint.copies ?? []),
-  );
+  const newKey =
+    full || state.needsNewCopies()
+      ? copiesKey(state.watermark, randomBytes(4).toString('hex'))
+      : undefined;
+  const checkpoint = state.checkpoint(observer.options.skewMs, newKey);
+  if (checkpoint.copies) {
+    await observer.store.putDocument(
+      checkpoint.copiesKey,
+      encodeCopies(checkpoint.listedAt, checkpoint.copies),
+    );
+  }
   await observer.store.putDocument(CHECKPOINT_KEY, encodeCheckpoint(checkpoint, at));
+  if (checkpoint.copies) state.noteCopiesWritten(checkpoint.copiesKey);
 }
 
 /** How long the snapshot function keeps the checkpoint fresh, and how often. */

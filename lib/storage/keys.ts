@@ -133,8 +133,17 @@ export function retriesKey(partition: string): string {
 /** The ring checkpoint: the last ≤ cap ops and the listing they run up to. */
 export const CHECKPOINT_KEY = 'ring/checkpoint.json';
 
-/** The copies of op ids beside the checkpoint's ring, written just before it. */
-export const COPIES_KEY = 'ring/copies.json';
+/** Where the copies of op ids beside checkpoints are kept, one document per listing. */
+export const COPIES_ROOT = 'ring/copies/';
+
+/**
+ * `ring/copies/<listing time>-<unique>.json`: the copies of op ids the
+ * checkpoints that name it rely on (besides their own recent ones), written
+ * before any of them, and never overwritten: each is named afresh.
+ */
+export function copiesKey(listedAt: number, unique: string): string {
+  return `${COPIES_ROOT}${stamp(new Date(listedAt))}-${unique}.json`;
+}
 
 /** The newest stats snapshot. */
 export const LATEST_STATS_KEY = 'stats/latest.json';

@@ -31,7 +31,8 @@ const checkpointOf = (entries: RingEntry[]) => ({
   entries,
   reserve: [],
   applied: [],
-  copies: [],
+  copiesKey: 'ring/copies/19700101T000000000Z-0.json',
+  recentCopies: [],
 });
 
 describe('snapshot keys', () => {
@@ -51,6 +52,8 @@ describe('checkpoint documents', () => {
       entries: [entry(1), entry(2), entry(3)],
       reserve: [entry(0)],
       applied: [entry(0).key],
+      copiesKey: 'ring/copies/20261124T210700000Z-5ee0.json',
+      recentCopies: [{ id: 'r-2', key: entry(0).key, line: 0 }],
     };
 
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint, at))).toEqual(checkpoint);

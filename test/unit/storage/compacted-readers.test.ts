@@ -5,7 +5,6 @@ import { writeSnapshot } from '../../../lib/stats/writer';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
 import {
   CHECKPOINT_KEY,
-  COPIES_KEY,
   compactedKey,
   HOUR_MS,
   hourPartition,
@@ -115,9 +114,7 @@ describe('a cold start from a checkpoint', () => {
         if (k < segmentKey(new Date(T0 - 4 * HOUR_MS), '')) early.putRaw(k, v);
       let now = T0 - 4 * HOUR_MS;
       await writeSnapshot(observer(early, cap, () => now));
-      for (const key of [CHECKPOINT_KEY, COPIES_KEY]) {
-        store.putRaw(key, (await early.getDocument(key)) as string);
-      }
+      for (const [key, body] of early.objects) if (key.startsWith('ring/')) store.putRaw(key, body);
       now = T0;
       const expected = (await observer(history(60), cap).stats()).stats;
       await compact(store);
