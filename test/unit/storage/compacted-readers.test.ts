@@ -3,13 +3,7 @@ import { compactHours } from '../../../lib/lake/compaction';
 import { Observer } from '../../../lib/ring/observer';
 import { writeSnapshot } from '../../../lib/stats/writer';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
-import {
-  CHECKPOINT_KEY,
-  compactedKey,
-  HOUR_MS,
-  hourPartition,
-  segmentKey,
-} from '../../../lib/storage/keys';
+import { compactedKey, HOUR_MS, hourPartition, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { nthOp } from '../../support/ops';
