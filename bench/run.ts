@@ -22,6 +22,7 @@ import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { clientBench } from './client';
 import { printFigures, round, TAIL_SEGMENTS } from './figures';
+import { readPathBench } from './read-path';
 import { startThroughputApart } from './start-throughput';
 
 const BUCKET = 'observer-bench';
@@ -382,6 +383,7 @@ async function main(): Promise<void> {
       batch,
       client: await clientBench(s3.endpoint),
       npm_start: await startThroughputApart((line) => process.stdout.write(`${line}\n`)),
+      read_path: await readPathBench((line) => process.stdout.write(`${line}\n`)),
     };
     writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!printFigures(results)) process.exitCode = 1;

@@ -190,9 +190,11 @@ const OPTIONAL_FIELDS = new Set(Object.keys(OP_FIELDS).filter((k) => k !== 'endp
 
 // A null in a known optional field means "absent"; unknown fields stay exactly as sent.
 function dropKnownNulls(value: KnownFields & Record<string, unknown>) {
-  const out = Object.fromEntries(
-    Object.entries(value).filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)),
-  );
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = value[k];
+    if (v !== null || !OPTIONAL_FIELDS.has(k)) setOwn(out, k, v);
+  }
   return out as { [K in keyof KnownFields]?: Exclude<KnownFields[K], null> } & {
     endpoint: string;
     [field: string]: unknown;
@@ -206,10 +208,27 @@ function dropKnownNulls(value: KnownFields & Record<string, unknown>) {
  * and assigning it would set the object's prototype instead of a field).
  */
 function asSent(input: unknown, known: Record<string, unknown>): Record<string, unknown> {
-  const fields = Object.entries(input as Record<string, unknown>).map(
-    ([k, v]): [string, unknown] => [k, Object.hasOwn(known, k) ? known[k] : v],
-  );
-  return Object.fromEntries(fields.filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)));
+  const sent = input as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(sent)) {
+    const v = Object.hasOwn(known, k) ? known[k] : sent[k];
+    if (v !== null || !OPTIONAL_FIELDS.has(k)) setOwn(out, k, v);
+  }
+  return out;
+}
+
+/** Sets an own data property, `__proto__` too (an assignment would set the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
 }
 
 /** An op as stored and answered: defaults applied, unknown fields as sent. */
