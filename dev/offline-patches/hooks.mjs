@@ -27,6 +27,21 @@ export const PATCHES = [
     replace: 'let body = this.#request.rawPayload\n',
   },
   {
+    name: 'bytes that are not UTF-8',
+    why:
+      'serverless-offline decodes a JSON body as UTF-8, turning bytes that are not UTF-8 ' +
+      'into U+FFFD before the function sees them; the function is given them base64-encoded ' +
+      '(isBase64Encoded), as API Gateway gives a body it does not take for text, so it can ' +
+      'refuse them by their offset.',
+    file: 'serverless-offline/src/events/http/lambda-events/LambdaProxyIntegrationEventV2.js',
+    find: '        detectEncoding(this.#request) === "binary"\n',
+    replace:
+      '        (detectEncoding(this.#request) === "binary" ||\n' +
+      '          !Buffer.from(this.#request.raw.req.payload).equals(\n' +
+      '            Buffer.from(Buffer.from(this.#request.raw.req.payload).toString("utf8")),\n' +
+      '          ))\n',
+  },
+  {
     name: 'no route table',
     why:
       'The table serverless-offline prints at start names its own port, which the front ' +

@@ -69,7 +69,7 @@ const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const SOURCES = ['mcp', 'scenario', 'langfuse'] as const;
 
 /** One seeded schedule of one bucket and its containers. */
-class Schedule {
+export class Schedule {
   private readonly random: () => number;
   readonly bucket: MemorySegmentStore;
   private clock: number;

@@ -152,12 +152,13 @@ export class RingState {
 
   /** Puts a counted entry in the ring, or in the reserve below it when it is older than a full ring. */
   private insertCounted(entry: RingEntry): void {
+    // Older than what this state knows completely: whether it counts is not known here.
+    if (this.belowFloor !== null && compareEntries(entry, this.belowFloor) <= 0) return;
     const oldest = this.ring.oldest();
     if (this.ring.size < this.ring.cap || (oldest && compareEntries(entry, oldest) >= 0)) {
       this.ring.insert(entry);
       return;
     }
-    if (this.belowFloor !== null && compareEntries(entry, this.belowFloor) <= 0) return;
     this.below.insertAt(this.below.upperBound(entry, compareEntries), entry);
     this.trimBelow();
   }
