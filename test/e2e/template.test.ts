@@ -308,7 +308,7 @@ describe('the packaged template', () => {
     expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
   });
 
-  it('expires ops and id markers after 90 days and stats snapshots and escalations after 30, under the prefix', () => {
+  it('expires ops, dropped retries and id markers after 90 days, checkpoint copies after 1, stats snapshots and escalations after 30, under the prefix', () => {
     const bucket = template.Resources.OpsBucket as Resource;
     const { Rules: rules } = bucket.Properties.LifecycleConfiguration as {
       Rules: Record<string, unknown>[];
@@ -316,6 +316,18 @@ describe('the packaged template', () => {
 
     expect(rules).toEqual([
       { Id: 'expire-ops', Status: 'Enabled', Prefix: 'tenant-a/ops/', ExpirationInDays: 90 },
+      {
+        Id: 'expire-checkpoint-copies',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/ring/copies/',
+        ExpirationInDays: 1,
+      },
+      {
+        Id: 'expire-dropped-retries',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/lake/retries/',
+        ExpirationInDays: 90,
+      },
       { Id: 'expire-id-markers', Status: 'Enabled', Prefix: 'tenant-a/ids/', ExpirationInDays: 90 },
       {
         Id: 'expire-stats-history',
@@ -335,7 +347,8 @@ describe('the packaged template', () => {
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       },
     ]);
-    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires.
+    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires
+    // (only the copies documents each checkpoint names, a minute apart, do).
     expect(`tenant-a/${segmentKey(new Date(), 'x')}`.startsWith('tenant-a/ops/')).toBe(true);
     expect(rules.some((r) => `tenant-a/${CHECKPOINT_KEY}`.startsWith(String(r.Prefix)))).toBe(
       false,
