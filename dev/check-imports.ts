@@ -25,6 +25,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['lib/ring'],
   // Reading ops out of requests and the inbox, and recording them.
   ['lib/ingest'],
+  // OTLP: decoding traces and logs, the span-to-op mapping, recording them.
+  ['lib/otlp'],
   // Compaction and the lake's SQL.
   ['lib/lake'],
   // Failures grouped by error template.
