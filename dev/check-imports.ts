@@ -33,6 +33,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['lib/failures/clustering'],
   // What is built on the clusters: a verdict on one op, and escalating a growing cluster.
   ['lib/failures/review', 'lib/failures/escalation'],
+  // Runs (the ops of one trace), token costs, and the playbooks built from runs.
+  ['lib/runs'],
   // Snapshots and history.
   ['lib/stats'],
   // The HTTP edge: the handler wrapper, answers, errors mapped to statuses, auth, the API description.

@@ -19,7 +19,7 @@ import {
 import { BatchRequestSchema, MAX_BATCH_OPS } from '../ingest/requests';
 import { HealthAnswerSchema, SERVICE_VERSION } from '../platform/health';
 import { OpsPageSchema, OpsQuerySchema } from '../ring/ops-query';
-import { StatsSchema } from '../ring/ring';
+import { StatsAnswerSchema } from '../runs/usage';
 import { HistoryAnswerSchema, HistoryQuerySchema } from '../stats/history';
 import {
   GUARDED,
@@ -98,7 +98,7 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
     answers: {
       200: {
         description: 'the stats JSON',
-        body: StatsSchema,
+        body: StatsAnswerSchema,
         headers: { 'x-observer-stale': '"true" when S3 could not be listed: the ring as it was' },
       },
       ...GUARDED,
@@ -231,7 +231,7 @@ const API: Omit<ApiDescription, 'version'> = {
     BatchPartialAnswer: BatchPartialAnswerSchema,
     InvalidOpAnswer: InvalidOpAnswerSchema,
     NoValidOpAnswer: NoValidOpAnswerSchema,
-    Stats: StatsSchema,
+    Stats: StatsAnswerSchema,
     HistoryAnswer: HistoryAnswerSchema,
     HealthAnswer: HealthAnswerSchema,
     OpenApiDocument: OpenApiDocumentSchema,
