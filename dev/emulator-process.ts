@@ -1,6 +1,8 @@
 // One serverless-offline process: `serverless offline start` in a process
 // group of its own (so stopping it stops the esbuild service it starts),
-// ready once the URLs it should serve answer, and stopped with its group.
+// with serverless-offline patched where it differs from API Gateway
+// (offline-patches/), ready once the URLs it should serve answer, and
+// stopped with its group.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { untilAnswers } from './until-answers';
@@ -8,6 +10,8 @@ import { untilAnswers } from './until-answers';
 const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const SLS = fileURLToPath(new URL('../node_modules/.bin/serverless', import.meta.url));
 const STOP_GRACE_MS = 5_000;
+/** Loaded before serverless-offline (a URL: NODE_OPTIONS splits a path at its spaces). */
+const PATCHES = new URL('./offline-patches/register.mjs', import.meta.url).href;
 
 /** A running `serverless offline start`. */
 export interface EmulatorProcess {
@@ -52,9 +56,14 @@ export function spawnEmulator(
   collect: OutputBuffer | 'inherit',
 ): EmulatorProcess {
   const stdio = collect === 'inherit' ? 'inherit' : 'pipe';
+  const nodeOptions = env.NODE_OPTIONS ?? process.env.NODE_OPTIONS;
   const child = spawn(SLS, ['offline', 'start', ...args], {
     cwd: SERVICE_DIR,
-    env: { ...process.env, ...env },
+    env: {
+      ...process.env,
+      ...env,
+      NODE_OPTIONS: [nodeOptions, `--import=${PATCHES}`].filter(Boolean).join(' '),
+    },
     stdio: ['ignore', stdio, stdio],
     detached: true,
   });

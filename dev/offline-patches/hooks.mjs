@@ -1,0 +1,78 @@
+// Changes to serverless-offline's own source, made as Node loads it into the
+// emulator's process (register.mjs installs this load hook). Each patch names
+// the file, the exact text it replaces and why. A patch whose text is not in
+// its file exactly once fails the load: a serverless-offline upgrade that
+// changed the file stops the emulator at its start, never passes unpatched.
+
+/**
+ * @typedef {object} Patch
+ * @property {string} name
+ * @property {string} why
+ * @property {string} file the path under node_modules
+ * @property {string} find the text replaced, found exactly once
+ * @property {string} replace
+ */
+
+/** @type {readonly Patch[]} */
+export const PATCHES = [
+  {
+    name: 'binary bodies',
+    why:
+      'API Gateway (HTTP API) hands a function a binary body base64-encoded (isBase64Encoded), ' +
+      'and so any body sent with a content-encoding such as gzip. serverless-offline does so ' +
+      'only for application/octet-stream and multipart/form-data, and decodes every other ' +
+      'body as UTF-8: a protobuf or gzip body (OTLP) arrives with its bytes replaced.',
+    file: 'serverless-offline/src/utils/index.js',
+    find:
+      '  return typeof contentType === "string" &&\n' +
+      '    possibleBinaryContentTypes.some((possibleBinaryContentType) =>\n' +
+      '      contentType.includes(possibleBinaryContentType),\n' +
+      '    )\n' +
+      '    ? "binary"\n' +
+      '    : "utf8"\n',
+    // Text is JSON, XML, JavaScript, a form or text/*; anything else, or anything encoded, is bytes.
+    replace:
+      '  const contentEncoding = String(request.headers["content-encoding"] ?? "").trim().toLowerCase()\n' +
+      '  if (contentEncoding !== "" && contentEncoding !== "identity") return "binary"\n' +
+      '  return typeof contentType === "string" &&\n' +
+      '    !/^\\s*(text\\/|application\\/([\\w.+-]*\\+)?(json|xml|javascript|x-www-form-urlencoded)\\s*(;|$))/i.test(contentType)\n' +
+      '    ? "binary"\n' +
+      '    : "utf8"\n',
+  },
+];
+
+/** The patches for the module at `url`. */
+function patchesOf(url) {
+  return PATCHES.filter((p) => url.endsWith(`/node_modules/${p.file}`));
+}
+
+/**
+ * `source` of the module at `url` with its patches applied; throws naming the
+ * patch when its text is not there exactly once.
+ * @param {string} url
+ * @param {string} source
+ * @returns {string}
+ */
+export function applyPatches(url, source) {
+  let text = source;
+  for (const patch of patchesOf(url)) {
+    const found = text.split(patch.find).length - 1;
+    if (found !== 1) {
+      throw new Error(
+        `serverless-offline patch "${patch.name}": ${patch.file} holds the text it replaces ` +
+          `${found} times, not once; has serverless-offline changed? (dev/offline-patches/hooks.mjs)`,
+      );
+    }
+    text = text.replace(patch.find, () => patch.replace);
+  }
+  return text;
+}
+
+/** Node's module load hook: serverless-offline's patched files as patched, the rest as they are. */
+export async function load(url, context, nextLoad) {
+  const loaded = await nextLoad(url, context);
+  if (patchesOf(url).length === 0 || loaded.source == null) return loaded;
+  const source =
+    typeof loaded.source === 'string' ? loaded.source : new TextDecoder().decode(loaded.source);
+  return { ...loaded, source: applyPatches(url, source) };
+}
