@@ -88,8 +88,8 @@ describe('runs on the dashboard', () => {
     ]);
     const first = page.locator('#run tbody tr[data-first="true"]');
     expect(await first.count()).toBe(1);
-    expect(await first.innerText()).toContain('fetch');
-    expect(await first.innerText()).toContain('failed: first failure');
+    expect((await first.textContent()) ?? '').toContain('fetch');
+    expect((await first.textContent()) ?? '').toContain('failed: first failure');
     expect(await page.locator('#run tbody tr.failed').count()).toBe(2);
     // Each op's bar starts where it starts in the run: fetch at 60 of 90 ms.
     expect(await first.locator('rect').getAttribute('x')).toBe('666.7');
@@ -99,8 +99,8 @@ describe('runs on the dashboard', () => {
   it('shows the playbook the snapshot function stored', async () => {
     await page.locator('#playbooks tbody tr').first().waitFor();
 
-    const row = await page.locator('#playbooks tbody tr').first().innerText();
-    expect(row).toContain('researcher');
-    expect(row).toContain('fetch: HTTP <*> Too Many Requests');
+    const row = await page.locator('#playbooks tbody tr').first().textContent();
+    expect(row ?? '').toContain('researcher');
+    expect(row ?? '').toContain('fetch: HTTP <*> Too Many Requests');
   });
 });
