@@ -72,24 +72,36 @@ export function decodeRequest(signal: OtlpSignal, encoding: OtlpEncoding, body: 
     const why = err instanceof Error ? err.message : String(err);
     throw new InvalidInputError(`request body is not a protobuf ${message.name}: ${why}`);
   }
-  const object = message.toObject(decoded, { longs: String, enums: Number, bytes: String });
-  return idsAsHex(object);
+  return idsAsHex(message.toObject(decoded, { longs: String, enums: Number, bytes: String }));
 }
 
-// OTLP's JSON form writes trace and span ids as hex; protobufjs gives bytes as base64.
-const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
+// OTLP's JSON form writes trace and span ids as hex; protobufjs gives bytes as
+// base64. Only spans and log records hold the ids the receiver reads: they are
+// turned in place (the object is toObject's own), links and the rest left as they are.
+const hex = (v: unknown) =>
+  typeof v === 'string' ? Buffer.from(v, 'base64').toString('hex') : undefined;
 
-function idsAsHex(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(idsAsHex);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      ID_FIELDS.has(k) && typeof v === 'string'
-        ? Buffer.from(v, 'base64').toString('hex')
-        : idsAsHex(v),
-    ]),
-  );
+function idsAsHex(request: Record<string, unknown>): unknown {
+  const each = (
+    list: unknown,
+    inner: string,
+    items: string,
+    fn: (o: Record<string, unknown>) => void,
+  ) => {
+    for (const outer of Array.isArray(list) ? list : []) {
+      for (const scope of (outer as Record<string, unknown[]>)[inner] ?? []) {
+        for (const item of (scope as Record<string, unknown[]>)[items] ?? []) {
+          fn(item as Record<string, unknown>);
+        }
+      }
+    }
+  };
+  const fix = (o: Record<string, unknown>) => {
+    for (const k of ['traceId', 'spanId', 'parentSpanId']) if (k in o) o[k] = hex(o[k]);
+  };
+  each(request.resourceSpans, 'scopeSpans', 'spans', fix);
+  each(request.resourceLogs, 'scopeLogs', 'logRecords', fix);
+  return request;
 }
 
 /** What an export answer says: nothing, or how many items were refused and why. */

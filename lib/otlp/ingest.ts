@@ -40,10 +40,7 @@ export async function recordTraces(
   body: OtlpBody,
   receivedAt: Date,
 ): Promise<PartialSuccess | undefined> {
-  const result = opsFromTraceRequest(
-    decodeRequest('traces', body.encoding, body.bytes),
-    receivedAt,
-  );
+  const result = opsFromTraceRequest(decodeRequest('traces', body.encoding, body.bytes));
   const written =
     result.ops.length === 0 ? undefined : await observer.record(result.ops, receivedAt);
   const recorded = written?.duplicate.filter((d) => !d).length ?? 0;

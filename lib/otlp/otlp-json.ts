@@ -34,6 +34,11 @@ export type KeyValue = z.infer<typeof KeyValueSchema>;
 
 const attributes = z.array(KeyValueSchema).optional();
 
+// What the receiver reads attributes with: a list whose items attributeMap
+// reads one by one, taking the scalars it can and leaving anything else out
+// (cheaper than a schema per attribute, and as lenient as the spec asks).
+const attributeList = z.array(z.unknown()).optional();
+
 /** A trace id: 32 hex digits (16 bytes), not all zero; any case. */
 export const TraceIdSchema = z
   .string({ error: 'traceId is required' })
@@ -60,9 +65,15 @@ export const SpanSchema = z.object({
   kind: z.number().int().optional(),
   startTimeUnixNano: uint64.describe('start, nanoseconds since the epoch'),
   endTimeUnixNano: uint64.describe('end, nanoseconds since the epoch'),
-  attributes,
+  attributes: attributeList,
   events: z
-    .array(z.object({ name: z.string().default(''), attributes, timeUnixNano: uint64.optional() }))
+    .array(
+      z.object({
+        name: z.string().default(''),
+        attributes: attributeList,
+        timeUnixNano: uint64.optional(),
+      }),
+    )
     .optional(),
   status: z
     .object({
@@ -73,8 +84,16 @@ export const SpanSchema = z.object({
 });
 export type Span = z.output<typeof SpanSchema>;
 
-const resource = z.object({ attributes }).optional();
+const resource = z.object({ attributes: attributeList }).optional();
 const scope = z.object({ name: z.string().optional(), version: z.string().optional() }).optional();
+
+/** A span as documented: the same, with its attributes' shape spelled out. */
+const DocumentedSpanSchema = SpanSchema.extend({
+  attributes,
+  events: z
+    .array(z.object({ name: z.string(), attributes, timeUnixNano: uint64.optional() }))
+    .optional(),
+});
 
 /** `ExportTraceServiceRequest`: what `POST /observer/otlp/v1/traces` takes, as documented. */
 export const TraceRequestSchema = z.object({
@@ -82,7 +101,9 @@ export const TraceRequestSchema = z.object({
     .array(
       z.object({
         resource,
-        scopeSpans: z.array(z.object({ scope, spans: z.array(SpanSchema).optional() })).optional(),
+        scopeSpans: z
+          .array(z.object({ scope, spans: z.array(DocumentedSpanSchema).optional() }))
+          .optional(),
       }),
     )
     .optional(),
@@ -146,34 +167,51 @@ export type LogsEnvelope = z.output<typeof LogsEnvelopeSchema>;
 /** A scalar attribute value, or a list of them. */
 export type Scalar = string | number | boolean;
 
-/** The attributes as a map of scalars (and lists of scalars); other values are left out. */
-export function attributeMap(
-  list: readonly KeyValue[] | undefined,
-): Map<string, Scalar | Scalar[]> {
+/**
+ * The attributes as a map of scalars (and lists of scalars). An item that is
+ * not `{key, value}` with a scalar (or a list of them) is left out, as an
+ * unknown field would be.
+ */
+export function attributeMap(list: readonly unknown[] | undefined): Map<string, Scalar | Scalar[]> {
   const out = new Map<string, Scalar | Scalar[]>();
-  for (const { key, value } of list ?? []) {
-    const v = value === undefined ? undefined : scalarOf(value);
-    if (v !== undefined) out.set(key, v);
-    else if (value?.arrayValue?.values) {
-      const items = value.arrayValue.values
-        .map((item) => AnyValueSchema.safeParse(item))
-        .flatMap((p) => (p.success ? [scalarOf(p.data)] : []))
-        .filter((s): s is Scalar => s !== undefined);
-      out.set(key, items);
+  for (const item of list ?? []) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { key, value } = item as { key?: unknown; value?: unknown };
+    if (typeof key !== 'string') continue;
+    const v = scalarOf(value);
+    if (v !== undefined) {
+      out.set(key, v);
+      continue;
+    }
+    const values = (value as { arrayValue?: { values?: unknown } } | undefined)?.arrayValue?.values;
+    if (Array.isArray(values)) {
+      out.set(
+        key,
+        values.map(scalarOf).filter((x): x is Scalar => x !== undefined),
+      );
     }
   }
   return out;
 }
 
+const INT = /^-?\d{1,20}$/;
+const SPECIAL_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
+
 /** A value's scalar: a string, a boolean, or a number (int64 beyond 2^53 as its decimal text). */
-export function scalarOf(value: AnyValue): Scalar | undefined {
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.boolValue !== undefined) return value.boolValue;
-  if (value.intValue !== undefined) {
-    const n = Number(value.intValue);
-    return Number.isSafeInteger(n) ? n : String(value.intValue);
+export function scalarOf(value: unknown): Scalar | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.stringValue === 'string') return v.stringValue;
+  if (typeof v.boolValue === 'boolean') return v.boolValue;
+  if (typeof v.intValue === 'number' && Number.isInteger(v.intValue)) return v.intValue;
+  if (typeof v.intValue === 'string' && INT.test(v.intValue)) {
+    const n = Number(v.intValue);
+    return Number.isSafeInteger(n) ? n : v.intValue;
   }
-  if (value.doubleValue !== undefined) return Number(value.doubleValue);
+  if (typeof v.doubleValue === 'number') return v.doubleValue;
+  if (typeof v.doubleValue === 'string' && SPECIAL_DOUBLES.has(v.doubleValue)) {
+    return Number(v.doubleValue);
+  }
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseOp } from '../../../lib/domain/op';
 import { opsFromTraceRequest } from '../../../lib/otlp/span-ops';
 
 // The fields every op made of a span gets the same way, whatever its dialect.
@@ -28,7 +29,7 @@ function request(spans: unknown[], resource: { key: string; value: unknown }[] =
 }
 
 const opsOf = (spans: unknown[], resource?: { key: string; value: unknown }[]) =>
-  opsFromTraceRequest(request(spans, resource), NOW);
+  opsFromTraceRequest(request(spans, resource));
 
 describe('a span as an op', () => {
   it('has the trace id and span id as its id, in lowercase hex, and the run fields', () => {
@@ -157,8 +158,48 @@ describe('a span as an op', () => {
   });
 
   it('refuses a request that is not one, naming the field', () => {
-    expect(() => opsFromTraceRequest({ resourceSpans: {} }, NOW)).toThrow(
+    expect(() => opsFromTraceRequest({ resourceSpans: {} })).toThrow(
       'not an ExportTraceServiceRequest: resourceSpans: ',
     );
+  });
+});
+
+describe('the ops it makes, stored without parsing them again', () => {
+  const long = (n: number) => `ü${'x'.repeat(n)}`;
+  const weird = [
+    span('1', { name: long(2000) }),
+    span('2', {
+      status: { code: 2, message: long(40_000) },
+      attributes: [
+        kv('gen_ai.operation.name', 'chat'),
+        kv('gen_ai.response.model', long(600)),
+        kv('gen_ai.usage.input_tokens', 12),
+        kv('gen_ai.conversation.id', long(300)),
+        kv('gen_ai.agent.name', long(300)),
+      ],
+    }),
+    span('3', {
+      attributes: [kv('gen_ai.tool.name', 't'), kv('gen_ai.tool.call.arguments', long(5000))],
+    }),
+  ];
+
+  it('are each accepted unchanged by parseOp, within every limit of the op schema', () => {
+    const result = opsOf(weird, [
+      kv('service.name', '9 Lives Bot!'),
+      kv('observer.role', long(999)),
+    ]);
+
+    expect(result.ops).toHaveLength(3);
+    for (const op of result.ops) {
+      const parsed = parseOp(op, NOW);
+      expect(parsed.ok && parsed.op).toEqual(op);
+    }
+  });
+
+  it('refuses a span whose op would be over 64 KiB once serialized', () => {
+    const result = opsOf([span('1', { status: { code: 2, message: '\u0001'.repeat(20_000) } })]);
+
+    expect(result.ops).toEqual([]);
+    expect(result.rejected.reasons[0]).toMatch(/: the op would be \d+ bytes$/);
   });
 });
