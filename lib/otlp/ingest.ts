@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { mapLimit } from '../platform/concurrency';
 import { log } from '../platform/log';
 import { MetricName, metrics } from '../platform/metrics';
 import type { Observer } from '../ring/observer';
@@ -74,9 +75,10 @@ export async function recordLogErrors(
   const result = spanErrorsFromLogs(decodeRequest('logs', body.encoding, body.bytes));
   const byTrace = new Map<string, typeof result.errors>();
   for (const e of result.errors) byTrace.set(e.trace_id, [...(byTrace.get(e.trace_id) ?? []), e]);
-  for (const [traceId, errors] of byTrace) {
-    await store.putDocument(spanErrorsKey(traceId, receivedAt), JSON.stringify({ errors }));
-  }
+  // One document per run, so the run view reads only its own; written 8 at a time.
+  await mapLimit([...byTrace], 8, ([traceId, errors]) =>
+    store.putDocument(spanErrorsKey(traceId, receivedAt), JSON.stringify({ errors })),
+  );
   if (result.errors.length > 0) {
     metrics.addMetric(MetricName.SpanErrorsKept, MetricUnit.Count, result.errors.length);
   }

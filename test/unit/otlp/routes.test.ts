@@ -322,6 +322,17 @@ describe('POST /observer/otlp/v1/logs', () => {
     });
   });
 
+  it('keeps the errors of each run apart, one document per run named', async () => {
+    const error = (traceId: string) =>
+      record({ traceId, severityNumber: 17, body: { stringValue: `failed in ${traceId}` } });
+    const traces = ['5b8efff798038103d269b633813fc60c', '4bf92f3577b34da6a3ce929d0e0e4736'];
+
+    await logs(postLogs({ resourceLogs: [{ scopeLogs: [{ logRecords: traces.map(error) }] }] }));
+
+    const keys = await collect(store.listObjects('span-errors/'));
+    expect(keys.map((k) => k.split('/')[1]).sort()).toEqual([...traces].sort());
+  });
+
   it('answers 200 to logs that say nothing about a span, writing nothing', async () => {
     const res = await logs(
       postLogs({
