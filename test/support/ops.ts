@@ -1,5 +1,7 @@
 import type { ObservedOp } from '../../lib/domain/op';
+import { DEFAULT_MODEL_PRICES } from '../../lib/platform/prices';
 import { type ScenarioOpDigest, type Stats, tokensOf } from '../../lib/ring/ring';
+import { pricedStats, type StatsAnswer } from '../../lib/runs/usage';
 
 /** The time an op made by `op()` carries unless told otherwise. */
 export const OP_TIME = '2026-11-24T21:15:03.123Z';
@@ -85,4 +87,9 @@ export function expectedTokens(ops: readonly ObservedOp[]): Stats['tokens'] {
     usage.set(o.staffer_id ?? '(none)', models);
   }
   return tokensOf(usage);
+}
+
+/** The stats answer (`GET /observer/stats`) for these ops: statsOf, its tokens priced with the defaults. */
+export function statsAnswerOf(ops: readonly ObservedOp[]): StatsAnswer {
+  return pricedStats(statsOf(ops), DEFAULT_MODEL_PRICES);
 }
