@@ -110,6 +110,8 @@ svg.bar { display: block; width: 100%; height: 10px; }
 #run tr.failed td { background: color-mix(in srgb, var(--bad) 8%, transparent); }
 #run tr[data-first="true"] td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
 .bad { color: var(--bad); font-weight: 600; }
+#run td.num { white-space: nowrap; }
+#run td:nth-child(2) { overflow-wrap: normal; }
 .op-name[data-depth="1"] { padding-left: 1em; }
 .op-name[data-depth="2"] { padding-left: 2em; }
 .op-name[data-depth="3"] { padding-left: 3em; }
