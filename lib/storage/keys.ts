@@ -207,3 +207,16 @@ export function escalationRecordKey(claimedAt: Date, clusterId: string, round: n
   const day = hourPath(claimedAt).slice(0, 10);
   return `escalations/${day}/${stamp(claimedAt)}-${clusterId}-r${round}.json`;
 }
+
+/** `span-errors/<trace id>/`: what error logs said about the spans of one trace (run). */
+export function spanErrorsPrefix(traceId: string): string {
+  return `span-errors/${traceId}/`;
+}
+
+/** `span-errors/<trace id>/<stamp>-<random>.json`: the span errors of one logs request. */
+export function spanErrorsKey(traceId: string, at: Date): string {
+  return `${spanErrorsPrefix(traceId)}${stamp(at)}-${randomBytes(6).toString('hex')}.json`;
+}
+
+/** The stored playbooks, rewritten by each snapshot. */
+export const PLAYBOOKS_KEY = 'playbooks/latest.json';

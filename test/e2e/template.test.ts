@@ -330,6 +330,12 @@ describe('the packaged template', () => {
       },
       { Id: 'expire-id-markers', Status: 'Enabled', Prefix: 'tenant-a/ids/', ExpirationInDays: 90 },
       {
+        Id: 'expire-span-errors',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/span-errors/',
+        ExpirationInDays: 90,
+      },
+      {
         Id: 'expire-stats-history',
         Status: 'Enabled',
         Prefix: 'tenant-a/stats/',
@@ -417,9 +423,13 @@ describe('the packaged template', () => {
       const types = Object.fromEntries(columns.map((c) => [c.Name, c.Type]));
 
       for (const field of Object.keys(ObservedOpSchema.in.shape)) {
-        expect(types[field], field).toBe(
-          field === 'success' ? 'boolean' : field === 'duration_ms' ? 'double' : 'string',
-        );
+        const type: Record<string, string> = {
+          success: 'boolean',
+          duration_ms: 'double',
+          input_tokens: 'bigint',
+          output_tokens: 'bigint',
+        };
+        expect(types[field], field).toBe(type[field] ?? 'string');
       }
       expect(types._observer).toBe('string');
       expect(table().PartitionKeys).toEqual([
@@ -446,6 +456,14 @@ describe('the packaged template', () => {
         error: 'boom',
         input_summary: 'in',
         output_summary: 'out',
+        trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+        span_id: '00f067aa0ba902b7',
+        parent_span_id: '00f067aa0ba902b6',
+        conversation_id: 'c-1',
+        scenario: 'nightly',
+        model: 'gpt-4o',
+        input_tokens: 12,
+        output_tokens: 3,
         // Set by observer when the client wrote the timestamp otherwise.
         client_timestamp: at.toISOString().replace('T', 't').replace('Z', 'z'),
         Endpoint: 'another field, not the column',

@@ -7,6 +7,7 @@ import { apiKeyEntry, type Scope } from '../../../lib/platform/api-keys';
 import { bodyOf, httpEvent } from '../../support/events';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
 // Every route's handler, called with every kind of caller, against the route
 // table: each handler asks for its route's scope, an admin key (and the
@@ -49,10 +50,14 @@ async function handlerOf(route: string): Promise<(event: HttpEvent) => Promise<H
   return mod.handler;
 }
 
+/** Path parameters, for routes that have them: a run that is in the ring. */
+const RUN_ID = 'run-scopes-1';
+
 function request(route: RouteKey, key: string | undefined): HttpEvent {
-  const [method, path] = route.split(' ') as [string, string];
+  const [method, template] = route.split(' ') as [string, string];
+  const path = template.replace('{trace_id}', RUN_ID);
   const body = BODIES[route];
-  return httpEvent({
+  const event = httpEvent({
     method,
     path,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -61,6 +66,9 @@ function request(route: RouteKey, key: string | undefined): HttpEvent {
       ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
     },
   });
+  return template.includes('{trace_id}')
+    ? { ...event, routeKey: route, pathParameters: { trace_id: RUN_ID } }
+    : event;
 }
 
 /** What a caller should get on a route of this access: let in, or refused with a status. */
@@ -85,6 +93,7 @@ beforeAll(async () => {
   const runtime = await import('../../../lib/app/runtime');
   store = new MemorySegmentStore();
   runtime.resetRuntime({ store });
+  await store.append([op('tools/call', { trace_id: RUN_ID })], new Date());
 });
 
 afterAll(() => {
@@ -119,9 +128,15 @@ describe('every route asks for the scope the route table gives it', () => {
     }
     expect(res.statusCode).toBe(outcome);
     expect(store.calls).toEqual(NO_CALLS);
-    if (outcome === 403) {
+    if (outcome === 403 && route.includes('/observer/otlp/')) {
+      // OTLP answers a google.rpc.Status (code 7: PERMISSION_DENIED), in the request's encoding.
       expect(bodyOf(res)).toEqual({
-        error: `this key's scope is ${caller}; ${route} needs ${access}`,
+        code: 7,
+        message: `this key's scope is ${caller}; ${route} needs ${access}`,
+      });
+    } else if (outcome === 403) {
+      expect(bodyOf(res)).toEqual({
+        error: `this key's scope is ${caller}; ${route.replace('{trace_id}', RUN_ID)} needs ${access}`,
         scope_needed: access,
       });
     }
