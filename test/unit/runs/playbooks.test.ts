@@ -49,7 +49,7 @@ describe('GET /observer/playbooks', () => {
           share: 1,
           cluster: {
             id: expect.stringMatching(/^[0-9a-f]{16}$/),
-            template: 'HTTP <*> Too Many Requests from api.example.com',
+            template: 'HTTP <*> Too Many Requests from <*>',
             count: 10,
           },
         },
