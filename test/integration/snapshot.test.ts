@@ -134,7 +134,7 @@ describe('a crash in the snapshot writer', () => {
       },
       putObject: async (key, body, ifMatch) => {
         crash(key);
-        await store.putObject(key, body, ifMatch);
+        return store.putObject(key, body, ifMatch);
       },
     });
   }
