@@ -207,3 +207,9 @@ export function escalationRecordKey(claimedAt: Date, clusterId: string, round: n
   const day = hourPath(claimedAt).slice(0, 10);
   return `escalations/${day}/${stamp(claimedAt)}-${clusterId}-r${round}.json`;
 }
+
+/** The issues folded from the log: one document, written by one folder at a time (If-Match). */
+export const ISSUES_STATE_KEY = 'issues/state.json';
+
+/** What people decided about issues (statuses, merges), written by the issue routes (If-Match). */
+export const ISSUES_RULES_KEY = 'issues/rules.json';
