@@ -3,6 +3,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { authorize } from '../http/auth';
 import { createSsmClient, credentialsLoader, type KeyRing } from '../http/credentials';
 import type { HttpEvent } from '../http/response';
+import { IssueFolder } from '../issues/fold';
 import type { Scope } from '../platform/api-keys';
 import { type Config, loadConfig } from '../platform/config';
 import { log, logger } from '../platform/log';
@@ -32,6 +33,7 @@ let ssmClient: SSMClient | undefined;
 let credentials = newCredentialsLoader();
 let store: SegmentStore | undefined;
 let observer: Observer | undefined;
+let folder: IssueFolder | undefined;
 
 /** The container's S3 client, created on first use and reused while warm. */
 export function s3(): S3Client {
@@ -63,6 +65,19 @@ export function getObserver(role: 'reader' | 'writer' = 'reader'): Observer {
 }
 
 /**
+ * The container's issue folder: the snapshot function's, the one writer of
+ * the issue state (one at a time, by conditional writes).
+ */
+export function getFolder(): IssueFolder {
+  folder ??= new IssueFolder(getObserver('writer').store, {
+    skewMs: config.skewMs,
+    retryWindowMs: config.retryWindowMs,
+    thresholds: config.escalation,
+  });
+  return folder;
+}
+
+/**
  * Lets the request in when its key has `scope` (an admin key has every
  * scope), or when no key is configured. Throws a 401 for a missing or
  * unknown key, a 403 naming the scope for a key without it, a 503 when the
@@ -85,6 +100,7 @@ export function resetRuntime(
   credentials = newCredentialsLoader();
   store = options.store;
   observer = undefined;
+  folder = undefined;
   logger.restartContainer();
 }
 

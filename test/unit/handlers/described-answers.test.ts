@@ -16,7 +16,7 @@ import { MAX_BATCH_OPS } from '../../../lib/ingest/requests';
 import { hashApiKey } from '../../../lib/platform/api-keys';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, getStats, httpEvent, postBatch, postOp } from '../../support/events';
-import { failureCluster } from '../../support/failure-cluster';
+import { issueTransition } from '../../support/issue-transition';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { describedBy, errorsOf } from '../../support/openapi';
@@ -50,7 +50,7 @@ async function escalatedOnce(store: MemorySegmentStore): Promise<void> {
   const now = Date.now();
   const sample = { key: 'ops/2026/11/24/21/a.jsonl', line: 0 };
   const failed = op('tools/call', { success: false, error: 'connection refused' });
-  const summary = await escalate([failureCluster(now, { samples: [sample] })], {
+  const summary = await escalate([issueTransition(now, { issue: { samples: [sample] } })], {
     store,
     now,
     entries: [{ ...sample, op: failed }],
