@@ -15,7 +15,13 @@ import { ConfigError, loadConfig } from '../lib/platform/config';
 
 /** The HTTP routes of serverless.yml (the catch-all aside), as the ready message lists them. */
 const ROUTES = {
-  POST: ['/observer/event', '/observer/events', '/observer/review'],
+  POST: [
+    '/observer/event',
+    '/observer/events',
+    '/observer/review',
+    '/observer/issues/{id}',
+    '/observer/issues/{id}/merge',
+  ],
   GET: [
     '/observer/',
     '/observer/stats',
@@ -23,6 +29,8 @@ const ROUTES = {
     '/observer/ops',
     '/observer/failures',
     '/observer/escalations',
+    '/observer/issues',
+    '/observer/issues/{id}',
     '/observer/health',
     '/observer/openapi.json',
   ],

@@ -18,6 +18,8 @@ export interface RouteDescription {
   /** The serverless.yml function that serves the route. */
   operationId: string;
   summary: string;
+  /** The path's `{name}` parameters. */
+  params?: z.ZodObject;
   query?: z.ZodObject;
   body?: { description: string; schema: z.ZodType };
   answers: Readonly<Record<number, AnswerDescription>>;
@@ -102,7 +104,14 @@ function operation(route: RouteDescription, access: Access, refs: SchemaRefs): J
     operationId: route.operationId,
     summary: route.summary,
     security: security(access),
-    ...(route.query ? { parameters: queryParameters(route.query) } : {}),
+    ...(route.query || route.params
+      ? {
+          parameters: [
+            ...(route.params ? parameters(route.params, 'path') : []),
+            ...(route.query ? parameters(route.query, 'query') : []),
+          ],
+        }
+      : {}),
     ...(route.body
       ? {
           requestBody: {
@@ -144,13 +153,13 @@ function response(answer: AnswerDescription, refs: SchemaRefs): JsonSchema {
   };
 }
 
-function queryParameters(query: z.ZodObject): JsonSchema[] {
-  return Object.entries(query.shape).map(([name, field]) => {
+function parameters(shape: z.ZodObject, where: 'path' | 'query'): JsonSchema[] {
+  return Object.entries(shape.shape).map(([name, field]) => {
     const { description, ...schema } = toJsonSchema(field as z.ZodType, 'input');
     return {
       name,
-      in: 'query',
-      required: !(field as z.ZodType).safeParse(undefined).success,
+      in: where,
+      required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success,
       ...(description !== undefined ? { description } : {}),
       schema,
     };
