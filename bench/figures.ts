@@ -33,6 +33,9 @@ const num = (x: number | undefined) => x ?? Number.NaN;
 /** The `npm start` figures (bench/start-throughput.ts), or none. */
 const start = (r: BenchResults) => (r.npm_start ?? {}) as Record<string, number | undefined>;
 
+/** The OTLP figures (bench/otlp.ts), or none. */
+const otlp = (r: BenchResults) => (r.otlp ?? {}) as Record<string, number | undefined>;
+
 /** The client's figures (bench/client.ts), or none. */
 const client = (r: BenchResults) => (r.client ?? {}) as Record<string, number | undefined>;
 
@@ -145,6 +148,20 @@ export const FIGURES: Figure[] = [
     name: 'S3 PUTs per op (batches of 100, all with ids)',
     value: (r) => String(r.batch.puts_per_op),
     target: { text: '≤ 0.02', met: (r) => num(r.batch.puts_per_op) <= 0.02 },
+  },
+  {
+    name: 'OTLP spans/s vs /observer/events ops/s',
+    value: (r) => `${otlp(r).otlp_spans_per_s} vs ${otlp(r).events_ops_per_s}`,
+  },
+  {
+    name: 'OTLP ingest ratio (÷ events, same ops)',
+    value: (r) => String(otlp(r).ratio),
+    target: { text: '≥ 0.8', met: (r) => num(otlp(r).ratio) >= 0.8 },
+  },
+  {
+    name: 'OTLP S3 PUTs per span (batches of 512)',
+    value: (r) => String(otlp(r).puts_per_span),
+    target: { text: '≤ 0.01', met: (r) => num(otlp(r).puts_per_span) <= 0.01 },
   },
   {
     name: 'client vs single-op posts, ops/s',

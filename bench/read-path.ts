@@ -191,7 +191,7 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   clock.now = H0 + 3 * HOUR_MS;
   const compacted = await compactPartition(store, hourPartition(new Date(H0)));
   if (compacted.status !== 'compacted')
-    throw new Error(`the hour was not compacted: ${compacted.status}`);
+    throw new Error(`the hour was not compacted: ${JSON.stringify(compacted)}`);
   const per = (n: number) => round(n / ops, 4);
   return {
     readers,

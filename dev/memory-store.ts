@@ -55,9 +55,11 @@ export class MemorySegmentStore implements SegmentStore {
 
   async *list(prefix: string, startAfter = ''): AsyncIterable<string[]> {
     this.calls.list++;
-    yield [...this.objects.keys()]
+    const keys = [...this.objects.keys()]
       .filter((k) => k.startsWith(prefix) && k > startAfter && isSegmentKey(k))
       .sort();
+    // Pages of 1000 keys, as ListObjectsV2 answers.
+    for (let i = 0; i < keys.length || i === 0; i += 1000) yield keys.slice(i, i + 1000);
   }
 
   async *listObjects(prefix: string): AsyncIterable<string[]> {

@@ -51,6 +51,30 @@ export const PATCHES = [
     find: '  writeRoutesTerminal() {\n    logRoutes(this.#terminalInfo)\n  }\n',
     replace: '  writeRoutesTerminal() {}\n',
   },
+  {
+    name: 'binary bodies',
+    why:
+      'API Gateway (HTTP API) hands a function a binary body base64-encoded (isBase64Encoded), ' +
+      'and so any body sent with a content-encoding such as gzip. serverless-offline does so ' +
+      'only for application/octet-stream and multipart/form-data, and decodes every other ' +
+      'body as UTF-8: a protobuf or gzip body (OTLP) arrives with its bytes replaced.',
+    file: 'serverless-offline/src/utils/index.js',
+    find:
+      '  return typeof contentType === "string" &&\n' +
+      '    possibleBinaryContentTypes.some((possibleBinaryContentType) =>\n' +
+      '      contentType.includes(possibleBinaryContentType),\n' +
+      '    )\n' +
+      '    ? "binary"\n' +
+      '    : "utf8"\n',
+    // Text is JSON, XML, JavaScript, a form or text/*; anything else, or anything encoded, is bytes.
+    replace:
+      '  const contentEncoding = String(request.headers["content-encoding"] ?? "").trim().toLowerCase()\n' +
+      '  if (contentEncoding !== "" && contentEncoding !== "identity") return "binary"\n' +
+      '  return typeof contentType === "string" &&\n' +
+      '    !/^\\s*(text\\/|application\\/([\\w.+-]*\\+)?(json|xml|javascript|x-www-form-urlencoded)\\s*(;|$))/i.test(contentType)\n' +
+      '    ? "binary"\n' +
+      '    : "utf8"\n',
+  },
 ];
 
 /** The patches for the module at `url`. */

@@ -96,7 +96,39 @@ const BOARD = `
         ['Endpoint'],
         ['Staffer'],
         ['Error'],
+        ['Run'],
       ])}
+    </section>
+    <section id="run-card" class="card" aria-labelledby="run-title" hidden>
+      <h2 id="run-title">Run</h2>
+      <p id="run-summary" class="muted" role="status"></p>${table(
+        'run',
+        'The run, op by op, as a waterfall',
+        [
+          ['Op'],
+          ['Kind'],
+          ['Start', 'num'],
+          ['Duration', 'num'],
+          ['Timeline', 'timeline'],
+          ['Outcome'],
+          ['Error'],
+        ],
+      )}
+    </section>
+    <section class="card" aria-labelledby="playbooks-title">
+      <h2 id="playbooks-title">Playbooks</h2>
+      <p class="muted">Per agent and role: the steps successful runs share, and where failing runs fail first.</p>${table(
+        'playbooks',
+        'Playbooks',
+        [
+          ['Agent'],
+          ['Role'],
+          ['Runs', 'num'],
+          ['Success', 'num'],
+          ['Usual path'],
+          ['Fails most at'],
+        ],
+      )}
     </section>
   </div>`;
 

@@ -103,6 +103,20 @@ td code {
 .signin p { margin: 0 0 12px; color: var(--muted); font-size: 0.875rem; }
 .signin form { display: grid; gap: 8px; }
 .signin .error { min-height: 1.5em; margin: 0; color: var(--bad); font-size: 0.875rem; font-weight: 600; }
+.timeline { width: 30%; min-width: 8rem; }
+svg.bar { display: block; width: 100%; height: 10px; }
+.span-ok { fill: var(--total); }
+.span-failed { fill: var(--bad); }
+#run tr.failed td { background: color-mix(in srgb, var(--bad) 8%, transparent); }
+#run tr[data-first="true"] td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
+.bad { color: var(--bad); font-weight: 600; }
+#run td.num { white-space: nowrap; }
+#run td:nth-child(2) { overflow-wrap: normal; }
+.op-name[data-depth="1"] { padding-left: 1em; }
+.op-name[data-depth="2"] { padding-left: 2em; }
+.op-name[data-depth="3"] { padding-left: 3em; }
+.op-name[data-depth="4"], .op-name[data-depth="5"], .op-name[data-depth="6"], .op-name[data-depth="7"], .op-name[data-depth="8"] { padding-left: 4em; }
+.op-name { display: inline-block; }
 footer { padding: 0 16px 24px; text-align: center; font-size: 0.8125rem; color: var(--muted); }
 @media (max-width: 640px) {
   .counters { gap: 8px; }

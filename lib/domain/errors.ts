@@ -3,7 +3,7 @@
 
 /**
  * What a caller sent can never be accepted as it is: invalid (a 400 at the
- * HTTP edge) or too large (413). The message and `details` (such as the
+ * HTTP edge), too large (413) or of a media type the route does not read (415). The message and `details` (such as the
  * `fields` that failed) are meant for the caller.
  */
 export class InvalidInputError extends Error {
@@ -12,7 +12,7 @@ export class InvalidInputError extends Error {
   constructor(
     message: string,
     readonly details: Record<string, unknown> = {},
-    readonly reason: 'invalid' | 'too-large' = 'invalid',
+    readonly reason: 'invalid' | 'too-large' | 'unsupported-media-type' = 'invalid',
   ) {
     super(message);
   }

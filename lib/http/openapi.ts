@@ -9,6 +9,8 @@ export interface AnswerDescription {
   headers?: Readonly<Record<string, string>>;
   /** The media type of the body; JSON unless said (the dashboard is HTML). */
   contentType?: string;
+  /** The same answer in other media types (OTLP's protobuf), type → what it holds. */
+  alsoAs?: Readonly<Record<string, string>>;
 }
 
 /** One HTTP route: a path, a method, and every answer it gives, each with its zod schema. */
@@ -18,10 +20,15 @@ export interface RouteDescription {
   /** The serverless.yml function that serves the route. */
   operationId: string;
   summary: string;
-  /** The path's `{name}` parameters. */
-  params?: z.ZodObject;
   query?: z.ZodObject;
-  body?: { description: string; schema: z.ZodType };
+  /** Parameters in the path (`{trace_id}`), each a string schema. */
+  pathParams?: z.ZodObject;
+  body?: {
+    description: string;
+    schema: z.ZodType;
+    /** The body in other media types (OTLP's protobuf), type → what it holds. */
+    alsoAs?: Readonly<Record<string, string>>;
+  };
   answers: Readonly<Record<number, AnswerDescription>>;
 }
 
@@ -104,11 +111,11 @@ function operation(route: RouteDescription, access: Access, refs: SchemaRefs): J
     operationId: route.operationId,
     summary: route.summary,
     security: security(access),
-    ...(route.query || route.params
+    ...(route.query || route.pathParams
       ? {
           parameters: [
-            ...(route.params ? parameters(route.params, 'path') : []),
-            ...(route.query ? parameters(route.query, 'query') : []),
+            ...parameters(route.pathParams, 'path'),
+            ...parameters(route.query, 'query'),
           ],
         }
       : {}),
@@ -117,7 +124,10 @@ function operation(route: RouteDescription, access: Access, refs: SchemaRefs): J
           requestBody: {
             required: true,
             description: route.body.description,
-            content: { 'application/json': { schema: refs.use(route.body.schema, 'input') } },
+            content: {
+              'application/json': { schema: refs.use(route.body.schema, 'input') },
+              ...binaryContent(route.body.alsoAs),
+            },
           },
         }
       : {}),
@@ -149,12 +159,23 @@ function response(answer: AnswerDescription, refs: SchemaRefs): JsonSchema {
       [answer.contentType ?? 'application/json']: {
         schema: schemas.length === 1 ? schemas[0] : { anyOf: schemas },
       },
+      ...binaryContent(answer.alsoAs),
     },
   };
 }
 
-function parameters(shape: z.ZodObject, where: 'path' | 'query'): JsonSchema[] {
-  return Object.entries(shape.shape).map(([name, field]) => {
+/** Other media types of a body: bytes, described in words. */
+function binaryContent(alsoAs: Readonly<Record<string, string>> | undefined): JsonSchema {
+  return Object.fromEntries(
+    Object.entries(alsoAs ?? {}).map(([type, description]) => [
+      type,
+      { schema: { type: 'string', contentMediaType: type, description } },
+    ]),
+  );
+}
+
+function parameters(params: z.ZodObject | undefined, where: 'query' | 'path'): JsonSchema[] {
+  return Object.entries(params?.shape ?? {}).map(([name, field]) => {
     const { description, ...schema } = toJsonSchema(field as z.ZodType, 'input');
     return {
       name,

@@ -14,12 +14,18 @@ export const ROUTE_ACCESS = {
   // Sending ops: what a loop that only reports needs.
   'POST /observer/event': 'ingest',
   'POST /observer/events': 'ingest',
+  // OpenTelemetry exporters: an agent that only reports.
+  'POST /observer/otlp/v1/traces': 'ingest',
+  'POST /observer/otlp/v1/logs': 'ingest',
   // Reading what was recorded, error texts included.
   'GET /observer/stats': 'read',
   'GET /observer/stats/history': 'read',
   'GET /observer/ops': 'read',
   'GET /observer/failures': 'read',
   'GET /observer/escalations': 'read',
+  'GET /observer/runs': 'read',
+  'GET /observer/runs/{trace_id}': 'read',
+  'GET /observer/playbooks': 'read',
   'GET /observer/issues': 'read',
   'GET /observer/issues/{id}': 'read',
   // Changing what people decided about an issue: its status, a merge.

@@ -289,7 +289,7 @@ async function copiesOfHour(
       copies.push({ key: e.key, line: e.line, id: e.op.id });
   });
   for (const e of compacted ?? []) copies.push({ key: e.key, line: e.line, id: e.op.id });
-  copies.push(...decodeDropped(dropped, retriesKey(partition)));
+  for (const d of decodeDropped(dropped, retriesKey(partition))) copies.push(d);
   return latestCopies(copies);
 }
 

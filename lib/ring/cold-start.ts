@@ -129,7 +129,9 @@ export async function stateByListing(
         // A compacted hour holds ops stamped anywhere in its hour: read the rest of
         // the partition too, and the log is known from the hour's start.
         const partition = partitionOf(boundary);
-        batch.push(...(await keys.nextWhile((k) => k.startsWith(partition), Infinity)));
+        for (const k of await keys.nextWhile((key) => key.startsWith(partition), Infinity)) {
+          batch.push(k);
+        }
         boundary = partition;
       }
       await readInto(reader, batch, options.readConcurrency, read, positions);

@@ -16,6 +16,7 @@ const count = z.number().int().nonnegative();
  */
 export const StatsSnapshotSchema = z.looseObject({
   ...StatsSchema.shape,
+  tokens: StatsSchema.shape.tokens.optional().describe('absent from older snapshots'),
   generated_at: z.iso.datetime({ offset: true }),
   window: z
     .object({ from: z.string().nullable(), to: z.string().nullable(), ops: count })

@@ -8,10 +8,12 @@ import { MINUTE_MS } from '../issues/tally';
 import { encodeCheckpoint, encodeCopies } from '../ring/checkpoint';
 import type { Observer } from '../ring/observer';
 import type { RingState } from '../ring/ring-state';
+import { playbooks } from '../runs/playbooks';
 import {
   CHECKPOINT_KEY,
   copiesKey,
   LATEST_STATS_KEY,
+  PLAYBOOKS_KEY,
   statsHourKey,
   statsMinuteKey,
 } from '../storage/keys';
@@ -22,7 +24,7 @@ import { type StatsSnapshot, statsSnapshot } from './snapshot';
 /**
  * Refreshes the observer's ring, then writes the minute's stats snapshot
  * (with the ring's largest failure clusters), the latest snapshot, the
- * hour's history and the ring checkpoint. Each write is one whole object,
+ * hour's history, the playbooks of the ring's runs and the ring checkpoint. Each write is one whole object,
  * and the checkpoint is written last and only from a refreshed ring, so a
  * crash at any point leaves the previous checkpoint (or a complete new one)
  * and never one that claims ops it does not hold.
@@ -73,6 +75,8 @@ export async function takeSnapshot(
   await store.putDocument(statsMinuteKey(at), doc);
   await store.putDocument(LATEST_STATS_KEY, doc);
   await addToHour(store, statsHourKey(at), snap);
+  // The playbooks of the ring's runs: GET /observer/playbooks reads this one document.
+  await store.putDocument(PLAYBOOKS_KEY, JSON.stringify(playbooks(entries, at.getTime())));
   // Once a minute, a new copies document: the checkpoints of the minute extend it.
   await writeCheckpoint(observer, state, at, true);
   return { snapshot: snap, entries, clusters, now: at.getTime(), ...folded };

@@ -208,6 +208,19 @@ export function escalationRecordKey(claimedAt: Date, clusterId: string, round: n
   return `escalations/${day}/${stamp(claimedAt)}-${clusterId}-r${round}.json`;
 }
 
+/** `span-errors/<trace id>/`: what error logs said about the spans of one trace (run). */
+export function spanErrorsPrefix(traceId: string): string {
+  return `span-errors/${traceId}/`;
+}
+
+/** `span-errors/<trace id>/<stamp>-<random>.json`: the span errors of one logs request. */
+export function spanErrorsKey(traceId: string, at: Date): string {
+  return `${spanErrorsPrefix(traceId)}${stamp(at)}-${randomBytes(6).toString('hex')}.json`;
+}
+
+/** The stored playbooks, rewritten by each snapshot. */
+export const PLAYBOOKS_KEY = 'playbooks/latest.json';
+
 /** The issues folded from the log: one document, written by one folder at a time (If-Match). */
 export const ISSUES_STATE_KEY = 'issues/state.json';
 

@@ -308,7 +308,7 @@ describe('the packaged template', () => {
     expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
   });
 
-  it('expires ops and id markers after 90 days and stats snapshots and escalations after 30, under the prefix', () => {
+  it('expires ops, dropped retries and id markers after 90 days, checkpoint copies after 1, stats snapshots and escalations after 30, under the prefix', () => {
     const bucket = template.Resources.OpsBucket as Resource;
     const { Rules: rules } = bucket.Properties.LifecycleConfiguration as {
       Rules: Record<string, unknown>[];
@@ -316,7 +316,25 @@ describe('the packaged template', () => {
 
     expect(rules).toEqual([
       { Id: 'expire-ops', Status: 'Enabled', Prefix: 'tenant-a/ops/', ExpirationInDays: 90 },
+      {
+        Id: 'expire-checkpoint-copies',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/ring/copies/',
+        ExpirationInDays: 1,
+      },
+      {
+        Id: 'expire-dropped-retries',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/lake/retries/',
+        ExpirationInDays: 90,
+      },
       { Id: 'expire-id-markers', Status: 'Enabled', Prefix: 'tenant-a/ids/', ExpirationInDays: 90 },
+      {
+        Id: 'expire-span-errors',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/span-errors/',
+        ExpirationInDays: 90,
+      },
       {
         Id: 'expire-stats-history',
         Status: 'Enabled',
@@ -335,7 +353,8 @@ describe('the packaged template', () => {
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       },
     ]);
-    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires.
+    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires
+    // (only the copies documents each checkpoint names, a minute apart, do).
     expect(`tenant-a/${segmentKey(new Date(), 'x')}`.startsWith('tenant-a/ops/')).toBe(true);
     expect(rules.some((r) => `tenant-a/${CHECKPOINT_KEY}`.startsWith(String(r.Prefix)))).toBe(
       false,
@@ -404,9 +423,13 @@ describe('the packaged template', () => {
       const types = Object.fromEntries(columns.map((c) => [c.Name, c.Type]));
 
       for (const field of Object.keys(ObservedOpSchema.in.shape)) {
-        expect(types[field], field).toBe(
-          field === 'success' ? 'boolean' : field === 'duration_ms' ? 'double' : 'string',
-        );
+        const type: Record<string, string> = {
+          success: 'boolean',
+          duration_ms: 'double',
+          input_tokens: 'bigint',
+          output_tokens: 'bigint',
+        };
+        expect(types[field], field).toBe(type[field] ?? 'string');
       }
       expect(types._observer).toBe('string');
       expect(table().PartitionKeys).toEqual([
@@ -433,6 +456,14 @@ describe('the packaged template', () => {
         error: 'boom',
         input_summary: 'in',
         output_summary: 'out',
+        trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+        span_id: '00f067aa0ba902b7',
+        parent_span_id: '00f067aa0ba902b6',
+        conversation_id: 'c-1',
+        scenario: 'nightly',
+        model: 'gpt-4o',
+        input_tokens: 12,
+        output_tokens: 3,
         // Set by observer when the client wrote the timestamp otherwise.
         client_timestamp: at.toISOString().replace('T', 't').replace('Z', 'z'),
         Endpoint: 'another field, not the column',

@@ -49,6 +49,8 @@ export class DashboardApp {
       void this.#signIn();
     });
     this.#win.addEventListener('resize', () => this.#drawChart());
+    // A failing op's "View run" link names the run in the hash; the run panel follows it.
+    this.#win.addEventListener('hashchange', () => this.#tick());
     this.#tick();
   }
 
@@ -88,11 +90,14 @@ export class DashboardApp {
   async #refresh(): Promise<boolean> {
     const hours = this.#hours();
     const historyDue = Date.now() - this.#historyAt >= DashboardApp.HISTORY_MS;
-    const [stats, history, failures, ops] = await Promise.all([
+    const runId = model.runInHash(this.#win.location.hash);
+    const [stats, history, failures, ops, playbooks, run] = await Promise.all([
       this.#api.get('stats'),
       historyDue ? this.#api.get(`stats/history?hours=${hours}`) : undefined,
       this.#optional('failures'),
       this.#optional('ops?success=false&limit=20'),
+      this.#optional('playbooks'),
+      runId === undefined ? undefined : this.#api.get(`runs/${encodeURIComponent(runId)}`),
     ]);
     const refused = [stats, history, failures, ops].find((r) => r?.kind === 'unauthorized');
     if (refused?.kind === 'unauthorized') {
@@ -111,6 +116,10 @@ export class DashboardApp {
     this.#view.failingOps(
       this.#tableState(ops, model.failingOps, 'ops', 'No failed ops in the ring.'),
     );
+    this.#view.playbooks(
+      this.#tableState(playbooks, model.playbooks, 'playbooks', 'No runs in the ring yet.'),
+    );
+    this.#showRun(runId, run);
     return true;
   }
 
@@ -123,6 +132,25 @@ export class DashboardApp {
     if (res.kind === 'missing') this.#missing.set(path, Date.now());
     else this.#missing.delete(path);
     return res;
+  }
+
+  #showRun(runId: string | undefined, res: ApiResult | undefined): void {
+    if (runId === undefined || res === undefined) {
+      this.#view.run(undefined);
+      return;
+    }
+    const view = res.kind === 'ok' ? model.runView(res.body) : undefined;
+    if (view !== undefined) {
+      this.#view.run(view);
+      return;
+    }
+    const note =
+      res.kind === 'missing'
+        ? 'No op of this run is in the ring any more (or this deployment has no runs route).'
+        : res.kind === 'failed'
+          ? `Could not load the run (${res.message}); retrying.`
+          : 'Not available: the answer had an unexpected shape.';
+    this.#view.run({ traceId: runId, note });
   }
 
   #showStats(res: ApiResult): void {

@@ -36,6 +36,44 @@ export interface FailingOpRow {
   endpoint: string;
   staffer: string;
   error: string;
+  /** The run it belongs to, if it has one: the row links to it. */
+  traceId: string;
+}
+
+/** One op of a run, as the waterfall draws it. */
+export interface WaterfallRow {
+  endpoint: string;
+  kind: string;
+  depth: number;
+  offsetMs: number;
+  durationMs: number;
+  ok: boolean;
+  error: string;
+  /** The run's first failure: where it went wrong. */
+  first: boolean;
+}
+
+/** A run of `GET /observer/runs/{trace_id}`. */
+export interface RunView {
+  traceId: string;
+  failed: boolean;
+  agent: string;
+  durationMs: number;
+  tokens: number;
+  costUsd: number | null;
+  incomplete: string[];
+  rows: WaterfallRow[];
+}
+
+/** One row of the playbooks table. */
+export interface PlaybookRow {
+  agent: string;
+  role: string;
+  runs: number;
+  successRate: number;
+  path: string[];
+  failingStep: string;
+  failingTemplate: string;
 }
 
 /** The counters, or undefined when the answer is not stats. */
@@ -98,8 +136,67 @@ export function failingOps(body: unknown): FailingOpRow[] | undefined {
       endpoint: text(op.endpoint),
       staffer: text(op.staffer_id),
       error: text(op.error),
+      traceId: text(op.trace_id),
     };
   });
+}
+
+/** The run of `GET /observer/runs/{trace_id}`, or undefined for another shape. */
+export function runView(body: unknown): RunView | undefined {
+  const o = record(body);
+  if (!Array.isArray(o.ops) || typeof o.trace_id !== 'string') return undefined;
+  const first = record(o.first_failure);
+  const firstKey = `${text(first.key)}#${count(first.line)}`;
+  const total = record(record(o.tokens).total);
+  return {
+    traceId: o.trace_id,
+    failed: o.outcome === 'failed',
+    agent: text(o.agent),
+    durationMs: count(o.duration_ms),
+    tokens: count(total.input_tokens) + count(total.output_tokens),
+    costUsd: typeof total.cost_usd === 'number' ? total.cost_usd : null,
+    incomplete: Array.isArray(o.incomplete_because) ? o.incomplete_because.map(text) : [],
+    rows: o.ops.map((item) => {
+      const i = record(item);
+      const op = record(i.op);
+      return {
+        endpoint: text(op.endpoint),
+        kind: text(op.event_kind),
+        depth: count(i.depth),
+        offsetMs: count(i.offset_ms),
+        durationMs: count(op.duration_ms),
+        ok: op.success === true,
+        error: text(op.error),
+        first: `${text(i.key)}#${count(i.line)}` === firstKey,
+      };
+    }),
+  };
+}
+
+/** The playbooks of `GET /observer/playbooks`, most runs first as given. */
+export function playbooks(body: unknown): PlaybookRow[] | undefined {
+  const list = record(body).playbooks;
+  if (!Array.isArray(list)) return undefined;
+  return list.map((p) => {
+    const o = record(p);
+    const failing = record(o.failing_step);
+    const path = record(o.path).steps;
+    return {
+      agent: text(o.agent) || text(o.scenario),
+      role: text(o.role),
+      runs: count(o.runs),
+      successRate: count(o.success_rate),
+      path: Array.isArray(path) ? path.map(text) : [],
+      failingStep: text(failing.step),
+      failingTemplate: text(record(failing.cluster).template),
+    };
+  });
+}
+
+/** The run a location hash names (`#run=<trace_id>`), if any. */
+export function runInHash(hash: string): string | undefined {
+  const m = /^#run=([A-Za-z0-9._:-]{1,128})$/.exec(hash);
+  return m?.[1];
 }
 
 /** successes ÷ total as a percentage with one decimal, or an em dash for no ops. */

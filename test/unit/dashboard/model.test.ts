@@ -4,6 +4,9 @@ import {
   counters,
   failingOps,
   history,
+  playbooks,
+  runInHash,
+  runView,
   successRate,
 } from '../../../lib/dashboard/client/model';
 
@@ -130,12 +133,83 @@ describe('failingOps', () => {
     });
 
     expect(rows).toEqual([
-      { at: '2026-11-24T21:00:01.000Z', endpoint: 'fill', staffer: 'w-17', error: 'boom' },
-      { at: '2026-11-24T20:00:00Z', endpoint: 'weld', staffer: '', error: '' },
+      {
+        at: '2026-11-24T21:00:01.000Z',
+        endpoint: 'fill',
+        staffer: 'w-17',
+        error: 'boom',
+        traceId: '',
+      },
+      { at: '2026-11-24T20:00:00Z', endpoint: 'weld', staffer: '', error: '', traceId: '' },
     ]);
   });
 
   it('is undefined without an ops array', () => {
     expect(failingOps({ ops: 'none' })).toBeUndefined();
+  });
+});
+
+describe('runs and playbooks', () => {
+  it('reads a run as waterfall rows, marking its first failure', () => {
+    const view = runView({
+      trace_id: 't1',
+      outcome: 'failed',
+      agent: 'researcher',
+      duration_ms: 86,
+      first_failure: { key: 'k', line: 2 },
+      tokens: { total: { input_tokens: 300, output_tokens: 40, cost_usd: 0.000069 } },
+      incomplete_because: [],
+      ops: [
+        {
+          key: 'k',
+          line: 3,
+          depth: 0,
+          offset_ms: 0,
+          op: { endpoint: 'invoke_agent', success: false, duration_ms: 86 },
+        },
+        {
+          key: 'k',
+          line: 2,
+          depth: 1,
+          offset_ms: 60,
+          op: { endpoint: 'fetch', success: false, error: '429', duration_ms: 25 },
+        },
+      ],
+    });
+
+    expect(view).toMatchObject({ traceId: 't1', failed: true, tokens: 340, costUsd: 0.000069 });
+    expect(view?.rows.map((r) => [r.endpoint, r.depth, r.offsetMs, r.first])).toEqual([
+      ['invoke_agent', 0, 0, false],
+      ['fetch', 1, 60, true],
+    ]);
+  });
+
+  it('reads playbooks, and the run a location hash names', () => {
+    expect(
+      playbooks({
+        playbooks: [
+          {
+            agent: 'researcher',
+            role: 'analyst',
+            runs: 50,
+            success_rate: 0.8,
+            path: { steps: ['plan', 'fetch'] },
+            failing_step: { step: 'fetch', cluster: { template: 'HTTP <*>' } },
+          },
+        ],
+      }),
+    ).toEqual([
+      {
+        agent: 'researcher',
+        role: 'analyst',
+        runs: 50,
+        successRate: 0.8,
+        path: ['plan', 'fetch'],
+        failingStep: 'fetch',
+        failingTemplate: 'HTTP <*>',
+      },
+    ]);
+    expect(runInHash('#run=4bf92f35')).toBe('4bf92f35');
+    expect(runInHash('#run=a/b')).toBeUndefined();
   });
 });

@@ -6,6 +6,11 @@ import { handler as health } from '../../../handlers/health';
 import { handler as history } from '../../../handlers/history';
 import { handler as notFound } from '../../../handlers/not-found';
 import { handler as openapi } from '../../../handlers/openapi';
+import { handler as otlpLogs } from '../../../handlers/otlp-logs';
+import { handler as otlpTraces } from '../../../handlers/otlp-traces';
+import { handler as playbooks } from '../../../handlers/playbooks';
+import { handler as run } from '../../../handlers/run';
+import { handler as runs } from '../../../handlers/runs';
 import { handler as snapshot } from '../../../handlers/snapshot';
 import { handler as stats } from '../../../handlers/stats';
 import { resetRuntime } from '../../../lib/app/runtime';
@@ -21,6 +26,14 @@ import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { describedBy, errorsOf } from '../../support/openapi';
 import { op } from '../../support/ops';
+import { makeSpans, otlpBody, postTraces, researchRun } from '../../support/otlp';
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const getRun = (id: string) => ({
+  ...httpEvent({ path: `/observer/runs/${id}` }),
+  pathParameters: { trace_id: id },
+});
+const sdkSpans = () => makeSpans({ 'service.name': 'bot' }, [researchRun(true)]);
 
 // The handlers' real answers, each checked against what the API description
 // says that route gives with that status: the description cannot drift from the code.
@@ -147,6 +160,98 @@ const cases: Case[] = [
     '/observer/escalations',
     400,
     () => escalations(httpEvent({ path: '/observer/escalations', query: { limit: '0' } })),
+  ],
+  [
+    'POST',
+    '/observer/otlp/v1/traces',
+    200,
+    () => otlpTraces(postTraces(otlpBody(sdkSpans(), 'json'))),
+  ],
+  [
+    'POST',
+    '/observer/otlp/v1/traces',
+    200,
+    () =>
+      otlpTraces(
+        postTraces(
+          JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'x' }] }] }] }),
+        ),
+      ),
+  ],
+  ['POST', '/observer/otlp/v1/traces', 400, () => otlpTraces(postTraces('{"resourceSpans":'))],
+  [
+    'POST',
+    '/observer/otlp/v1/traces',
+    413,
+    () => otlpTraces(postTraces('x'.repeat(4 * 1024 * 1024 + 1))),
+  ],
+  [
+    'POST',
+    '/observer/otlp/v1/traces',
+    415,
+    () => otlpTraces(postTraces('{}', { contentType: 'text/plain' })),
+  ],
+  [
+    'POST',
+    '/observer/otlp/v1/traces',
+    503,
+    async () => {
+      resetRuntime({ store: unwritableStore() });
+      return otlpTraces(postTraces(otlpBody(sdkSpans(), 'json')));
+    },
+  ],
+  [
+    'POST',
+    '/observer/otlp/v1/logs',
+    200,
+    () =>
+      otlpLogs(
+        httpEvent({
+          method: 'POST',
+          path: '/observer/otlp/v1/logs',
+          headers: { 'content-type': 'application/json' },
+          body: '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":17}]}]}]}',
+        }),
+      ),
+  ],
+  [
+    'GET',
+    '/observer/runs',
+    200,
+    async () => {
+      await event(postOp({ endpoint: 'x', trace_id: TRACE, model: 'gpt-4o', input_tokens: 3 }));
+      return runs(httpEvent({ path: '/observer/runs', query: { outcome: 'failed' } }));
+    },
+  ],
+  [
+    'GET',
+    '/observer/runs',
+    400,
+    () => runs(httpEvent({ path: '/observer/runs', query: { outcome: 'maybe' } })),
+  ],
+  [
+    'GET',
+    '/observer/runs/{trace_id}',
+    200,
+    async () => {
+      await otlpTraces(postTraces(otlpBody(sdkSpans(), 'json')));
+      const listed = bodyOf(await runs(httpEvent({ path: '/observer/runs' }))).runs as {
+        trace_id: string;
+      }[];
+      return run(getRun(listed[0]?.trace_id ?? ''));
+    },
+  ],
+  ['GET', '/observer/runs/{trace_id}', 404, () => run(getRun(TRACE))],
+  ['GET', '/observer/runs/{trace_id}', 400, () => run(getRun('a b'))],
+  [
+    'GET',
+    '/observer/playbooks',
+    200,
+    async () => {
+      await otlpTraces(postTraces(otlpBody(sdkSpans(), 'json')));
+      await snapshot();
+      return playbooks(httpEvent({ path: '/observer/playbooks' }));
+    },
   ],
   ['GET', '/observer/health', 200, () => health(httpEvent())],
   ['GET', '/observer/openapi.json', 200, () => openapi(httpEvent())],

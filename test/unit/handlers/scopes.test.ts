@@ -8,6 +8,7 @@ import { apiKeyEntry, type Scope } from '../../../lib/platform/api-keys';
 import { bodyOf, httpEvent } from '../../support/events';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore, NO_CALLS } from '../../support/memory-store';
+import { op } from '../../support/ops';
 
 // Every route's handler, called with every kind of caller, against the route
 // table: each handler asks for its route's scope, an admin key (and the
@@ -64,6 +65,9 @@ async function handlerOf(route: string): Promise<(event: HttpEvent) => Promise<H
   return mod.handler;
 }
 
+/** Path parameters, for routes that have them: a run that is in the ring. */
+const RUN_ID = 'run-scopes-1';
+
 function request(route: RouteKey, caller: Caller): HttpEvent {
   const [method, template] = route.split(' ') as [string, string];
   const key = CALLERS[caller];
@@ -71,14 +75,17 @@ function request(route: RouteKey, caller: Caller): HttpEvent {
   const id = issueFor(route, caller);
   const event = httpEvent({
     method,
-    path: template.replace('{id}', id),
+    path: template.replace('{id}', id).replace('{trace_id}', RUN_ID),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     headers: {
       'content-type': 'application/json',
       ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
     },
   });
-  return template.includes('{id}') ? { ...event, pathParameters: { id } } : event;
+  if (template.includes('{trace_id}')) {
+    return { ...event, routeKey: route, pathParameters: { trace_id: RUN_ID } };
+  }
+  return template.includes('{id}') ? { ...event, routeKey: route, pathParameters: { id } } : event;
 }
 
 /** What a caller should get on a route of this access: let in, or refused with a status. */
@@ -113,6 +120,7 @@ beforeAll(async () => {
     new Date(),
   );
   runtime.resetRuntime({ store });
+  await store.append([op('tools/call', { trace_id: RUN_ID })], new Date());
 });
 
 afterAll(() => {
@@ -147,9 +155,16 @@ describe('every route asks for the scope the route table gives it', () => {
     }
     expect(res.statusCode).toBe(outcome);
     expect(store.calls).toEqual(NO_CALLS);
-    if (outcome === 403) {
+    if (outcome === 403 && route.includes('/observer/otlp/')) {
+      // OTLP answers a google.rpc.Status (code 7: PERMISSION_DENIED), in the request's encoding.
       expect(bodyOf(res)).toEqual({
-        error: `this key's scope is ${caller}; ${route.replace('{id}', issueFor(route, caller))} needs ${access}`,
+        code: 7,
+        message: `this key's scope is ${caller}; ${route} needs ${access}`,
+      });
+    } else if (outcome === 403) {
+      const path = route.replace('{trace_id}', RUN_ID).replace('{id}', issueFor(route, caller));
+      expect(bodyOf(res)).toEqual({
+        error: `this key's scope is ${caller}; ${path} needs ${access}`,
         scope_needed: access,
       });
     }

@@ -107,7 +107,14 @@ describe('checkpoint documents', () => {
 describe('stats snapshots', () => {
   it('add when they were made and the receive times of the ring window', () => {
     const snap = statsSnapshot(
-      { total: 2, successes: 1, failures: 1, by_source: { mcp: 2 }, recent_scenario_ops: [] },
+      {
+        total: 2,
+        successes: 1,
+        failures: 1,
+        by_source: { mcp: 2 },
+        recent_scenario_ops: [],
+        tokens: { by_model: {}, by_agent: {} },
+      },
       entry(0),
       entry(9),
       at,
