@@ -134,7 +134,7 @@ export const IssuesAnswerSchema = z.object({
 export type IssuesAnswer = z.infer<typeof IssuesAnswerSchema>;
 
 /** The hours of trend an issue's page shows by default, and at most. */
-export const ISSUE_HOURS = { default: 48, max: 336 } as const;
+export const ISSUE_HOURS = { default: 48, max: 192 } as const;
 
 /** The query of `GET /observer/issues/{id}`. */
 export const IssueQuerySchema = z

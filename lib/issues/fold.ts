@@ -17,7 +17,7 @@ import type { SegmentStore } from '../storage/store';
 import type { IssueBook, Transition } from './book';
 import type { EscalationThresholds } from './lifecycle';
 import { type IssueRules, RulesReader } from './rules';
-import { bookOf, emptyBook, encodeState, parseState } from './state';
+import { bookOf, emptyBook, encodeStateBytes, parseStateBytes } from './state';
 
 /** How the fold reads the log and judges the lifecycle. */
 export interface FoldOptions {
@@ -102,7 +102,7 @@ export class IssueFolder {
           listedAt: this.now(),
         });
         if (!result.changed) return { ...result.summary, written: false, conflicts };
-        const body = Buffer.from(encodeState(book, new Date(this.now())));
+        const body = encodeStateBytes(book, new Date(this.now()));
         this.etag = await this.store.putObject(ISSUES_STATE_KEY, body, this.etag);
         return { ...result.summary, written: true, conflicts };
       } catch (err: unknown) {
@@ -119,7 +119,7 @@ export class IssueFolder {
     const found = await this.store.getObject(ISSUES_STATE_KEY);
     this.etag = found?.etag ?? null;
     if (found === undefined) return emptyBook();
-    const state = parseState(Buffer.from(found.body).toString('utf-8'));
+    const state = parseStateBytes(found.body);
     if (!('error' in state)) return bookOf(state);
     // Folding the log again from its start rebuilds it; the write replaces the unreadable one.
     log.error('issue state unreadable; folding the whole log again', { reason: state.error });

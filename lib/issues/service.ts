@@ -15,7 +15,7 @@ import type {
 import type { IssueRecord } from './book';
 import type { EscalationThresholds } from './lifecycle';
 import { changeRules, RulesReader } from './rules';
-import { bookOf, emptyBook, type IssueState, parseState } from './state';
+import { bookOf, emptyBook, type IssueState, parseStateBytes } from './state';
 import { DAY_MS, HOUR_MS, topNames } from './tally';
 import { forecastOf, type IssueView, issueView, summary } from './view';
 
@@ -55,7 +55,7 @@ export class IssueReader {
       this.state = undefined;
       this.etag = undefined;
     } else if (found !== 'unchanged') {
-      const parsed = parseState(Buffer.from(found.body).toString('utf-8'));
+      const parsed = parseStateBytes(found.body);
       if ('error' in parsed) {
         log.error('issue state unreadable; answering from the ring alone', {
           reason: parsed.error,

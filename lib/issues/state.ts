@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { parseJson } from '../platform/json';
 import { OPS_ROOT } from '../storage/keys';
@@ -84,6 +85,22 @@ export function encodeState(book: IssueBook, at: Date): string {
     transitions: book.transitions.map(storedTransition),
   };
   return JSON.stringify(state);
+}
+
+/** A book as its document is stored: gzip JSON (the op ids of the retry window compress well). */
+export function encodeStateBytes(book: IssueBook, at: Date): Uint8Array {
+  return gzipSync(encodeState(book, at));
+}
+
+/** The stored state document, parsed, or an error saying why it is not one. */
+export function parseStateBytes(body: Uint8Array): IssueState | { error: string } {
+  let text: string;
+  try {
+    text = gunzipSync(body).toString('utf-8');
+  } catch (err: unknown) {
+    return { error: `not gzip: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  return parseState(text);
 }
 
 /** The state document's text, parsed, or an error saying why it is not one. */

@@ -6,8 +6,8 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** Hourly counts are kept this long; older hours are kept as days. */
-export const HOURLY_DAYS = 14;
+/** Hourly counts are kept this long (the 7-day baseline and the hour before); older hours as days. */
+export const HOURLY_DAYS = 8;
 /** Daily counts are kept this long: the ops themselves expire after 90 days (retentionDays). */
 export const DAILY_DAYS = 90;
 /** Names a breakdown keeps with their own count; the rest are counted together as OTHER. */
@@ -146,7 +146,9 @@ function addSample(t: Tally, s: Position): void {
   if (t.samples.length > MAX_SAMPLES) t.samples.splice(0, t.samples.length - MAX_SAMPLES);
 }
 
-const pairs = z.array(z.tuple([z.number().int(), z.number().int().nonnegative()]));
+/** Counts by consecutive index, `[first index, [count, count, …]]`: dense, so short. */
+const run = z.tuple([z.number().int(), z.array(z.number().int().nonnegative())]);
+const pairs = run.nullable();
 const namePairs = z.array(z.tuple([z.string(), z.number().int().nonnegative()]));
 
 /** A tally as an issue state document stores it. */
@@ -171,9 +173,9 @@ export function encodeTally(t: Tally): StoredTally {
     count: t.count,
     first: t.count === 0 ? 0 : t.first,
     last: t.count === 0 ? 0 : t.last,
-    minutes: [...t.minutes],
-    hours: [...t.hours],
-    days: [...t.days],
+    minutes: runOf(t.minutes),
+    hours: runOf(t.hours),
+    days: runOf(t.days),
     endpoints: [...t.names.endpoints],
     sources: [...t.names.sources],
     staffers: [...t.names.staffers],
@@ -189,9 +191,9 @@ export function decodeTally(s: StoredTally): Tally {
     count: s.count,
     first: empty ? Number.POSITIVE_INFINITY : s.first,
     last: empty ? Number.NEGATIVE_INFINITY : s.last,
-    minutes: new Map(s.minutes),
-    hours: new Map(s.hours),
-    days: new Map(s.days),
+    minutes: mapOf(s.minutes),
+    hours: mapOf(s.hours),
+    days: mapOf(s.days),
     names: {
       endpoints: new Map(s.endpoints),
       sources: new Map(s.sources),
@@ -200,4 +202,21 @@ export function decodeTally(s: StoredTally): Tally {
     },
     samples: s.samples.map(([key, line]) => ({ key, line })),
   };
+}
+
+/** Counts by index as one run from the lowest index to the highest (null for none). */
+function runOf(map: Map<number, number>): [number, number[]] | null {
+  if (map.size === 0) return null;
+  const keys = [...map.keys()];
+  const first = Math.min(...keys);
+  const last = Math.max(...keys);
+  return [first, Array.from({ length: last - first + 1 }, (_, i) => map.get(first + i) ?? 0)];
+}
+
+function mapOf(run: [number, number[]] | null): Map<number, number> {
+  const map = new Map<number, number>();
+  run?.[1].forEach((n, i) => {
+    if (n > 0) map.set(run[0] + i, n);
+  });
+  return map;
 }
