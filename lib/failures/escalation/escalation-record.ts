@@ -114,13 +114,15 @@ export async function escalationsOf(
   for (let m = 0; m < Math.max(1, months) && keys.length < limit; m++) {
     const month = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - m, 1));
     const listed = (await collect(store.listObjects(escalationMonthPrefix(month)))).sort();
-    keys.push(...listed.filter((k) => k.endsWith(`-${id}-r${roundOf(k)}.json`)).reverse());
+    keys.push(...listed.filter((k) => ofSubject(k, id)).reverse());
   }
   return readRecords(store, keys.slice(0, limit));
 }
 
-function roundOf(key: string): string {
-  return /-r(\d+)\.json$/.exec(key)?.[1] ?? '';
+/** Whether a record key names the subject: `…-<id>-r1.json`, or `…-<id>-<kind>-r1.json`. */
+function ofSubject(key: string, id: string): boolean {
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`-${escaped}(?:-[a-z]+)?-r\\d+\\.json$`).test(key);
 }
 
 /** The query of the escalations route, or a 400 naming each bad (or unknown) parameter. */

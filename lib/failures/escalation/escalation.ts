@@ -65,8 +65,8 @@ const DEFAULT_BUDGET_MS = 45_000;
 
 /**
  * POSTs each subject to the configured URL, each escalation once however
- * many containers run (claimRound, keyed by the issue), an issue at most
- * once per cooldown, signed when a secret is set, and records each round
+ * many containers run (claimRound, keyed by the issue and the kind), an
+ * issue at most once per kind per cooldown, signed when a secret is set, and records each round
  * under `escalations/`. Nothing happens without a URL. One subject's
  * failure is logged and counted, and the others go on.
  */
@@ -146,7 +146,9 @@ async function escalateOne(
   onClaimed: () => void,
 ): Promise<'delivered' | 'failed' | 'rejected' | { skipped: string }> {
   const { store } = run.deps;
-  const claimId = keySafe(subject.issue.id);
+  // One claim per issue and kind: the cooldown spaces escalations of one kind, and a
+  // regression is sent even right after an escalation (and the other way round).
+  const claimId = keySafe(`${subject.issue.id}-${subject.transition.kind}`);
   const claimed = await claimRound(store, claimId, subject.id, run.deps.now, run.limits, run.owner);
   if (claimed.kind === 'skipped') return { skipped: claimed.reason };
   onClaimed();

@@ -98,7 +98,7 @@ describe('escalate: one transition', () => {
       payload,
     });
     expect(record?.key).toMatch(
-      /^escalations\/2026\/11\/24\/20261124T213000000Z-0123456789abcdef-r1\.json$/,
+      /^escalations\/2026\/11\/24\/20261124T213000000Z-0123456789abcdef-escalating-r1\.json$/,
     );
   });
 
@@ -144,7 +144,7 @@ describe('escalate: one transition', () => {
 describe('escalate: at most once per issue per cooldown', () => {
   it('delivers exactly once when two containers run at once, both having read no claim', async () => {
     // Each container's claim read waits for the other's: both decide on the same (empty) claim.
-    const claimKey = escalationClaimKey('0123456789abcdef');
+    const claimKey = escalationClaimKey('0123456789abcdef-escalating');
     let readers = 0;
     let bothRead: () => void = () => undefined;
     const bothHaveRead = new Promise<void>((resolve) => {
@@ -268,7 +268,7 @@ describe('escalate: delivery that fails', () => {
     const logs = captureLogs('error', 'info', 'warn');
     const broken = storeView(store, {
       getObject: async (key) => {
-        if (key === escalationClaimKey('aaaa')) throw new Error('S3 is down');
+        if (key === escalationClaimKey('aaaa-escalating')) throw new Error('S3 is down');
         return store.getObject(key);
       },
     });
