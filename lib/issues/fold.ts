@@ -27,6 +27,11 @@ export interface FoldOptions {
   thresholds: EscalationThresholds;
   /** Objects one round reads at most (an hour compaction may be merging is read whole). */
   maxObjects?: number;
+  /**
+   * An hour that closed at least this long ago may be being compacted, and
+   * is read whole (default 30 minutes: compaction waits an hour at least).
+   */
+  compactionMarginMs?: number;
   readConcurrency?: number;
   now?: () => number;
 }
@@ -190,7 +195,8 @@ async function listRound(
         // Compaction writes an hour's object before it deletes the hour's segments and the
         // object sorts last: a listing cut inside such an hour could miss segments it deleted.
         const partition = partitionOf(last);
-        if (partitionOf(key) !== partition || !mayBeCompacted(partition, options.listedAt)) {
+        const margin = options.compactionMarginMs ?? COMPACTION_MARGIN_MS;
+        if (partitionOf(key) !== partition || !mayBeCompacted(partition, options.listedAt, margin)) {
           return { keys, complete: false };
         }
       }
@@ -200,9 +206,9 @@ async function listRound(
   return { keys, complete: true };
 }
 
-function mayBeCompacted(partition: string, now: number): boolean {
+function mayBeCompacted(partition: string, now: number, marginMs: number): boolean {
   const start = partitionStart(partition);
-  return start !== undefined && start + HOUR_MS <= now - COMPACTION_MARGIN_MS;
+  return start !== undefined && start + HOUR_MS <= now - marginMs;
 }
 
 /**
