@@ -196,7 +196,10 @@ async function listRound(
         // object sorts last: a listing cut inside such an hour could miss segments it deleted.
         const partition = partitionOf(last);
         const margin = options.compactionMarginMs ?? COMPACTION_MARGIN_MS;
-        if (partitionOf(key) !== partition || !mayBeCompacted(partition, options.listedAt, margin)) {
+        if (
+          partitionOf(key) !== partition ||
+          !mayBeCompacted(partition, options.listedAt, margin)
+        ) {
           return { keys, complete: false };
         }
       }
