@@ -135,8 +135,10 @@ export class IssuesView {
       name,
       this.#view.code(value),
     ]);
-    const cluster = page.cluster ? ` Its cluster in the ring: ${page.cluster}.` : '';
-    this.#view.$('op-verdict').textContent = `Review: ${page.verdict}. ${page.reason}${cluster}`;
+    const reason = page.reason.replace(/\.$/, '');
+    const cluster = page.cluster ? ` (its cluster in the ring: ${page.cluster})` : '';
+    this.#view.$('op-verdict').textContent =
+      `Review: ${page.verdict}, because ${reason}${cluster}.`;
     this.#view
       .$('op-run')
       .replaceChildren(page.traceId ? this.#link(runHash(page.traceId), 'View its run') : '');

@@ -170,6 +170,24 @@ export function playbooks(body: unknown): PlaybookRow[] | undefined {
   });
 }
 
+/**
+ * Whether a cluster's last hour is a significant rise over the hour before:
+ * that many failures would come by chance less than once in a hundred at
+ * the hour before's rate (at least 1 an hour; a one-sided Poisson test, as
+ * the issues' trend), so 1 vs 0 or 3 vs 1 is no rise.
+ */
+export function risingSignificantly(lastHour: number, hourBefore: number): boolean {
+  const lambda = Math.max(1, hourBefore);
+  if (lastHour <= lambda) return false;
+  let term = Math.exp(-lambda);
+  let below = 0;
+  for (let i = 0; i < lastHour && term > 0; i++) {
+    below += term;
+    term *= lambda / (i + 1);
+  }
+  return 1 - below < 0.01;
+}
+
 /** successes ÷ total as a percentage with one decimal, or an em dash for no ops. */
 export function successRate(c: Counters): string {
   return c.total === 0 ? '—' : `${((c.successes / c.total) * 100).toFixed(1)}%`;

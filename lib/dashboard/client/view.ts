@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Runs in the browser: bundled into the page's script by `npm run build:dashboard`.
-import type {
-  ClusterRow,
-  Counters,
-  FailingOpRow,
-  PlaybookRow,
-  RunView,
-  WaterfallRow,
+import {
+  type ClusterRow,
+  type Counters,
+  type FailingOpRow,
+  type PlaybookRow,
+  type RunView,
+  risingSignificantly,
+  type WaterfallRow,
 } from './model';
 
 /** A table's content: its rows, or a note saying why there are none. */
@@ -50,7 +51,8 @@ export class DashboardView {
   /** Fills the failure clusters table. */
   clusters(state: TableState<ClusterRow>): void {
     this.table('clusters', state, (c) => {
-      const rising = c.lastHour > c.hourBefore;
+      // Rising only when significant: a handful of failures after none is not a rise.
+      const rising = risingSignificantly(c.lastHour, c.hourBefore);
       const falling = c.lastHour < c.hourBefore;
       const trend = this.#trend(
         rising ? '▲' : falling ? '▼' : '▬',

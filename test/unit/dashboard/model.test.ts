@@ -4,6 +4,7 @@ import {
   counters,
   failingOps,
   playbooks,
+  risingSignificantly,
   runView,
   successRate,
 } from '../../../lib/dashboard/client/model';
@@ -184,5 +185,18 @@ describe('runs and playbooks', () => {
         failingTemplate: 'HTTP <*>',
       },
     ]);
+  });
+});
+
+describe('risingSignificantly', () => {
+  it('calls no rise of a handful of failures after none, or of a small step', () => {
+    expect(risingSignificantly(1, 0)).toBe(false);
+    expect(risingSignificantly(3, 1)).toBe(false);
+    expect(risingSignificantly(12, 10)).toBe(false);
+  });
+
+  it('calls a rise what would come by chance less than once in a hundred', () => {
+    expect(risingSignificantly(5, 0)).toBe(true);
+    expect(risingSignificantly(30, 10)).toBe(true);
   });
 });
