@@ -31,10 +31,11 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['lib/lake'],
   // Failures grouped by error template.
   ['lib/failures/clustering'],
-  // What is built on the clusters: a verdict on one op, and escalating a growing cluster.
+  // What is built on the clusters: a verdict on one op, and escalating (claims, delivery, records).
   ['lib/failures/review', 'lib/failures/escalation'],
-  // Runs (the ops of one trace), token costs, and the playbooks built from runs.
-  ['lib/runs'],
+  // Runs (the ops of one trace), token costs, and the playbooks built from runs; durable issues
+  // folded from the log, their lifecycle, and the escalation of their transitions.
+  ['lib/runs', 'lib/issues'],
   // Snapshots and history.
   ['lib/stats'],
   // The HTTP edge: the handler wrapper, answers, errors mapped to statuses, auth, the API description.

@@ -106,12 +106,13 @@ export class MemorySegmentStore implements SegmentStore {
     return current === etag ? 'unchanged' : { body: bytes, etag: current };
   }
 
-  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {
+  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<string> {
     this.calls.putObject++;
     const existing = this.objects.get(key);
     const current = existing === undefined ? null : etagOf(Buffer.from(existing));
     if (current !== ifMatch) throw new ConcurrentWriteError(`${key} changed since it was read`);
     this.objects.set(key, Buffer.from(body));
+    return etagOf(Buffer.from(body));
   }
 
   async deleteObjects(keys: readonly string[]): Promise<void> {

@@ -2,11 +2,14 @@
 // time, over the real ring, checkpoint and compaction code: writers with
 // and without retried op ids (some of them slow, landing inside the skew
 // window after later keys), refreshes, cold starts from the checkpoint and
-// by listing, snapshots, compactions (two at once, crashes mid-delete). At
-// each step that should converge, every container's ring is compared with
-// a recount of the bucket (dev/sim/recount.ts). `npm run sim` runs many
+// by listing, snapshots, compactions (two at once, crashes mid-delete), and
+// two issue folders (one inside the snapshot, both at once at times, each
+// started afresh now and then, reading a few objects a round). At each step
+// that should converge, every container's ring and the issues' counts are
+// compared with a recount of the bucket (dev/sim/recount.ts). `npm run sim` runs many
 // seeds; test/unit/ring/simulation.test.ts runs a fixed budget of them.
 import type { ObservedOp } from '../../lib/domain/op';
+import { IssueFolder } from '../../lib/issues/fold';
 import { compactPartition } from '../../lib/lake/compaction';
 import { Observer, type ObserverOptions } from '../../lib/ring/observer';
 import { writeCheckpoint, writeSnapshot } from '../../lib/stats/writer';
@@ -22,7 +25,7 @@ import { encodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { MemorySegmentStore } from '../memory-store';
 import { seededRandom } from '../random';
-import { countedLog, places } from './recount';
+import { countedLog, issueCounts, places } from './recount';
 
 /** What one schedule is made of; every field but `seed` is drawn from it when left out. */
 export interface ScheduleOptions {
@@ -30,6 +33,8 @@ export interface ScheduleOptions {
   steps?: number;
   /** The retry window the recount applies, when it is to differ from the containers' (a control). */
   recountWindowMs?: number;
+  /** The same for the recount of the issues alone (a control of that check). */
+  issueRecountWindowMs?: number;
 }
 
 /** A container whose ring differs from the recount, with what led there. */
@@ -67,6 +72,14 @@ interface Pending {
 
 const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const SOURCES = ['mcp', 'scenario', 'langfuse'] as const;
+const ENDPOINTS = ['tools/search', 'tools/fetch', 'tools/write'] as const;
+/** The errors of failed ops: kinds whose values vary, names the grouping learns, none at all. */
+const ERRORS = [
+  (n: number) => `timeout after ${n % 97} ms`,
+  (n: number) => `user ${['alice', 'bob', 'carol', 'dave'][n % 4]} not found`,
+  (n: number) => `disk full on /dev/sd${'abc'[n % 3]}1`,
+  () => '',
+] as const;
 
 /** One seeded schedule of one bucket and its containers. */
 export class Schedule {
@@ -79,6 +92,8 @@ export class Schedule {
   private readonly trace: string[] = [];
   private readonly nextUnique = uniqueSuffixes('sim0000000');
   private readonly options: Omit<ObserverOptions, 'now'>;
+  private readonly folders: IssueFolder[] = [];
+  private readonly foldObjects: number;
   private opCount = 0;
 
   /** How many ops were written. */
@@ -91,6 +106,7 @@ export class Schedule {
   constructor(
     readonly seed: number,
     private readonly recountWindowMs?: number,
+    private readonly issueRecountWindowMs?: number,
   ) {
     this.random = seededRandom(seed);
     this.bucket = new MemorySegmentStore(uniqueSuffixes('own0000000'));
@@ -105,7 +121,9 @@ export class Schedule {
       coldStartHours: pick([0, 1, 168]),
       readConcurrency: pick([1, 3, 16]),
     };
-    this.note(`options ${JSON.stringify(this.options)}`);
+    this.foldObjects = pick([2, 5, 1000]);
+    this.note(`options ${JSON.stringify({ ...this.options, foldObjects: this.foldObjects })}`);
+    this.folders.push(this.folder(), this.folder());
     for (const [name, stale, listingOnly] of [
       ['a', 0, false],
       ['b', 0, true],
@@ -133,6 +151,35 @@ export class Schedule {
     return { name, observer, listingOnly };
   }
 
+  /** An issue folder over the bucket, on the schedule's clock; every closed hour may be compacting. */
+  private folder(): IssueFolder {
+    return new IssueFolder(this.bucket, {
+      skewMs: this.options.skewMs,
+      retryWindowMs: this.options.retryWindowMs as number,
+      thresholds: { minCount: 5, windowMinutes: 15, growth: 3 },
+      maxObjects: this.foldObjects,
+      compactionMarginMs: 0,
+      now: () => this.clock,
+    });
+  }
+
+  /** A fold round by one folder, by both at once, or by a folder started afresh. */
+  private async fold(): Promise<void> {
+    const roll = this.random();
+    if (roll < 0.25) {
+      this.note('fold by both folders at once');
+      await Promise.all(this.folders.map((f) => f.fold()));
+      return;
+    }
+    const i = Math.floor(this.random() * this.folders.length);
+    if (roll < 0.35) {
+      this.folders[i] = this.folder();
+      this.note(`folder ${i} starts afresh`);
+    }
+    this.note(`fold by folder ${i}`);
+    await (this.folders[i] as IssueFolder).fold();
+  }
+
   private note(line: string): void {
     this.trace.push(line);
     if (this.trace.length > 60) this.trace.splice(1, 1);
@@ -156,12 +203,17 @@ export class Schedule {
       this.ids.push(id);
     }
     this.opCount++;
+    const success = this.chance(0.7);
+    const error = success
+      ? ''
+      : (ERRORS[Math.floor(this.random() * ERRORS.length)] as (n: number) => string)(this.opCount);
     return {
-      endpoint: `e${this.opCount}`,
-      success: this.chance(0.7),
+      endpoint: ENDPOINTS[Math.floor(this.random() * ENDPOINTS.length)] as string,
+      success,
       timestamp: new Date(this.clock).toISOString(),
       source: SOURCES[Math.floor(this.random() * SOURCES.length)] as string,
       ...(id === undefined ? {} : { id }),
+      ...(error === '' ? {} : { error }),
     };
   }
 
@@ -272,6 +324,25 @@ export class Schedule {
         return { seed: this.seed, step, container: c.name, expected, actual, trace: this.trace };
       }
     }
+    return this.issuesConverge(step, this.issueRecountWindowMs ?? window);
+  }
+
+  /** Folds until caught up, by each folder, and compares every issue's count with the recount. */
+  private async issuesConverge(step: number, window: number): Promise<Divergence | undefined> {
+    const expected = issueCounts(this.bucket, window);
+    for (const [i, folder] of this.folders.entries()) {
+      while ((await folder.fold()).behind);
+      const book = await folder.current();
+      const actual = [...book.issues.values()]
+        .filter((r) => !r.mergedInto)
+        .map((r) => `${r.id}:${r.tally.count}`)
+        .sort();
+      this.checks++;
+      if (actual.join() !== expected.join()) {
+        const container = `issue folder ${i}`;
+        return { seed: this.seed, step, container, expected, actual, trace: this.trace };
+      }
+    }
     return undefined;
   }
 
@@ -295,12 +366,13 @@ export class Schedule {
     } else if (roll < 0.85) {
       const writer = (this.containers[3] as Container).observer;
       if (this.chance(0.5)) {
-        this.note('snapshot by writer');
-        await writeSnapshot(writer);
+        this.note('snapshot by writer, folding with folder 0');
+        await writeSnapshot(writer, this.folders[0]);
       } else {
-        // A round of keeping the checkpoint fresh: it extends the last copies document.
+        // A round of keeping the checkpoint fresh: it extends the last copies document, and folds.
         this.note('checkpoint round by writer');
         await writeCheckpoint(writer, await writer.current(), new Date(this.clock));
+        await this.fold();
       }
     } else if (roll < 0.9) await this.compact();
     else if (roll < 0.95) return this.converge(step);
@@ -310,7 +382,11 @@ export class Schedule {
 
 /** Runs one seeded schedule of `steps` steps (400–800, drawn from the seed, by default), then a last check. */
 export async function runSchedule(options: ScheduleOptions): Promise<ScheduleResult> {
-  const schedule = new Schedule(options.seed, options.recountWindowMs);
+  const schedule = new Schedule(
+    options.seed,
+    options.recountWindowMs,
+    options.issueRecountWindowMs,
+  );
   const steps = options.steps ?? 400 + (options.seed % 401);
   let divergence: Divergence | undefined;
   let step = 0;

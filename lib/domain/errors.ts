@@ -22,3 +22,8 @@ export class InvalidInputError extends Error {
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
+
+/** What a caller asked for cannot be done in the state the thing is in (a 409 at the HTTP edge). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}

@@ -17,6 +17,17 @@ import {
   EventDuplicateAnswerSchema,
 } from '../ingest/answers';
 import { BatchRequestSchema, MAX_BATCH_OPS } from '../ingest/requests';
+import {
+  IssueAnswerSchema,
+  IssueChangeAnswerSchema,
+  IssueMergeRequestSchema,
+  IssuePathSchema,
+  IssueQuerySchema,
+  IssueStatusRequestSchema,
+  IssueSummarySchema,
+  IssuesAnswerSchema,
+  IssuesQuerySchema,
+} from '../issues/answers';
 import { LogsExportAnswerSchema, OtlpStatusSchema, TraceExportAnswerSchema } from '../otlp/answers';
 import { LogsRequestSchema, TraceRequestSchema } from '../otlp/otlp-json';
 import { MAX_OTLP_SPANS } from '../otlp/span-ops';
@@ -280,11 +291,81 @@ export const ROUTE_DESCRIPTIONS: readonly RouteDescription[] = [
     method: 'GET',
     path: '/observer/escalations',
     operationId: 'escalations',
-    summary: 'The escalations of failure clusters, one record per delivery round, newest first',
+    summary: 'The escalations of issues, one record per delivery round, newest first',
     query: EscalationsQuerySchema.in,
     answers: {
       200: { description: 'the newest records', body: EscalationsAnswerSchema },
       400: { description: 'a query parameter is wrong or unknown', body: InvalidQueryAnswer },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/observer/issues',
+    operationId: 'issues',
+    summary: 'Every failure kind over all history, with its status: filtered, sorted, paged',
+    query: IssuesQuerySchema.in,
+    answers: {
+      200: { description: 'a page of issues', body: IssuesAnswerSchema, headers: STALE },
+      400: { description: 'a query parameter is wrong or unknown', body: InvalidQueryAnswer },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/observer/issues/{id}',
+    operationId: 'issue',
+    summary: 'One issue: its trend, breakdowns, samples and escalations',
+    pathParams: IssuePathSchema,
+    query: IssueQuerySchema.in,
+    answers: {
+      200: { description: 'the issue', body: IssueAnswerSchema, headers: STALE },
+      400: {
+        description: 'not an issue id, or a query parameter is wrong',
+        body: InvalidQueryAnswer,
+      },
+      404: { description: 'no issue has this id', body: ErrorAnswerSchema },
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/observer/issues/{id}',
+    operationId: 'issueStatus',
+    summary: 'Resolve, mute or unresolve an issue; records who and when',
+    pathParams: IssuePathSchema,
+    body: {
+      description: 'the status, and for muted an optional end',
+      schema: IssueStatusRequestSchema,
+    },
+    answers: {
+      200: { description: 'the issue, as it is now', body: IssueChangeAnswerSchema },
+      400: {
+        description: 'the body is not JSON, or a field is wrong (an end in the past)',
+        body: [InvalidOpAnswerSchema, ErrorAnswerSchema],
+      },
+      404: { description: 'no issue has this id', body: ErrorAnswerSchema },
+      409: { description: 'the issue is merged into another', body: ErrorAnswerSchema },
+      ...JSON_BODY,
+      ...GUARDED,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/observer/issues/{id}/merge',
+    operationId: 'issueMerge',
+    summary: 'Merge an issue into another: its history and later ops count there',
+    pathParams: IssuePathSchema,
+    body: { description: 'the issue to merge into', schema: IssueMergeRequestSchema },
+    answers: {
+      200: { description: 'the issue merged into, as it is now', body: IssueChangeAnswerSchema },
+      400: {
+        description: 'the body is not JSON, or `into` is unknown or this issue itself',
+        body: [InvalidOpAnswerSchema, ErrorAnswerSchema],
+      },
+      404: { description: 'no issue has this id', body: ErrorAnswerSchema },
+      409: { description: 'the issue is merged already', body: ErrorAnswerSchema },
+      ...JSON_BODY,
       ...GUARDED,
     },
   },
@@ -349,6 +430,10 @@ const API: Omit<ApiDescription, 'version'> = {
     EscalationsAnswer: EscalationsAnswerSchema,
     EscalationRecord: EscalationRecordSchema,
     EscalationPayload: EscalationPayloadSchema,
+    IssuesAnswer: IssuesAnswerSchema,
+    IssueAnswer: IssueAnswerSchema,
+    IssueSummary: IssueSummarySchema,
+    IssueChangeAnswer: IssueChangeAnswerSchema,
     ReviewAnswer: ReviewAnswerSchema,
     ExportTraceServiceRequest: TraceRequestSchema,
     ExportLogsServiceRequest: LogsRequestSchema,

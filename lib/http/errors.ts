@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError } from '../domain/errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { SCOPES } from '../platform/api-keys';
 import { describeError, log } from '../platform/log';
 import { StoreUnavailableError } from '../storage/errors';
@@ -67,7 +67,7 @@ const INTERNAL_ERROR: ErrorAnswer = { error: 'internal error' };
 /**
  * Turns anything thrown into a response: an exposed HttpError says what it
  * says; the core's InvalidInputError is a 400 (413 when too large, 415 for a media type it does not read) and its
- * NotFoundError a 404, each with its message; a store outage is a 503 the client may retry (saying, for a write,
+ * NotFoundError a 404 (ConflictError a 409), each with its message; a store outage is a 503 the client may retry (saying, for a write,
  * whether anything was recorded); anything else is logged with its cause
  * and answered without detail.
  */
@@ -79,6 +79,7 @@ export function toResponse(err: unknown): HttpResult {
     return json(INVALID_INPUT_STATUS[err.reason], { error: err.message, ...err.details });
   }
   if (err instanceof NotFoundError) return json(404, { error: err.message });
+  if (err instanceof ConflictError) return json(409, { error: err.message });
   if (err instanceof StoreUnavailableError) {
     log.error('storage unavailable', { ...describeError(err), outcome: err.outcome });
     return json(503, storeUnavailableBody(err), RETRY_LATER);

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { RingEntry } from '../domain/entry';
 import { clusterFailures } from '../failures/clustering/clusters';
 import type { FailureCluster } from '../failures/clustering/report';
+import type { IssueBook } from '../issues/book';
+import { type FoldResult, type IssueFolder, logFoldFailure } from '../issues/fold';
+import { MINUTE_MS } from '../issues/tally';
 import { encodeCheckpoint, encodeCopies } from '../ring/checkpoint';
 import type { Observer } from '../ring/observer';
 import type { RingState } from '../ring/ring-state';
@@ -26,8 +29,11 @@ import { type StatsSnapshot, statsSnapshot } from './snapshot';
  * crash at any point leaves the previous checkpoint (or a complete new one)
  * and never one that claims ops it does not hold.
  */
-export async function writeSnapshot(observer: Observer): Promise<StatsSnapshot> {
-  return (await takeSnapshot(observer)).snapshot;
+export async function writeSnapshot(
+  observer: Observer,
+  folder?: IssueFolder,
+): Promise<StatsSnapshot> {
+  return (await takeSnapshot(observer, folder)).snapshot;
 }
 
 /** A written snapshot, with the ring and the failure clusters it was made from. */
@@ -38,6 +44,10 @@ export interface TakenSnapshot {
   clusters: FailureCluster[];
   /** The clock the snapshot was taken at (ms since the epoch). */
   now: number;
+  /** The issues as folded just before the snapshot; undefined when the fold failed. */
+  book?: IssueBook | undefined;
+  /** What the fold did. */
+  fold?: FoldResult | undefined;
 }
 
 /**
@@ -45,8 +55,12 @@ export interface TakenSnapshot {
  * after it in the same invocation (escalation) neither refreshes the ring
  * again nor mines its failures twice.
  */
-export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
+export async function takeSnapshot(
+  observer: Observer,
+  folder?: IssueFolder,
+): Promise<TakenSnapshot> {
   const state = await observer.current();
+  const folded = folder ? await foldSafely(folder) : undefined;
   const at = new Date(observer.now());
   const { store } = observer;
   const ring = state.ring;
@@ -55,6 +69,7 @@ export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
   const snap: StatsSnapshot = {
     ...statsSnapshot(ring.stats(), ring.oldest(), ring.newest(), at),
     clusters: clusterDigests(clusters),
+    ...(folded ? rateOf(folded.book) : {}),
   };
   const doc = JSON.stringify(snap);
   await store.putDocument(statsMinuteKey(at), doc);
@@ -64,7 +79,31 @@ export async function takeSnapshot(observer: Observer): Promise<TakenSnapshot> {
   await store.putDocument(PLAYBOOKS_KEY, JSON.stringify(playbooks(entries, at.getTime())));
   // Once a minute, a new copies document: the checkpoints of the minute extend it.
   await writeCheckpoint(observer, state, at, true);
-  return { snapshot: snap, entries, clusters, now: at.getTime() };
+  return { snapshot: snap, entries, clusters, now: at.getTime(), ...folded };
+}
+
+/** Folds the log into the issues once; a failure is logged and answered undefined. */
+async function foldSafely(
+  folder: IssueFolder,
+): Promise<{ book: IssueBook; fold: FoldResult } | undefined> {
+  try {
+    const fold = await folder.fold();
+    return { book: await folder.current(), fold };
+  } catch (err: unknown) {
+    logFoldFailure(err);
+    return undefined;
+  }
+}
+
+/**
+ * The ops and failed ops of the last minute the fold has complete, counted
+ * from the log (not the ring, which holds only the newest ops).
+ */
+function rateOf(book: IssueBook): Pick<StatsSnapshot, 'rate'> {
+  if (book.position === 0) return {};
+  const minute = Math.floor(book.position / MINUTE_MS) - 1;
+  const [ops, failures] = book.totals.get(minute) ?? [0, 0];
+  return { rate: { minute: new Date(minute * MINUTE_MS).toISOString(), ops, failures } };
 }
 
 /**
@@ -97,6 +136,8 @@ export async function writeCheckpoint(
 /** How long the snapshot function keeps the checkpoint fresh, and how often. */
 export interface FreshCheckpointOptions {
   intervalMs: number;
+  /** Folds the log into the issues in each round too, when given. */
+  folder?: IssueFolder;
   /** Checked before each round: false ends the loop (the invocation's time is running out). */
   continueWhile: () => boolean;
   sleep?: (ms: number) => Promise<void>;
@@ -105,9 +146,11 @@ export interface FreshCheckpointOptions {
 /**
  * While ops keep arriving, refreshes the ring every `intervalMs` and writes
  * the checkpoint whenever it changed, so every reader can answer from one
- * shared, fresh checkpoint instead of each reading every new segment. A
- * round that finds nothing new ends it: an idle service costs nothing more
- * than its one snapshot a minute. Returns how many checkpoints it wrote.
+ * shared, fresh checkpoint instead of each reading every new segment; and
+ * folds the log into the issues, so each fold reads a couple of seconds of
+ * segments and no rate of failures outruns it. A round that finds nothing
+ * new (and leaves no fold behind) ends it: an idle service costs nothing
+ * more than its one snapshot a minute. Returns how many checkpoints it wrote.
  */
 export async function keepCheckpointFresh(
   observer: Observer,
@@ -122,7 +165,12 @@ export async function keepCheckpointFresh(
     await sleep(options.intervalMs);
     if (!options.continueWhile()) break;
     const state = await observer.current();
-    if (state === last && state.version === seen) break;
+    const fold = options.folder ? await foldSafely(options.folder) : undefined;
+    const foldBusy = fold !== undefined && (fold.fold.objects > 0 || fold.fold.behind);
+    if (state === last && state.version === seen) {
+      if (foldBusy) continue;
+      break;
+    }
     await writeCheckpoint(observer, state, new Date(observer.now()));
     written++;
     last = state;

@@ -220,3 +220,9 @@ export function spanErrorsKey(traceId: string, at: Date): string {
 
 /** The stored playbooks, rewritten by each snapshot. */
 export const PLAYBOOKS_KEY = 'playbooks/latest.json';
+
+/** The issues folded from the log: one gzip JSON document, written by one folder at a time (If-Match). */
+export const ISSUES_STATE_KEY = 'issues/state.json.gz';
+
+/** What people decided about issues (statuses, merges), written by the issue routes (If-Match). */
+export const ISSUES_RULES_KEY = 'issues/rules.json';

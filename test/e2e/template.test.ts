@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ObservedOpSchema } from '../../lib/domain/op';
+import { ROUTE_ACCESS } from '../../lib/http/routes';
 import { WRITE_BUDGET } from '../../lib/platform/limits';
 import { METRICS_NAMESPACE, MetricName } from '../../lib/platform/metrics';
 import { encodeCompacted } from '../../lib/storage/compacted-codec';
@@ -300,6 +301,34 @@ describe('the packaged template', () => {
       .map(([id]) => id);
 
     expect(holders).toEqual(['SnapshotLambdaFunction']);
+  });
+
+  it('routes every route of the table, the issue routes with their path parameter included', () => {
+    const routeKeys = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey,
+    );
+
+    expect(routeKeys).toEqual(expect.arrayContaining(Object.keys(ROUTE_ACCESS)));
+    expect(routeKeys).toContain('POST /observer/issues/{id}/merge');
+  });
+
+  it('hands the escalating thresholds to every function, the issue routes judging status by them', () => {
+    const functions = Object.entries(resourcesOf(template, 'AWS::Lambda::Function'));
+    const issue = functions.find(([id]) => id === 'IssueLambdaFunction')?.[1];
+    const variables = (fn: Resource | undefined) =>
+      Object.keys(
+        (fn?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables ?? {},
+      );
+
+    expect(variables(issue)).toEqual(
+      expect.arrayContaining([
+        'OBSERVER_ESCALATE_MIN_COUNT',
+        'OBSERVER_ESCALATE_WINDOW_MINUTES',
+        'OBSERVER_ESCALATE_GROWTH',
+      ]),
+    );
+    expect(variables(issue)).not.toContain('OBSERVER_ESCALATION_URL');
   });
 
   it('schedules compact every hour', () => {

@@ -11,13 +11,6 @@ export interface Counters {
   bySource: [string, number][];
 }
 
-/** One snapshot of `GET /observer/stats/history`, as the chart draws it. */
-export interface HistoryPoint {
-  at: number;
-  total: number;
-  failures: number;
-}
-
 /** One row of the failure clusters table. */
 export interface ClusterRow {
   endpoint: string;
@@ -86,22 +79,6 @@ export function counters(body: unknown): Counters | undefined {
     .filter((e): e is [string, number] => typeof e[1] === 'number')
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return { total, successes, failures, bySource };
-}
-
-/** The history's snapshots, oldest first; those without a time or counts are left out. */
-export function history(body: unknown): HistoryPoint[] | undefined {
-  const snapshots = record(body).snapshots;
-  if (!Array.isArray(snapshots)) return undefined;
-  const points: HistoryPoint[] = [];
-  for (const s of snapshots) {
-    const o = record(s);
-    const at = Date.parse(text(o.generated_at));
-    if (Number.isNaN(at) || typeof o.total !== 'number' || typeof o.failures !== 'number') {
-      continue;
-    }
-    points.push({ at, total: o.total, failures: o.failures });
-  }
-  return points.sort((a, b) => a.at - b.at);
 }
 
 /** The clusters of `GET /observer/failures`, in the order given (most ops first). */
@@ -193,10 +170,22 @@ export function playbooks(body: unknown): PlaybookRow[] | undefined {
   });
 }
 
-/** The run a location hash names (`#run=<trace_id>`), if any. */
-export function runInHash(hash: string): string | undefined {
-  const m = /^#run=([A-Za-z0-9._:-]{1,128})$/.exec(hash);
-  return m?.[1];
+/**
+ * Whether a cluster's last hour is a significant rise over the hour before:
+ * that many failures would come by chance less than once in a hundred at
+ * the hour before's rate (at least 1 an hour; a one-sided Poisson test, as
+ * the issues' trend), so 1 vs 0 or 3 vs 1 is no rise.
+ */
+export function risingSignificantly(lastHour: number, hourBefore: number): boolean {
+  const lambda = Math.max(1, hourBefore);
+  if (lastHour <= lambda) return false;
+  let term = Math.exp(-lambda);
+  let below = 0;
+  for (let i = 0; i < lastHour && term > 0; i++) {
+    below += term;
+    term *= lambda / (i + 1);
+  }
+  return 1 - below < 0.01;
 }
 
 /** successes ÷ total as a percentage with one decimal, or an em dash for no ops. */

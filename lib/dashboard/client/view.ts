@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Runs in the browser: bundled into the page's script by `npm run build:dashboard`.
-import type {
-  ClusterRow,
-  Counters,
-  FailingOpRow,
-  PlaybookRow,
-  RunView,
-  WaterfallRow,
+import {
+  type ClusterRow,
+  type Counters,
+  type FailingOpRow,
+  type PlaybookRow,
+  type RunView,
+  risingSignificantly,
+  type WaterfallRow,
 } from './model';
 
 /** A table's content: its rows, or a note saying why there are none. */
@@ -49,8 +50,9 @@ export class DashboardView {
 
   /** Fills the failure clusters table. */
   clusters(state: TableState<ClusterRow>): void {
-    this.#table('clusters', state, (c) => {
-      const rising = c.lastHour > c.hourBefore;
+    this.table('clusters', state, (c) => {
+      // Rising only when significant: a handful of failures after none is not a rise.
+      const rising = risingSignificantly(c.lastHour, c.hourBefore);
       const falling = c.lastHour < c.hourBefore;
       const trend = this.#trend(
         rising ? '▲' : falling ? '▼' : '▬',
@@ -58,12 +60,12 @@ export class DashboardView {
       );
       trend.append(` ${c.lastHour} vs ${c.hourBefore}`);
       return [
-        this.#code(c.template),
+        this.code(c.template),
         c.endpoint,
         c.count.toLocaleString(),
         `${(c.share * 100).toFixed(0)}%`,
         trend,
-        this.#time(c.lastSeen),
+        this.time(c.lastSeen),
         c.staffers.join(', ') || '—',
       ];
     });
@@ -71,18 +73,18 @@ export class DashboardView {
 
   /** Fills the latest failing ops table; an op of a run links to the run. */
   failingOps(state: TableState<FailingOpRow>): void {
-    this.#table('ops', state, (op) => [
-      this.#time(op.at),
+    this.table('ops', state, (op) => [
+      this.time(op.at),
       op.endpoint,
       op.staffer || '—',
-      op.error ? this.#code(op.error) : '—',
+      op.error ? this.code(op.error) : '—',
       op.traceId ? this.#runLink(op.traceId) : '—',
     ]);
   }
 
   /** Fills the playbooks table. */
   playbooks(state: TableState<PlaybookRow>): void {
-    this.#table('playbooks', state, (p) => [
+    this.table('playbooks', state, (p) => [
       p.agent || '—',
       p.role || '—',
       p.runs.toLocaleString(),
@@ -100,7 +102,7 @@ export class DashboardView {
     this.$('run-title').textContent = `Run ${view.traceId}`;
     if ('note' in view) {
       this.$('run-summary').textContent = view.note;
-      this.#table('run', { note: '' }, () => []);
+      this.table('run', { note: '' }, () => []);
       return;
     }
     const cost = view.costUsd === null ? '' : ` · $${view.costUsd.toFixed(6)}`;
@@ -110,7 +112,7 @@ export class DashboardView {
       `${view.failed ? 'Failed' : 'Succeeded'} · ${view.agent || 'no agent'} · ` +
       `${view.rows.length} ops · ${view.durationMs.toLocaleString()} ms · ` +
       `${view.tokens.toLocaleString()} tokens${cost}${missing}`;
-    this.#table('run', { rows: view.rows, empty: 'No ops.' }, (r) => this.#waterfallRow(r, view));
+    this.table('run', { rows: view.rows, empty: 'No ops.' }, (r) => this.#waterfallRow(r, view));
     const rows = this.$<HTMLTableElement>('run').tBodies[0]?.rows ?? [];
     view.rows.forEach((r, i) => {
       const tr = rows[i];
@@ -135,7 +137,7 @@ export class DashboardView {
       `${r.durationMs.toLocaleString()} ms`,
       this.#bar(r, view.durationMs),
       outcome,
-      r.error ? this.#code(r.error) : '—',
+      r.error ? this.code(r.error) : '—',
     ];
   }
 
@@ -194,7 +196,8 @@ export class DashboardView {
     if (show) input.focus();
   }
 
-  #table<T>(name: string, state: TableState<T>, cells: (row: T) => (string | Node)[]): void {
+  /** Fills a table of the page (its rows, or a note saying why there are none). */
+  table<T>(name: string, state: TableState<T>, cells: (row: T) => (string | Node)[]): void {
     const note = this.$(`${name}-note`);
     const wrap = this.$(`${name}-wrap`);
     const rows = 'rows' in state ? state.rows : [];
@@ -221,14 +224,16 @@ export class DashboardView {
     );
   }
 
-  #code(text: string): HTMLElement {
+  /** A value shown as code, as text. */
+  code(text: string): HTMLElement {
     const el = this.#doc.createElement('code');
     el.textContent = text;
     el.title = text;
     return el;
   }
 
-  #time(iso: string): Node {
+  /** A time as the page shows it, machine-readable in `datetime`. */
+  time(iso: string): Node {
     const at = Date.parse(iso);
     if (Number.isNaN(at)) return this.#doc.createTextNode(iso || '—');
     const el = this.#doc.createElement('time');

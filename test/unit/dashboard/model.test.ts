@@ -3,9 +3,8 @@ import {
   clusters,
   counters,
   failingOps,
-  history,
   playbooks,
-  runInHash,
+  risingSignificantly,
   runView,
   successRate,
 } from '../../../lib/dashboard/client/model';
@@ -37,29 +36,6 @@ describe('counters', () => {
   it('gives the success rate to one decimal, and a dash with no ops', () => {
     expect(successRate({ total: 3, successes: 2, failures: 1, bySource: [] })).toBe('66.7%');
     expect(successRate({ total: 0, successes: 0, failures: 0, bySource: [] })).toBe('—');
-  });
-});
-
-describe('history', () => {
-  it('reads the snapshots oldest first and leaves out those it cannot draw', () => {
-    const points = history({
-      hours: 1,
-      snapshots: [
-        { generated_at: '2026-11-24T21:02:00.000Z', total: 7, failures: 1 },
-        { generated_at: '2026-11-24T21:01:00.000Z', total: 5, failures: 0 },
-        { generated_at: 'later', total: 9, failures: 1 },
-        { generated_at: '2026-11-24T21:03:00.000Z', total: 9 },
-      ],
-    });
-
-    expect(points).toEqual([
-      { at: Date.parse('2026-11-24T21:01:00.000Z'), total: 5, failures: 0 },
-      { at: Date.parse('2026-11-24T21:02:00.000Z'), total: 7, failures: 1 },
-    ]);
-  });
-
-  it('is undefined without a snapshots array', () => {
-    expect(history({ hours: 1 })).toBeUndefined();
   });
 });
 
@@ -209,7 +185,18 @@ describe('runs and playbooks', () => {
         failingTemplate: 'HTTP <*>',
       },
     ]);
-    expect(runInHash('#run=4bf92f35')).toBe('4bf92f35');
-    expect(runInHash('#run=a/b')).toBeUndefined();
+  });
+});
+
+describe('risingSignificantly', () => {
+  it('calls no rise of a handful of failures after none, or of a small step', () => {
+    expect(risingSignificantly(1, 0)).toBe(false);
+    expect(risingSignificantly(3, 1)).toBe(false);
+    expect(risingSignificantly(12, 10)).toBe(false);
+  });
+
+  it('calls a rise what would come by chance less than once in a hundred', () => {
+    expect(risingSignificantly(5, 0)).toBe(true);
+    expect(risingSignificantly(30, 10)).toBe(true);
   });
 });

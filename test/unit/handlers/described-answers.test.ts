@@ -4,6 +4,10 @@ import { handler as event } from '../../../handlers/event';
 import { handler as events } from '../../../handlers/events';
 import { handler as health } from '../../../handlers/health';
 import { handler as history } from '../../../handlers/history';
+import { handler as issue } from '../../../handlers/issue';
+import { handler as issueMerge } from '../../../handlers/issue-merge';
+import { handler as issueStatus } from '../../../handlers/issue-status';
+import { handler as issues } from '../../../handlers/issues';
 import { handler as notFound } from '../../../handlers/not-found';
 import { handler as openapi } from '../../../handlers/openapi';
 import { handler as otlpLogs } from '../../../handlers/otlp-logs';
@@ -14,6 +18,7 @@ import { handler as runs } from '../../../handlers/runs';
 import { handler as snapshot } from '../../../handlers/snapshot';
 import { handler as stats } from '../../../handlers/stats';
 import { resetRuntime } from '../../../lib/app/runtime';
+import { failureClusterId } from '../../../lib/failures/clustering/clusters';
 import { escalate } from '../../../lib/failures/escalation/escalation';
 import { apiDescription } from '../../../lib/http/api-description';
 import type { HttpResult } from '../../../lib/http/response';
@@ -21,7 +26,7 @@ import { MAX_BATCH_OPS } from '../../../lib/ingest/requests';
 import { hashApiKey } from '../../../lib/platform/api-keys';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
 import { bodyOf, getStats, httpEvent, postBatch, postOp } from '../../support/events';
-import { failureCluster } from '../../support/failure-cluster';
+import { issueTransition } from '../../support/issue-transition';
 import { captureLogs } from '../../support/logs';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { describedBy, errorsOf } from '../../support/openapi';
@@ -63,7 +68,7 @@ async function escalatedOnce(store: MemorySegmentStore): Promise<void> {
   const now = Date.now();
   const sample = { key: 'ops/2026/11/24/21/a.jsonl', line: 0 };
   const failed = op('tools/call', { success: false, error: 'connection refused' });
-  const summary = await escalate([failureCluster(now, { samples: [sample] })], {
+  const summary = await escalate([issueTransition(now, { issue: { samples: [sample] } })], {
     store,
     now,
     entries: [{ ...sample, op: failed }],
@@ -84,6 +89,38 @@ const post = (path: string, body: string, contentType = 'application/json') =>
   httpEvent({ method: 'POST', path, body, headers: { 'content-type': contentType } });
 
 type Case = [string, string, number, () => Promise<HttpResult>];
+
+/** Two issues of failed ops stored a minute ago, folded by a snapshot; their ids. */
+async function twoIssues(): Promise<[string, string]> {
+  const store = new MemorySegmentStore();
+  resetRuntime({ store });
+  const at = new Date(Date.now() - 60_000);
+  await store.append(
+    [
+      op('tools/call', { success: false, error: 'disk full' }),
+      op('tools/call', { success: false, error: 'quota exceeded' }),
+    ],
+    at,
+  );
+  await snapshot();
+  return [
+    failureClusterId('tools/call', 'disk full'),
+    failureClusterId('tools/call', 'quota exceeded'),
+  ];
+}
+
+/** A request on an issue's path, with its path parameter as API Gateway passes it. */
+function onIssue(method: string, id: string, suffix = '', body?: unknown) {
+  return {
+    ...httpEvent({
+      method,
+      path: `/observer/issues/${id}${suffix}`,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { 'content-type': 'application/json' },
+    }),
+    pathParameters: { id },
+  };
+}
 
 const cases: Case[] = [
   ['POST', '/observer/event', 201, () => event(postOp({ endpoint: 'x', id: 'a' }))],
@@ -261,6 +298,86 @@ const cases: Case[] = [
     '/observer/stats',
     405,
     () => notFound(httpEvent({ method: 'DELETE', path: '/observer/stats' })),
+  ],
+  [
+    'GET',
+    '/observer/issues',
+    200,
+    async () => {
+      await twoIssues();
+      return issues(httpEvent({ path: '/observer/issues', query: { sort: 'count' } }));
+    },
+  ],
+  [
+    'GET',
+    '/observer/issues',
+    400,
+    () => issues(httpEvent({ path: '/observer/issues', query: { sort: 'x' } })),
+  ],
+  ['GET', '/observer/issues/{id}', 200, async () => issue(onIssue('GET', (await twoIssues())[0]))],
+  ['GET', '/observer/issues/{id}', 400, () => issue(onIssue('GET', 'nope'))],
+  ['GET', '/observer/issues/{id}', 404, () => issue(onIssue('GET', '0123456789abcdef'))],
+  [
+    'POST',
+    '/observer/issues/{id}',
+    200,
+    async () => issueStatus(onIssue('POST', (await twoIssues())[0], '', { status: 'resolved' })),
+  ],
+  [
+    'POST',
+    '/observer/issues/{id}',
+    400,
+    async () => issueStatus(onIssue('POST', (await twoIssues())[0], '', { status: 'gone' })),
+  ],
+  [
+    'POST',
+    '/observer/issues/{id}',
+    404,
+    () => issueStatus(onIssue('POST', '0123456789abcdef', '', { status: 'resolved' })),
+  ],
+  [
+    'POST',
+    '/observer/issues/{id}',
+    409,
+    async () => {
+      const [a, b] = await twoIssues();
+      await issueMerge(onIssue('POST', a, '/merge', { into: b }));
+      return issueStatus(onIssue('POST', a, '', { status: 'resolved' }));
+    },
+  ],
+  [
+    'POST',
+    '/observer/issues/{id}/merge',
+    200,
+    async () => {
+      const [a, b] = await twoIssues();
+      return issueMerge(onIssue('POST', a, '/merge', { into: b }));
+    },
+  ],
+  [
+    'POST',
+    '/observer/issues/{id}/merge',
+    400,
+    async () => {
+      const [a] = await twoIssues();
+      return issueMerge(onIssue('POST', a, '/merge', { into: a }));
+    },
+  ],
+  [
+    'POST',
+    '/observer/issues/{id}/merge',
+    404,
+    () => issueMerge(onIssue('POST', '0123456789abcdef', '/merge', { into: '0123456789abcdef' })),
+  ],
+  [
+    'POST',
+    '/observer/issues/{id}/merge',
+    409,
+    async () => {
+      const [a, b] = await twoIssues();
+      await issueMerge(onIssue('POST', a, '/merge', { into: b }));
+      return issueMerge(onIssue('POST', a, '/merge', { into: b }));
+    },
   ],
 ];
 

@@ -5,8 +5,9 @@ import { runSchedule } from '../../../dev/sim/simulation';
 // containers over one bucket, writers with and without retried op ids
 // (slow ones landing late inside the skew window), refreshes, cold starts
 // from the checkpoint and by listing, snapshots, compactions (two at once,
-// crashes mid-delete, racing a refresh). After each step that should
-// converge, every container's ring equals a recount of the bucket.
+// crashes mid-delete, racing a refresh), and two issue folders (one in the
+// snapshot, both at once at times). After each step that should converge,
+// every container's ring and every issue's count equal a recount of the bucket.
 // `npm run sim -- --seeds 100000` runs the long version.
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 120);
@@ -30,5 +31,11 @@ describe('the seeded simulation of containers sharing one bucket', () => {
     const result = await runSchedule({ seed: 3, recountWindowMs: 1 });
 
     expect(result.divergence).toBeDefined();
+  });
+
+  it('finds a divergence when the issues count what the recount does not', async () => {
+    const result = await runSchedule({ seed: 1, issueRecountWindowMs: 1 });
+
+    expect(result.divergence?.container).toBe('issue folder 0');
   });
 });
