@@ -15,6 +15,22 @@ export function limitParam(max: number) {
     .refine((n) => n >= 1 && n <= max, { error });
 }
 
+/** A text parameter: not empty, at most `max` characters. */
+export function textParam(max: number) {
+  return z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
+}
+
+/** An instant parameter: an RFC 3339 timestamp with an offset, as milliseconds since the epoch. */
+export const instantParam = z
+  .string()
+  .refine((v) => z.iso.datetime({ offset: true }).safeParse(v.toUpperCase()).success, {
+    error: 'must be an RFC 3339 timestamp, such as 2026-11-24T21:00:00Z',
+  })
+  .transform((v) => Date.parse(v.toUpperCase()));
+
 /**
  * Parses a route's query parameters with its schema, or throws a 400 that
  * names every bad parameter and why (an unknown one included), as

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StoredOpSchema } from '../domain/op';
-import { limitParam } from '../domain/query';
+import { instantParam as instant, limitParam, textParam as text } from '../domain/query';
 import { EscalationRecordSchema } from '../failures/escalation/escalation-record';
 import { parseJson } from '../platform/json';
 import { ISSUE_STATUSES, PERSON_STATUSES } from './lifecycle';
@@ -51,19 +51,6 @@ export type IssueSummary = z.infer<typeof IssueSummarySchema>;
 export const ISSUE_LIST_LIMITS = { default: 50, max: 200 } as const;
 export const ISSUE_SORTS = ['last_seen', 'count', 'trend'] as const;
 export type IssueSort = (typeof ISSUE_SORTS)[number];
-
-const text = (max: number) =>
-  z
-    .string()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` });
-
-const instant = z
-  .string()
-  .refine((v) => z.iso.datetime({ offset: true }).safeParse(v.toUpperCase()).success, {
-    error: 'must be an RFC 3339 timestamp, such as 2026-11-24T21:00:00Z',
-  })
-  .transform((v) => Date.parse(v.toUpperCase()));
 
 const statuses = z.string().transform((v, ctx) => {
   const names = v.split(',').map((s) => s.trim());

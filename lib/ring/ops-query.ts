@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compareEntries, type RingEntry } from '../domain/entry';
 import { type ObservedOp, StoredOpSchema } from '../domain/op';
-import { limitParam } from '../domain/query';
+import { instantParam as instant, limitParam, textParam as text } from '../domain/query';
 import { parseJson } from '../platform/json';
 import { isSegmentKey, keyTime } from '../storage/keys';
 
@@ -49,19 +49,6 @@ export interface OpsPage {
   ops: OpsPageItem[];
   next_cursor: string | null;
 }
-
-const text = (max: number) =>
-  z
-    .string()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` });
-
-const instant = z
-  .string()
-  .refine((v) => z.iso.datetime({ offset: true }).safeParse(v.toUpperCase()).success, {
-    error: 'must be an RFC 3339 timestamp, such as 2026-11-24T21:00:00Z',
-  })
-  .transform((v) => Date.parse(v.toUpperCase()));
 
 const CursorSchema = z.tuple([z.string().refine(isSegmentKey), z.number().int().nonnegative()]);
 

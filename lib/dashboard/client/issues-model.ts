@@ -2,6 +2,7 @@
 // The issue routes' answers and the review's, read defensively as model.ts
 // reads the others: a member of the wrong type reads as absent, an answer
 // of the wrong shape as undefined.
+import { count, record, text } from './model';
 
 /** One row of the issue list. */
 export interface IssueRow {
@@ -165,18 +166,4 @@ export function rates(body: unknown): RatePoint[] | undefined {
     byMinute.set(at, { at, ops: count(rate.ops), failures: count(rate.failures) });
   }
   return [...byMinute.values()].sort((a, b) => a.at - b.at);
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }

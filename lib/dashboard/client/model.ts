@@ -193,16 +193,19 @@ export function successRate(c: Counters): string {
   return c.total === 0 ? '—' : `${((c.successes / c.total) * 100).toFixed(1)}%`;
 }
 
-function record(value: unknown): Record<string, unknown> {
+/** An object's fields, or none for anything else. */
+export function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : {};
 }
 
-function text(value: unknown): string {
+/** A string, or empty text for anything else. */
+export function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-function count(value: unknown): number {
+/** A finite number, or 0 for anything else. */
+export function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
