@@ -13,7 +13,9 @@ import { performance } from 'node:perf_hooks';
 import { MemorySegmentStore } from '../dev/memory-store';
 import { countingStore, noRequests, priceOf, type RequestCounts } from '../dev/sim/counting-store';
 import type { ObservedOp } from '../lib/domain/op';
+import { IssueFolder } from '../lib/issues/fold';
 import { compactPartition } from '../lib/lake/compaction';
+import { ESCALATION_LIMITS } from '../lib/platform/limits';
 import { Observer, type ObserverOptions } from '../lib/ring/observer';
 import { keepCheckpointFresh, takeSnapshot } from '../lib/stats/writer';
 import { HOUR_MS, hourPartition, uniqueSuffixes } from '../lib/storage/keys';
@@ -144,6 +146,16 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   const store = countingStore(bucket, counts);
   const clock = new Clock(H0);
   const writer = new Observer(store, { ...BASE, now: clock.read });
+  // The snapshot function folds the new segments into the issues too, as deployed.
+  const folder = new IssueFolder(store, {
+    skewMs: BASE.skewMs,
+    thresholds: {
+      minCount: ESCALATION_LIMITS.minCount.default,
+      windowMinutes: ESCALATION_LIMITS.windowMinutes.default,
+      growth: ESCALATION_LIMITS.growth.default,
+    },
+    now: clock.read,
+  });
   const ingest = new Observer(store, { ...BASE, now: clock.read });
   const readersOf = Array.from(
     { length: readers },
@@ -179,11 +191,12 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   };
   for (let minute = 0; minute < MINUTES; minute++) {
     const minuteEnd = H0 + (minute + 1) * 60_000;
-    await takeSnapshot(writer);
+    await takeSnapshot(writer, folder);
     await keepCheckpointFresh(writer, {
       intervalMs: CHECKPOINT_INTERVAL_MS,
       continueWhile: () => clock.now < minuteEnd - CHECKPOINT_INTERVAL_MS,
       sleep: (ms) => runUntil(clock.now + ms),
+      folder,
     });
     await runUntil(minuteEnd);
   }
