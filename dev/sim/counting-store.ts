@@ -47,6 +47,12 @@ export function countingStore(bucket: MemorySegmentStore, counts: RequestCounts)
         yield page;
       }
     },
+    listSized: async function* (prefix, startAfter) {
+      for await (const page of bucket.listSized(prefix, startAfter)) {
+        counts.LIST += pages(page.length);
+        yield page;
+      }
+    },
     listObjects: async function* (prefix) {
       for await (const page of bucket.listObjects(prefix)) {
         counts.LIST += pages(page.length);
