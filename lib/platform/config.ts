@@ -162,7 +162,7 @@ export const ConfigSchema = z
     retryWindowMs: (env.OBSERVER_RETRY_WINDOW_MINUTES ?? 10) * 60_000,
     maxStalenessMs: env.OBSERVER_MAX_STALENESS_MS ?? 5_000,
     checkpointIntervalMs: env.OBSERVER_CHECKPOINT_INTERVAL_MS ?? 2_000,
-    compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 2,
+    compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 0,
     compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
     region: env.AWS_REGION ?? 'us-east-1',
     // The review's fallback model: only with a URL; never logged (the key is a secret).
