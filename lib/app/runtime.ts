@@ -1,8 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { authorize } from '../http/auth';
 import { createSsmClient, credentialsLoader, type KeyRing } from '../http/credentials';
 import type { HttpEvent } from '../http/response';
+import { SqsDispatcher } from '../lake/sqs-dispatch';
+import type { Dispatcher } from '../lake/units';
 import type { Scope } from '../platform/api-keys';
 import { type Config, loadConfig } from '../platform/config';
 import { log, logger } from '../platform/log';
@@ -32,6 +35,7 @@ let ssmClient: SSMClient | undefined;
 let credentials = newCredentialsLoader();
 let store: SegmentStore | undefined;
 let observer: Observer | undefined;
+let dispatcher: Dispatcher | undefined;
 
 /** The container's S3 client, created on first use and reused while warm. */
 export function s3(): S3Client {
@@ -43,6 +47,20 @@ export function s3(): S3Client {
 export function getStore(): SegmentStore {
   store ??= new S3SegmentStore(s3(), config.bucket, config.prefix);
   return store;
+}
+
+/**
+ * Where compaction units go: the queue OBSERVER_COMPACT_QUEUE_URL names,
+ * or undefined when none is configured (the units then run in the
+ * invocation that planned them).
+ */
+export function compactDispatcher(): Dispatcher | undefined {
+  if (config.compactQueueUrl === undefined) return dispatcher;
+  dispatcher ??= new SqsDispatcher(
+    new SQSClient({ region: config.region }),
+    config.compactQueueUrl,
+  );
+  return dispatcher;
 }
 
 /**
@@ -78,10 +96,16 @@ export async function admit(event: HttpEvent, scope: Scope): Promise<void> {
  * their own S3 client or store.
  */
 export function resetRuntime(
-  options: { client?: S3Client; store?: SegmentStore; ssm?: SSMClient } = {},
+  options: {
+    client?: S3Client;
+    store?: SegmentStore;
+    ssm?: SSMClient;
+    dispatcher?: Dispatcher;
+  } = {},
 ): void {
   client = options.client;
   ssmClient = options.ssm;
+  dispatcher = options.dispatcher;
   credentials = newCredentialsLoader();
   store = options.store;
   observer = undefined;

@@ -111,6 +111,9 @@ export const ConfigSchema = z
         COMPACT_LIMITS.lookbackHours.max,
       ),
     ),
+    OBSERVER_COMPACT_QUEUE_URL: optional(
+      z.url({ protocol: /^https?$/, error: 'OBSERVER_COMPACT_QUEUE_URL must be an SQS queue URL' }),
+    ),
     OBSERVER_REVIEW_LLM_URL: optional(
       z.url({
         protocol: /^https?$/,
@@ -164,6 +167,8 @@ export const ConfigSchema = z
     checkpointIntervalMs: env.OBSERVER_CHECKPOINT_INTERVAL_MS ?? 2_000,
     compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 0,
     compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
+    // Where compact sends the units it plans; without one it runs them itself.
+    compactQueueUrl: env.OBSERVER_COMPACT_QUEUE_URL,
     region: env.AWS_REGION ?? 'us-east-1',
     // The review's fallback model: only with a URL; never logged (the key is a secret).
     reviewModel:
