@@ -4,10 +4,17 @@
 // window after later keys), refreshes, cold starts from the checkpoint and
 // by listing, snapshots, compactions (two at once, crashes mid-delete). At
 // each step that should converge, every container's ring is compared with
-// a recount of the bucket (dev/sim/recount.ts). `npm run sim` runs many
-// seeds; test/unit/ring/simulation.test.ts runs a fixed budget of them.
+// a recount of the bucket (dev/sim/recount.ts), and the lake with a
+// recount of every copy ever written: nothing lost, nothing invented, and
+// every hour that is done holding exactly the copies that count. Compaction
+// runs whole hours in this process, or in parts through a queue of units
+// (dev/sim/compactor.ts) with workers killed mid-unit and units run twice
+// at once. `npm run sim` runs many seeds; test/unit/ring/simulation.test.ts
+// runs a fixed budget of them.
 import type { ObservedOp } from '../../lib/domain/op';
 import { compactPartition } from '../../lib/lake/compaction';
+import { readManifest } from '../../lib/lake/manifest';
+import { type CompactionSettings, settingsWith } from '../../lib/lake/units';
 import { Observer, type ObserverOptions } from '../../lib/ring/observer';
 import { writeSnapshot } from '../../lib/stats/writer';
 import {
@@ -20,9 +27,9 @@ import {
 } from '../../lib/storage/keys';
 import { encodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
-import { MemorySegmentStore } from '../memory-store';
 import { seededRandom } from '../random';
-import { countedLog, places } from './recount';
+import { QueueCompactor, TracedBucket } from './compactor';
+import { countedLog, lakeProblems, places } from './recount';
 
 /** What one schedule is made of; every field but `seed` is drawn from it when left out. */
 export interface ScheduleOptions {
@@ -71,7 +78,9 @@ const SOURCES = ['mcp', 'scenario', 'langfuse'] as const;
 /** One seeded schedule of one bucket and its containers. */
 class Schedule {
   private readonly random: () => number;
-  readonly bucket: MemorySegmentStore;
+  readonly bucket: TracedBucket;
+  private readonly settings: CompactionSettings;
+  private readonly queue: QueueCompactor;
   private clock: number;
   private readonly pending: Pending[] = [];
   private readonly containers: Container[] = [];
@@ -93,7 +102,7 @@ class Schedule {
     private readonly recountWindowMs?: number,
   ) {
     this.random = seededRandom(seed);
-    this.bucket = new MemorySegmentStore(uniqueSuffixes('own0000000'));
+    this.bucket = new TracedBucket(uniqueSuffixes('own0000000'));
     this.clock = T0 + Math.floor(this.random() * HOUR_MS);
     const pick = <T>(values: readonly T[]) =>
       values[Math.floor(this.random() * values.length)] as T;
@@ -105,7 +114,13 @@ class Schedule {
       coldStartHours: pick([0, 1, 168]),
       readConcurrency: pick([1, 3, 16]),
     };
-    this.note(`options ${JSON.stringify(this.options)}`);
+    // Parts of 1 to 3 segments (many parts an hour), or hours compacted whole.
+    this.settings = settingsWith({
+      retryWindowMs: this.options.retryWindowMs,
+      partSegments: pick([1, 2, 3, 100_000]),
+    });
+    this.queue = new QueueCompactor(this.bucket, this.settings, this.random, (l) => this.note(l));
+    this.note(`options ${JSON.stringify({ ...this.options, parts: this.settings.partSegments })}`);
     for (const [name, stale, listingOnly] of [
       ['a', 0, false],
       ['b', 0, true],
@@ -182,7 +197,7 @@ class Schedule {
       this.pending.push({ landsAt, key, body });
       this.note(`slow write ${key} ${ids}, lands at +${landsAt - this.clock}`);
     } else {
-      this.bucket.putRaw(key, body);
+      this.bucket.land(key, body);
       this.note(`write ${key} ${ids}`);
     }
   }
@@ -193,7 +208,7 @@ class Schedule {
     // Slow writes land in any order.
     landing.sort(() => this.random() - 0.5);
     for (const p of landing) {
-      this.bucket.putRaw(p.key, p.body);
+      this.bucket.land(p.key, p.body);
       this.pending.splice(this.pending.indexOf(p), 1);
       this.note(`lands ${p.key}`);
     }
@@ -222,22 +237,35 @@ class Schedule {
   }
 
   private async compact(): Promise<void> {
+    const roll = this.random();
+    if (roll < 0.25) {
+      await this.queue.plan(this.clock);
+      return;
+    }
+    if (roll < 0.6) {
+      for (let n = 1 + Math.floor(this.random() * 3); n > 0; n--) await this.queue.work();
+      return;
+    }
     const hours = this.compactable();
     if (hours.length === 0) return;
     const hour = hours[Math.floor(this.random() * Math.min(hours.length, 3))] as string;
-    const options = { retryWindowMs: this.options.retryWindowMs as number };
+    await this.compactInProcess(hour);
+  }
+
+  /** An hour compacted whole in this process: alone, two at once, or crashing mid-delete. */
+  private async compactInProcess(hour: string): Promise<void> {
     const roll = this.random();
-    if (roll < 0.2) {
+    if (roll < 0.3) {
       // Two at once: the same hour, or the hour and the one after it when that one is closed too.
       const start = partitionStart(hour) as number;
       const next = hourPartition(new Date(start + HOUR_MS));
-      const other = this.chance(0.5) && hours.includes(next) ? next : hour;
+      const other = this.chance(0.5) && this.compactable().includes(next) ? next : hour;
       this.note(`compact ${hour} and ${other} at once`);
       await Promise.all([
-        compactPartition(this.bucket, hour, options),
-        compactPartition(this.bucket, other, options),
+        compactPartition(this.bucket, hour, this.settings),
+        compactPartition(this.bucket, other, this.settings),
       ]);
-    } else if (roll < 0.35) {
+    } else if (roll < 0.5) {
       this.note(`compact ${hour}, crashing mid-delete`);
       const dying = storeView(this.bucket, {
         deleteObjects: async (keys) => {
@@ -245,10 +273,10 @@ class Schedule {
           throw new Error('crashed mid-delete');
         },
       });
-      await compactPartition(dying, hour, options);
+      await compactPartition(dying, hour, this.settings);
     } else {
       this.note(`compact ${hour}`);
-      await compactPartition(this.bucket, hour, options);
+      await compactPartition(this.bucket, hour, this.settings);
     }
   }
 
@@ -271,6 +299,19 @@ class Schedule {
       if (actual.join() !== expected.join()) {
         return { seed: this.seed, step, container: c.name, expected, actual, trace: this.trace };
       }
+    }
+    const done = (await readManifest(this.bucket)).done;
+    const problems = lakeProblems(this.bucket, this.bucket.written, window, done);
+    this.checks++;
+    if (problems.length > 0) {
+      return {
+        seed: this.seed,
+        step,
+        container: 'lake',
+        expected: [],
+        actual: problems,
+        trace: this.trace,
+      };
     }
     return undefined;
   }
@@ -295,8 +336,8 @@ class Schedule {
     } else if (roll < 0.85) {
       this.note('snapshot by writer');
       await writeSnapshot((this.containers[3] as Container).observer);
-    } else if (roll < 0.9) await this.compact();
-    else if (roll < 0.95) return this.converge(step);
+    } else if (roll < 0.92) await this.compact();
+    else if (roll < 0.96) return this.converge(step);
     return undefined;
   }
 }
