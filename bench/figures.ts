@@ -33,8 +33,66 @@ const num = (x: number | undefined) => x ?? Number.NaN;
 /** The `npm start` figures (bench/start-throughput.ts), or none. */
 const start = (r: BenchResults) => (r.npm_start ?? {}) as Record<string, number | undefined>;
 
+/** The OTLP figures (bench/otlp.ts), or none. */
+const otlp = (r: BenchResults) => (r.otlp ?? {}) as Record<string, number | undefined>;
+
 /** The client's figures (bench/client.ts), or none. */
 const client = (r: BenchResults) => (r.client ?? {}) as Record<string, number | undefined>;
+
+/** The read path's figures (bench/read-path.ts): (a) after an idle hour, (b) per op with many readers. */
+const idle = (r: BenchResults) =>
+  ((r.read_path ?? {}) as { idle_hour?: Record<string, number> }).idle_hour ?? {};
+const hourOf = (r: BenchResults, readers: number, batch: number) =>
+  (((r.read_path ?? {}) as { readers_hour?: Record<string, number>[] }).readers_hour ?? []).find(
+    (h) => h.readers === readers && h.batch === batch,
+  ) ?? {};
+const getsRatio = (r: BenchResults, batch: number) =>
+  round(num(hourOf(r, 16, batch).gets_per_op) / num(hourOf(r, 1, batch).gets_per_op), 3);
+const perOp = (r: BenchResults, readers: number, batch: number) => {
+  const h = hourOf(r, readers, batch);
+  return `${h.gets_per_op} GET, ${h.puts_per_op} PUT, ${h.lists_per_op} LIST, $${h.usd_per_million_ops}/M ops`;
+};
+
+const READ_PATH_FIGURES: Figure[] = [
+  {
+    name: 'first stats call after an idle hour (10 ops/s)',
+    value: (r) => `${idle(r).idle_first_call_requests} requests, ${idle(r).idle_first_call_ms} ms`,
+    target: {
+      text: '≤ a cold start',
+      met: (r) =>
+        num(idle(r).idle_first_call_requests) <= num(idle(r).cold_start_checkpoint_requests),
+    },
+  },
+  {
+    name: 'cold start from a fresh checkpoint',
+    value: (r) =>
+      `${idle(r).cold_start_checkpoint_requests} requests, ${idle(r).cold_start_checkpoint_ms} ms`,
+  },
+  {
+    name: 'the same without any checkpoint',
+    value: (r) =>
+      `${idle(r).without_checkpoint_requests} requests, ${idle(r).without_checkpoint_ms} ms`,
+  },
+  ...[1, 4, 16].map((readers) => ({
+    name: `per op, ${readers} reader${readers > 1 ? 's' : ''}, single ops at 100/s`,
+    value: (r: BenchResults) => perOp(r, readers, 1),
+  })),
+  {
+    name: 'GETs per op, 16 readers ÷ 1, single ops',
+    value: (r) => String(getsRatio(r, 1)),
+    target: { text: '≤ 1.1', met: (r) => getsRatio(r, 1) <= 1.1 },
+  },
+  ...[1, 4, 16].map((readers) => ({
+    name: `per op, ${readers} reader${readers > 1 ? 's' : ''}, batches of 100 at 100 ops/s`,
+    value: (r: BenchResults) => perOp(r, readers, 100),
+  })),
+  {
+    // A reader costs one GET per poll, whatever the op rate: in batches of 100 the ops' own
+    // GETs are 100 times fewer, so the readers' share shows (docs/performance.md).
+    name: 'GETs per op, 16 readers ÷ 1, batches of 100',
+    value: (r) => String(getsRatio(r, 100)),
+  },
+];
 
 /** Every figure, in the order printed. */
 export const FIGURES: Figure[] = [
@@ -92,6 +150,20 @@ export const FIGURES: Figure[] = [
     target: { text: '≤ 0.02', met: (r) => num(r.batch.puts_per_op) <= 0.02 },
   },
   {
+    name: 'OTLP spans/s vs /observer/events ops/s',
+    value: (r) => `${otlp(r).otlp_spans_per_s} vs ${otlp(r).events_ops_per_s}`,
+  },
+  {
+    name: 'OTLP ingest ratio (÷ events, same ops)',
+    value: (r) => String(otlp(r).ratio),
+    target: { text: '≥ 0.8', met: (r) => num(otlp(r).ratio) >= 0.8 },
+  },
+  {
+    name: 'OTLP S3 PUTs per span (batches of 512)',
+    value: (r) => String(otlp(r).puts_per_span),
+    target: { text: '≤ 0.01', met: (r) => num(otlp(r).puts_per_span) <= 0.01 },
+  },
+  {
     name: 'client vs single-op posts, ops/s',
     value: (r) => `${client(r).client_ops_per_s} vs ${client(r).single_ops_per_s}`,
   },
@@ -121,6 +193,7 @@ export const FIGURES: Figure[] = [
     name: 'npm start snapshot, ms per op it read',
     value: (r) => String(start(r).snapshot_ms_per_op),
   },
+  ...READ_PATH_FIGURES,
 ];
 
 /** Prints every figure with its target and whether it was met; false when one was missed. */

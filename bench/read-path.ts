@@ -10,14 +10,14 @@
 //     snapshot and its checkpoint every 2 s while ops arrive), the readers,
 //     then the compaction of the hour.
 import { performance } from 'node:perf_hooks';
-import { countingStore, noRequests, priceOf, type RequestCounts } from '../dev/sim/counting-store';
 import { MemorySegmentStore } from '../dev/memory-store';
+import { countingStore, noRequests, priceOf, type RequestCounts } from '../dev/sim/counting-store';
 import type { ObservedOp } from '../lib/domain/op';
 import { compactPartition } from '../lib/lake/compaction';
 import { Observer, type ObserverOptions } from '../lib/ring/observer';
 import { keepCheckpointFresh, takeSnapshot } from '../lib/stats/writer';
 import { HOUR_MS, hourPartition, uniqueSuffixes } from '../lib/storage/keys';
-import type { SegmentStore } from '../lib/storage/store';
+import { type SegmentStore, storeView } from '../lib/storage/store';
 import { round } from './figures';
 
 const H0 = Date.UTC(2026, 11, 5, 9, 0, 0);
@@ -25,11 +25,30 @@ const BASE: Omit<ObserverOptions, 'now'> = { cap: 2000, skewMs: 15_000, coldStar
 const STALENESS_MS = 5000;
 const CHECKPOINT_INTERVAL_MS = 2000;
 const POLL_MS = 5000;
+/** What one S3 request takes in the timed calls of (a). */
+const LATENCY_MS = 20;
+/** Minutes of the simulated hour of (b): 60 unless shortened for a quick look. */
+const MINUTES = Number(process.env.BENCH_READ_MINUTES ?? 60);
 
 /** A simulated clock, shared by every actor of one run. */
 class Clock {
   constructor(public now: number) {}
   readonly read = () => this.now;
+}
+
+/** The store `box` holds at each call: one container's store can be made slow for one call. */
+function switchable(box: { store: SegmentStore }): SegmentStore {
+  return new Proxy({} as SegmentStore, {
+    get:
+      (_target, method: keyof SegmentStore) =>
+      (...args: unknown[]) =>
+        (box.store[method] as (...a: unknown[]) => unknown)(...args),
+  });
+}
+
+/** A reader as a stats container runs it: answers up to 5 s old. */
+function readerOver(store: SegmentStore, clock: Clock): Observer {
+  return new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read });
 }
 
 function op(i: number, at: number): ObservedOp {
@@ -44,7 +63,7 @@ function op(i: number, at: number): ObservedOp {
   };
 }
 
-/** Requests a call made, and their simulated time at 20 ms each, 16 reads at a time. */
+/** The requests made between two counts, by type and in all. */
 function costOf(before: RequestCounts, after: RequestCounts) {
   const d = {
     PUT: after.PUT - before.PUT,
@@ -61,7 +80,9 @@ export async function idleHour(): Promise<Record<string, number>> {
   const counts = noRequests();
   const store = countingStore(bucket, counts);
   const clock = new Clock(H0);
-  const reader = new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read });
+  // The idle container's store turns slow (20 ms a request) for the call measured.
+  const box = { store };
+  const reader = readerOver(switchable(box), clock);
   const writer = new Observer(store, { ...BASE, now: clock.read });
   const ingest = new Observer(store, { ...BASE, now: clock.read });
   await reader.stats();
@@ -82,6 +103,8 @@ export async function idleHour(): Promise<Record<string, number>> {
     });
     clock.now = minuteEnd;
   }
+  // The calls measured take 20 ms per request (real time, the code's own concurrency).
+  const slow = countingStore(bucket, counts, LATENCY_MS);
   const measure = async (o: Observer) => {
     const before = { ...counts };
     const t0 = performance.now();
@@ -90,15 +113,18 @@ export async function idleHour(): Promise<Record<string, number>> {
     return { ms: performance.now() - t0, ...costOf(before, counts) };
   };
   clock.now += 1000;
+  // One cold start first, unmeasured, so that neither figure pays for warming up the code.
+  await readerOver(store, clock).stats();
+  box.store = slow;
   const idle = await measure(reader);
-  const cold = await measure(new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read }));
-  // For the record: a container that cannot take a checkpoint (none newer, or it is unreadable).
-  const noCheckpoint = await measure(
-    new Observer(
-      countingStoreHidingCheckpoint(bucket, counts),
-      { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read },
-    ),
-  );
+  const cold = await measure(readerOver(slow, clock));
+  // For the record: a container that finds no checkpoint (none, or an unreadable one).
+  const hidden = storeView(slow, {
+    getDocument: async (key) => (key.startsWith('ring/') ? undefined : slow.getDocument(key)),
+    getIfChanged: async (key, etag) =>
+      key.startsWith('ring/') ? undefined : slow.getIfChanged(key, etag),
+  });
+  const noCheckpoint = await measure(readerOver(hidden, clock));
   return {
     ops_during_idle_hour: i,
     idle_first_call_requests: idle.requests,
@@ -111,19 +137,6 @@ export async function idleHour(): Promise<Record<string, number>> {
   };
 }
 
-function countingStoreHidingCheckpoint(bucket: MemorySegmentStore, counts: RequestCounts): SegmentStore {
-  const store = countingStore(bucket, counts);
-  return {
-    ...store,
-    append: store.append,
-    list: store.list,
-    listObjects: store.listObjects,
-    read: store.read,
-    getDocument: async (key) => (key.startsWith('ring/') ? undefined : store.getDocument(key)),
-    getIfChanged: async (key, etag) => (key.startsWith('ring/') ? undefined : store.getIfChanged(key, etag)),
-  };
-}
-
 /** (b) One simulated hour with `readers` warm readers at 100 ops/s, in requests of `batch` ops. */
 export async function readersHour(readers: number, batch: number): Promise<Record<string, number>> {
   const bucket = new MemorySegmentStore(uniqueSuffixes('hour000000'));
@@ -132,8 +145,9 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   const clock = new Clock(H0);
   const writer = new Observer(store, { ...BASE, now: clock.read });
   const ingest = new Observer(store, { ...BASE, now: clock.read });
-  const readersOf = Array.from({ length: readers }, () =>
-    new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read }),
+  const readersOf = Array.from(
+    { length: readers },
+    () => new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read }),
   );
   const opsPerSecond = 100;
   const requestGap = (1000 * batch) / opsPerSecond;
@@ -149,7 +163,10 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
       clock.now = next;
       if (next === nextWrite) {
         const at = new Date(clock.now);
-        await ingest.record(Array.from({ length: batch }, (_, k) => op(ops + k, clock.now)), at);
+        await ingest.record(
+          Array.from({ length: batch }, (_, k) => op(ops + k, clock.now)),
+          at,
+        );
         ops += batch;
         nextWrite += requestGap;
       } else {
@@ -160,7 +177,7 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
     }
     clock.now = until;
   };
-  for (let minute = 0; minute < 60; minute++) {
+  for (let minute = 0; minute < MINUTES; minute++) {
     const minuteEnd = H0 + (minute + 1) * 60_000;
     await takeSnapshot(writer);
     await keepCheckpointFresh(writer, {
@@ -173,7 +190,8 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   const ingestHour = { ...counts };
   clock.now = H0 + 3 * HOUR_MS;
   const compacted = await compactPartition(store, hourPartition(new Date(H0)));
-  if (compacted.status !== 'compacted') throw new Error(`the hour was not compacted: ${compacted.status}`);
+  if (compacted.status !== 'compacted')
+    throw new Error(`the hour was not compacted: ${JSON.stringify(compacted)}`);
   const per = (n: number) => round(n / ops, 4);
   return {
     readers,

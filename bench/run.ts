@@ -22,6 +22,8 @@ import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { clientBench } from './client';
 import { printFigures, round, TAIL_SEGMENTS } from './figures';
+import { otlpIngest } from './otlp';
+import { readPathBench } from './read-path';
 import { startThroughputApart } from './start-throughput';
 
 const BUCKET = 'observer-bench';
@@ -360,6 +362,7 @@ async function main(): Promise<void> {
     const { handler: event } = await import('../handlers/event');
     const { handler: stats } = await import('../handlers/stats');
     const { handler: events } = await import('../handlers/events');
+    const { handler: traces } = await import('../handlers/otlp-traces');
     const requests = countRequests(runtime.s3());
     const raw = createS3Client(runtime.config);
 
@@ -369,6 +372,8 @@ async function main(): Promise<void> {
     const ingestResult = await ingest(event, raw);
     process.stdout.write('batch path: batches of 100 vs single-op posts ...\n');
     const batch = await batchPath(event, events, requests);
+    process.stdout.write('OTLP: batches of 512 spans vs the same ops to /observer/events ...\n');
+    const otlp = await otlpIngest(traces, events, CONCURRENCY, requests);
     const cold = await coldStart(s3.endpoint);
     process.stdout.write('warm stats ...\n');
     const warm = await warmStats(stats, requests);
@@ -380,8 +385,10 @@ async function main(): Promise<void> {
       bundle_bytes: bundleBytes(),
       ring_heap_bytes: ringHeapBytes(),
       batch,
+      otlp,
       client: await clientBench(s3.endpoint),
       npm_start: await startThroughputApart((line) => process.stdout.write(`${line}\n`)),
+      read_path: await readPathBench((line) => process.stdout.write(`${line}\n`)),
     };
     writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!printFigures(results)) process.exitCode = 1;

@@ -25,12 +25,17 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['lib/ring'],
   // Reading ops out of requests and the inbox, and recording them.
   ['lib/ingest'],
+  // OTLP: decoding traces and logs, the span-to-op mapping, recording them.
+  ['lib/otlp'],
   // Compaction and the lake's SQL.
   ['lib/lake'],
   // Failures grouped by error template.
   ['lib/failures/clustering'],
-  // What is built on the clusters: a verdict on one op, and escalating a growing cluster.
+  // What is built on the clusters: a verdict on one op, and escalating (claims, delivery, records).
   ['lib/failures/review', 'lib/failures/escalation'],
+  // Runs (the ops of one trace), token costs, and the playbooks built from runs; durable issues
+  // folded from the log, their lifecycle, and the escalation of their transitions.
+  ['lib/runs', 'lib/issues'],
   // Snapshots and history.
   ['lib/stats'],
   // The HTTP edge: the handler wrapper, answers, errors mapped to statuses, auth, the API description.

@@ -3,8 +3,12 @@ import type { StatsSnapshot } from '../lib/stats/snapshot';
 import { statsHourKey } from '../lib/storage/keys';
 import type { SegmentStore } from '../lib/storage/store';
 
-/** A stats snapshot taken at `at` over a ring of `total` ops, `failures` of them failed. */
+/**
+ * A stats snapshot taken at `at` over a ring of `total` ops, `failures` of
+ * them failed, counting as many ops and failures in the minute before.
+ */
 export function historySnapshot(at: Date, total: number, failures: number): StatsSnapshot {
+  const minute = Math.floor(at.getTime() / 60_000) * 60_000 - 60_000;
   return {
     total,
     successes: total - failures,
@@ -13,6 +17,7 @@ export function historySnapshot(at: Date, total: number, failures: number): Stat
     recent_scenario_ops: [],
     generated_at: at.toISOString(),
     window: { from: null, to: null, ops: total },
+    rate: { minute: new Date(minute).toISOString(), ops: total, failures },
   };
 }
 

@@ -56,9 +56,11 @@ export class MemorySegmentStore implements SegmentStore {
 
   async *list(prefix: string, startAfter = ''): AsyncIterable<string[]> {
     this.calls.list++;
-    yield [...this.objects.keys()]
+    const keys = [...this.objects.keys()]
       .filter((k) => k.startsWith(prefix) && k > startAfter && isSegmentKey(k))
       .sort();
+    // Pages of 1000 keys, as ListObjectsV2 answers.
+    for (let i = 0; i < keys.length || i === 0; i += 1000) yield keys.slice(i, i + 1000);
   }
 
   async *listSized(prefix: string, startAfter = ''): AsyncIterable<SizedKey[]> {
@@ -113,12 +115,13 @@ export class MemorySegmentStore implements SegmentStore {
     return current === etag ? 'unchanged' : { body: bytes, etag: current };
   }
 
-  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {
+  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<string> {
     this.calls.putObject++;
     const existing = this.objects.get(key);
     const current = existing === undefined ? null : etagOf(Buffer.from(existing));
     if (current !== ifMatch) throw new ConcurrentWriteError(`${key} changed since it was read`);
     this.objects.set(key, Buffer.from(body));
+    return etagOf(Buffer.from(body));
   }
 
   async deleteObjects(keys: readonly string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { HttpError } from '../lib/http/errors';
 import { httpHandler } from '../lib/http/handler';
 import { json } from '../lib/http/response';
-import { ROUTES } from '../lib/http/routes';
+import { allowedMethods } from '../lib/http/routes';
 
 /**
  * Every request no route matched: a redirect to the page for its path
@@ -11,13 +11,13 @@ import { ROUTES } from '../lib/http/routes';
 export const handler = httpHandler(async (event) => {
   const path = event.rawPath ?? '/';
   const method = event.requestContext?.http?.method ?? 'GET';
-  if ((method === 'GET' || method === 'HEAD') && ROUTES[`${path}/`] === 'GET') {
+  if ((method === 'GET' || method === 'HEAD') && allowedMethods(`${path}/`).includes('GET')) {
     // Relative to the path itself, so it also holds behind a custom domain's base path.
     const location = `${path.slice(path.lastIndexOf('/') + 1)}/`;
     return json(308, { location }, { location });
   }
-  const allowed = ROUTES[path];
-  if (allowed !== undefined) {
+  const allowed = allowedMethods(path).join(', ');
+  if (allowed !== '') {
     throw new HttpError(
       405,
       `${method} is not allowed on ${path}; use ${allowed}`,

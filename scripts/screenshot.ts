@@ -1,6 +1,8 @@
 // `npm run screenshot`: PNGs of the dashboard (1280 px wide, 360 px narrow,
-// and dark at 1280) in .screenshots/, from a stack of its own (serverless-offline
-// over a temporary local S3) holding a day of demo history and a few hundred ops.
+// and dark at 1280) and of its issue views (the list, an issue, an op) in
+// .screenshots/, from a stack of its own (serverless-offline over a temporary
+// local S3) holding a day of demo history and a few hundred ops, one issue
+// resolved and then failing again, one muted.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,11 +67,35 @@ async function postDemoOps(api: OfflineStack): Promise<void> {
   }
 }
 
+/** Resolves the second issue and fails it again (regressed), mutes the third; that issue, and an op. */
+async function demoLifecycle(api: OfflineStack): Promise<{ issue: string; op: string }> {
+  const call = (path: string, body?: unknown) =>
+    fetch(`${api.url}/observer/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).then((r) => r.json());
+  const { issues } = (await call('issues?sort=count')) as {
+    issues: { id: string; endpoint: string }[];
+  };
+  const [first, second, third] = issues;
+  if (!first || !second || !third) throw new Error('the demo has fewer than three issues');
+  await call(`issues/${second.id}`, { status: 'resolved' });
+  const page = (await call(`issues/${second.id}`)) as { samples: { op: unknown }[] };
+  await call('event', page.samples[0]?.op);
+  await call(`issues/${third.id}`, { status: 'muted' });
+  const sample = (
+    (await call(`issues/${first.id}`)) as { samples: { key: string; line: number }[] }
+  ).samples[0];
+  if (!sample) throw new Error('the first issue has no sample');
+  return { issue: second.id, op: `${encodeURIComponent(sample.key)}:${sample.line}` };
+}
+
 async function shoot(
   browser: Browser,
   url: string,
   name: string,
-  options: { width: number; dark?: boolean },
+  options: { width: number; dark?: boolean; ready?: string },
 ) {
   const context = await browser.newContext({
     viewport: { width: options.width, height: 800 },
@@ -80,7 +106,7 @@ async function shoot(
   });
   const page = await context.newPage();
   await page.goto(url);
-  await page.locator('#chart[data-points]:not([data-points="0"])').waitFor();
+  await page.locator(options.ready ?? '#chart[data-points]:not([data-points="0"])').waitFor();
   await page.locator('#state[data-kind="ok"]').waitFor();
   const file = join(OUT, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -111,6 +137,19 @@ try {
   await shoot(browser, url, 'dashboard-wide', { width: 1280 });
   await shoot(browser, url, 'dashboard-narrow', { width: 360 });
   await shoot(browser, url, 'dashboard-dark', { width: 1280, dark: true });
+  const { issue, op } = await demoLifecycle(api);
+  await shoot(browser, `${url}#/issues?range=all`, 'issues-list', {
+    width: 1280,
+    ready: '#issues tbody tr .status-regressed >> nth=0',
+  });
+  await shoot(browser, `${url}#/issues/${issue}`, 'issue', {
+    width: 1280,
+    ready: '#issue-trend[data-points="48"]',
+  });
+  await shoot(browser, `${url}#/ops/${op}`, 'op', {
+    width: 1280,
+    ready: '#op-fields tbody tr >> nth=0',
+  });
 } finally {
   await browser?.close();
   await api?.stop();

@@ -11,21 +11,13 @@ import { type LocalS3, startLocalS3 } from '../dev/local-s3';
 import { type OfflineStack, startOfflineStack } from '../dev/offline-stack';
 import { onSourceChange, SOURCE_DIRS } from '../dev/source-watch';
 import { onStopRequest } from '../dev/stop-request';
+import { ROUTE_ACCESS } from '../lib/http/routes';
 import { ConfigError, loadConfig } from '../lib/platform/config';
 
-/** The HTTP routes of serverless.yml (the catch-all aside), as the ready message lists them. */
+/** The HTTP routes of serverless.yml (the catch-all aside), as the ready message lists them: the route table's. */
 const ROUTES = {
-  POST: ['/observer/event', '/observer/events', '/observer/review'],
-  GET: [
-    '/observer/',
-    '/observer/stats',
-    '/observer/stats/history',
-    '/observer/ops',
-    '/observer/failures',
-    '/observer/escalations',
-    '/observer/health',
-    '/observer/openapi.json',
-  ],
+  POST: routesOf('POST'),
+  GET: routesOf('GET'),
 };
 const bucket = process.env.OBSERVER_BUCKET || 'observer-local';
 const dataDir = resolve(process.env.OBSERVER_DATA_DIR || '.data/s3');
@@ -137,4 +129,10 @@ function ports(args: string[]): {
     lambdaPort: Number(found['--lambdaPort'] ?? 3002),
     rest,
   };
+}
+
+function routesOf(method: 'GET' | 'POST'): string[] {
+  return Object.keys(ROUTE_ACCESS)
+    .filter((route) => route.startsWith(`${method} `))
+    .map((route) => route.slice(method.length + 1));
 }

@@ -26,6 +26,20 @@ export interface Op {
   error?: string;
   input_summary?: string;
   output_summary?: string;
+  /** The run the op belongs to: ops with one trace_id are one run (`GET /observer/runs/{trace_id}`). */
+  trace_id?: string;
+  /** The op's own id within its run, for children to name as their parent. */
+  span_id?: string;
+  /** The span_id of the op this one ran inside (absent for the run's root). */
+  parent_span_id?: string;
+  /** The conversation or session the run belongs to. */
+  conversation_id?: string;
+  /** The scenario the run plays, for scenario runners. */
+  scenario?: string;
+  /** The model called, and its tokens: totalled per model and per agent, priced by the service. */
+  model?: string;
+  input_tokens?: number;
+  output_tokens?: number;
   [field: string]: unknown;
 }
 

@@ -27,6 +27,21 @@ export const PATCHES = [
     replace: 'let body = this.#request.rawPayload\n',
   },
   {
+    name: 'bytes that are not UTF-8',
+    why:
+      'serverless-offline decodes a JSON body as UTF-8, turning bytes that are not UTF-8 ' +
+      'into U+FFFD before the function sees them; the function is given them base64-encoded ' +
+      '(isBase64Encoded), as API Gateway gives a body it does not take for text, so it can ' +
+      'refuse them by their offset.',
+    file: 'serverless-offline/src/events/http/lambda-events/LambdaProxyIntegrationEventV2.js',
+    find: '        detectEncoding(this.#request) === "binary"\n',
+    replace:
+      '        (detectEncoding(this.#request) === "binary" ||\n' +
+      '          !Buffer.from(this.#request.raw.req.payload).equals(\n' +
+      '            Buffer.from(Buffer.from(this.#request.raw.req.payload).toString("utf8")),\n' +
+      '          ))\n',
+  },
+  {
     name: 'no route table',
     why:
       'The table serverless-offline prints at start names its own port, which the front ' +
@@ -35,6 +50,30 @@ export const PATCHES = [
     file: 'serverless-offline/src/events/http/HttpServer.js',
     find: '  writeRoutesTerminal() {\n    logRoutes(this.#terminalInfo)\n  }\n',
     replace: '  writeRoutesTerminal() {}\n',
+  },
+  {
+    name: 'binary bodies',
+    why:
+      'API Gateway (HTTP API) hands a function a binary body base64-encoded (isBase64Encoded), ' +
+      'and so any body sent with a content-encoding such as gzip. serverless-offline does so ' +
+      'only for application/octet-stream and multipart/form-data, and decodes every other ' +
+      'body as UTF-8: a protobuf or gzip body (OTLP) arrives with its bytes replaced.',
+    file: 'serverless-offline/src/utils/index.js',
+    find:
+      '  return typeof contentType === "string" &&\n' +
+      '    possibleBinaryContentTypes.some((possibleBinaryContentType) =>\n' +
+      '      contentType.includes(possibleBinaryContentType),\n' +
+      '    )\n' +
+      '    ? "binary"\n' +
+      '    : "utf8"\n',
+    // Text is JSON, XML, JavaScript, a form or text/*; anything else, or anything encoded, is bytes.
+    replace:
+      '  const contentEncoding = String(request.headers["content-encoding"] ?? "").trim().toLowerCase()\n' +
+      '  if (contentEncoding !== "" && contentEncoding !== "identity") return "binary"\n' +
+      '  return typeof contentType === "string" &&\n' +
+      '    !/^\\s*(text\\/|application\\/([\\w.+-]*\\+)?(json|xml|javascript|x-www-form-urlencoded)\\s*(;|$))/i.test(contentType)\n' +
+      '    ? "binary"\n' +
+      '    : "utf8"\n',
   },
 ];
 

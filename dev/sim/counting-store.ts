@@ -32,19 +32,28 @@ export function priceOf(counts: RequestCounts): number {
   );
 }
 
-/** The bucket behind the port, with every call counted as the S3 requests it stands for. */
-export function countingStore(bucket: MemorySegmentStore, counts: RequestCounts): SegmentStore {
+/**
+ * The bucket behind the port, with every call counted as the S3 requests it
+ * stands for, each taking `latencyMs` (real time: calls the code makes at
+ * once overlap, as S3 requests in flight do).
+ */
+export function countingStore(
+  bucket: MemorySegmentStore,
+  counts: RequestCounts,
+  latencyMs = 0,
+): SegmentStore {
   const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));
-  const counted = <T>(type: RequestType, n: number, value: T): T => {
+  const wait = () => (latencyMs > 0 ? new Promise((r) => setTimeout(r, latencyMs)) : undefined);
+  const counted = async <T>(type: RequestType, n: number, value: T): Promise<T> => {
     counts[type] += n;
+    await wait();
     return value;
   };
   return storeView(bucket, {
     append: async (ops, at) => counted('PUT', 1, await bucket.append(ops, at)),
     list: async function* (prefix, startAfter) {
       for await (const page of bucket.list(prefix, startAfter)) {
-        counts.LIST += pages(page.length);
-        yield page;
+        yield await counted('LIST', pages(page.length), page);
       }
     },
     listSized: async function* (prefix, startAfter) {
@@ -55,8 +64,7 @@ export function countingStore(bucket: MemorySegmentStore, counts: RequestCounts)
     },
     listObjects: async function* (prefix) {
       for await (const page of bucket.listObjects(prefix)) {
-        counts.LIST += pages(page.length);
-        yield page;
+        yield await counted('LIST', pages(page.length), page);
       }
     },
     read: async (key) => counted('GET', 1, await bucket.read(key)),

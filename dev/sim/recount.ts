@@ -2,6 +2,7 @@
 // of what the bucket holds, computed from scratch, without lib/ring.
 import { compareEntries, type RingEntry } from '../../lib/domain/entry';
 import { type DroppedCopy, isRetry } from '../../lib/domain/retries';
+import { IssueGrouper } from '../../lib/issues/grouping';
 import { isCompactedKey, isSegmentKey, keyTime } from '../../lib/storage/keys';
 import { replayObject } from '../../lib/storage/replay';
 import type { MemorySegmentStore } from '../memory-store';
@@ -113,4 +114,34 @@ export function countedCopies(written: readonly WrittenCopy[], windowMs: number)
     }
   }
   return out.sort();
+}
+
+/**
+ * Each issue's count over all history, recounted from the ops that count
+ * (countedLog), grouped from scratch in log order with a grouper of its
+ * own: an issue folded into another brings its count along. As `id:count`,
+ * sorted.
+ */
+export function issueCounts(bucket: MemorySegmentStore, windowMs: number): string[] {
+  const grouper = new IssueGrouper();
+  const counts = new Map<string, number>();
+  const into = new Map<string, string>();
+  const resolve = (id: string) => {
+    let at = id;
+    while (into.has(at)) at = into.get(at) as string;
+    return at;
+  };
+  for (const entry of countedLog(bucket, windowMs)) {
+    if (entry.op.success) continue;
+    const assigned = grouper.assign(entry.op.endpoint, entry.op.error);
+    for (const [from, to] of assigned.folds) {
+      const target = resolve(to);
+      counts.set(target, (counts.get(target) ?? 0) + (counts.get(from) ?? 0));
+      counts.delete(from);
+      into.set(from, target);
+    }
+    const id = resolve(assigned.id);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return [...counts].map(([id, n]) => `${id}:${n}`).sort();
 }

@@ -173,10 +173,12 @@ export class ScaleBucket implements SegmentStore {
     return found.etag === etag ? ('unchanged' as const) : found;
   }
 
-  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {
+  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<string> {
     const current = this.objects.get(key)?.etag ?? null;
     if (current !== ifMatch) throw new ConcurrentWriteError(`${key} changed since it was read`);
-    this.objects.set(key, { body: Buffer.from(body), etag: `"v${++this.version}"` });
+    const etag = `"v${++this.version}"`;
+    this.objects.set(key, { body: Buffer.from(body), etag });
+    return etag;
   }
 
   async deleteObjects(keys: readonly string[]): Promise<void> {

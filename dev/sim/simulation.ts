@@ -2,21 +2,24 @@
 // time, over the real ring, checkpoint and compaction code: writers with
 // and without retried op ids (some of them slow, landing inside the skew
 // window after later keys), refreshes, cold starts from the checkpoint and
-// by listing, snapshots, compactions (two at once, crashes mid-delete). At
-// each step that should converge, every container's ring is compared with
-// a recount of the bucket (dev/sim/recount.ts), and the lake with a
-// recount of every copy ever written: nothing lost, nothing invented, and
-// every hour that is done holding exactly the copies that count. Compaction
-// runs whole hours in this process, or in parts through a queue of units
-// (dev/sim/compactor.ts) with workers killed mid-unit and units run twice
-// at once. `npm run sim` runs many seeds; test/unit/ring/simulation.test.ts
-// runs a fixed budget of them.
+// by listing, snapshots, compactions (two at once, crashes mid-delete), and
+// two issue folders (one inside the snapshot, both at once at times, each
+// started afresh now and then, reading a few objects a round). At each step
+// that should converge, every container's ring and the issues' counts are
+// compared with a recount of the bucket (dev/sim/recount.ts), and the lake
+// with a recount of every copy ever written: nothing lost, nothing
+// invented, and every hour that is done holding exactly the copies that
+// count. Compaction runs whole hours in this process, or in parts through a
+// queue of units (dev/sim/compactor.ts) with workers killed mid-unit and
+// units run twice at once. `npm run sim` runs many seeds;
+// test/unit/ring/simulation.test.ts runs a fixed budget of them.
 import type { ObservedOp } from '../../lib/domain/op';
+import { IssueFolder } from '../../lib/issues/fold';
 import { compactPartition } from '../../lib/lake/compaction';
 import { readManifest } from '../../lib/lake/manifest';
 import { type CompactionSettings, settingsWith } from '../../lib/lake/units';
 import { Observer, type ObserverOptions } from '../../lib/ring/observer';
-import { writeSnapshot } from '../../lib/stats/writer';
+import { writeCheckpoint, writeSnapshot } from '../../lib/stats/writer';
 import {
   CHECKPOINT_KEY,
   HOUR_MS,
@@ -29,7 +32,7 @@ import { encodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { seededRandom } from '../random';
 import { QueueCompactor, TracedBucket } from './compactor';
-import { countedLog, lakeProblems, places } from './recount';
+import { countedLog, issueCounts, lakeProblems, places } from './recount';
 
 /** What one schedule is made of; every field but `seed` is drawn from it when left out. */
 export interface ScheduleOptions {
@@ -37,6 +40,8 @@ export interface ScheduleOptions {
   steps?: number;
   /** The retry window the recount applies, when it is to differ from the containers' (a control). */
   recountWindowMs?: number;
+  /** The same for the recount of the issues alone (a control of that check). */
+  issueRecountWindowMs?: number;
 }
 
 /** A container whose ring differs from the recount, with what led there. */
@@ -74,9 +79,17 @@ interface Pending {
 
 const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const SOURCES = ['mcp', 'scenario', 'langfuse'] as const;
+const ENDPOINTS = ['tools/search', 'tools/fetch', 'tools/write'] as const;
+/** The errors of failed ops: kinds whose values vary, names the grouping learns, none at all. */
+const ERRORS = [
+  (n: number) => `timeout after ${n % 97} ms`,
+  (n: number) => `user ${['alice', 'bob', 'carol', 'dave'][n % 4]} not found`,
+  (n: number) => `disk full on /dev/sd${'abc'[n % 3]}1`,
+  () => '',
+] as const;
 
 /** One seeded schedule of one bucket and its containers. */
-class Schedule {
+export class Schedule {
   private readonly random: () => number;
   readonly bucket: TracedBucket;
   private readonly settings: CompactionSettings;
@@ -88,6 +101,8 @@ class Schedule {
   private readonly trace: string[] = [];
   private readonly nextUnique = uniqueSuffixes('sim0000000');
   private readonly options: Omit<ObserverOptions, 'now'>;
+  private readonly folders: IssueFolder[] = [];
+  private readonly foldObjects: number;
   private opCount = 0;
 
   /** How many ops were written. */
@@ -100,6 +115,7 @@ class Schedule {
   constructor(
     readonly seed: number,
     private readonly recountWindowMs?: number,
+    private readonly issueRecountWindowMs?: number,
   ) {
     this.random = seededRandom(seed);
     this.bucket = new TracedBucket(uniqueSuffixes('own0000000'));
@@ -120,7 +136,11 @@ class Schedule {
       partSegments: pick([1, 2, 3, 100_000]),
     });
     this.queue = new QueueCompactor(this.bucket, this.settings, this.random, (l) => this.note(l));
-    this.note(`options ${JSON.stringify({ ...this.options, parts: this.settings.partSegments })}`);
+    this.foldObjects = pick([2, 5, 1000]);
+    this.note(
+      `options ${JSON.stringify({ ...this.options, parts: this.settings.partSegments, foldObjects: this.foldObjects })}`,
+    );
+    this.folders.push(this.folder(), this.folder());
     for (const [name, stale, listingOnly] of [
       ['a', 0, false],
       ['b', 0, true],
@@ -148,6 +168,35 @@ class Schedule {
     return { name, observer, listingOnly };
   }
 
+  /** An issue folder over the bucket, on the schedule's clock; every closed hour may be compacting. */
+  private folder(): IssueFolder {
+    return new IssueFolder(this.bucket, {
+      skewMs: this.options.skewMs,
+      retryWindowMs: this.options.retryWindowMs as number,
+      thresholds: { minCount: 5, windowMinutes: 15, growth: 3 },
+      maxObjects: this.foldObjects,
+      compactionMarginMs: 0,
+      now: () => this.clock,
+    });
+  }
+
+  /** A fold round by one folder, by both at once, or by a folder started afresh. */
+  private async fold(): Promise<void> {
+    const roll = this.random();
+    if (roll < 0.25) {
+      this.note('fold by both folders at once');
+      await Promise.all(this.folders.map((f) => f.fold()));
+      return;
+    }
+    const i = Math.floor(this.random() * this.folders.length);
+    if (roll < 0.35) {
+      this.folders[i] = this.folder();
+      this.note(`folder ${i} starts afresh`);
+    }
+    this.note(`fold by folder ${i}`);
+    await (this.folders[i] as IssueFolder).fold();
+  }
+
   private note(line: string): void {
     this.trace.push(line);
     if (this.trace.length > 60) this.trace.splice(1, 1);
@@ -171,12 +220,17 @@ class Schedule {
       this.ids.push(id);
     }
     this.opCount++;
+    const success = this.chance(0.7);
+    const error = success
+      ? ''
+      : (ERRORS[Math.floor(this.random() * ERRORS.length)] as (n: number) => string)(this.opCount);
     return {
-      endpoint: `e${this.opCount}`,
-      success: this.chance(0.7),
+      endpoint: ENDPOINTS[Math.floor(this.random() * ENDPOINTS.length)] as string,
+      success,
       timestamp: new Date(this.clock).toISOString(),
       source: SOURCES[Math.floor(this.random() * SOURCES.length)] as string,
       ...(id === undefined ? {} : { id }),
+      ...(error === '' ? {} : { error }),
     };
   }
 
@@ -313,6 +367,25 @@ class Schedule {
         trace: this.trace,
       };
     }
+    return this.issuesConverge(step, this.issueRecountWindowMs ?? window);
+  }
+
+  /** Folds until caught up, by each folder, and compares every issue's count with the recount. */
+  private async issuesConverge(step: number, window: number): Promise<Divergence | undefined> {
+    const expected = issueCounts(this.bucket, window);
+    for (const [i, folder] of this.folders.entries()) {
+      while ((await folder.fold()).behind);
+      const book = await folder.current();
+      const actual = [...book.issues.values()]
+        .filter((r) => !r.mergedInto)
+        .map((r) => `${r.id}:${r.tally.count}`)
+        .sort();
+      this.checks++;
+      if (actual.join() !== expected.join()) {
+        const container = `issue folder ${i}`;
+        return { seed: this.seed, step, container, expected, actual, trace: this.trace };
+      }
+    }
     return undefined;
   }
 
@@ -334,17 +407,29 @@ class Schedule {
       this.note(`refresh ${c.name} while compacting`);
       await Promise.all([c.observer.freshRing(), this.compact()]);
     } else if (roll < 0.85) {
-      this.note('snapshot by writer');
-      await writeSnapshot((this.containers[3] as Container).observer);
-    } else if (roll < 0.92) await this.compact();
-    else if (roll < 0.96) return this.converge(step);
+      const writer = (this.containers[3] as Container).observer;
+      if (this.chance(0.5)) {
+        this.note('snapshot by writer, folding with folder 0');
+        await writeSnapshot(writer, this.folders[0]);
+      } else {
+        // A round of keeping the checkpoint fresh: it extends the last copies document, and folds.
+        this.note('checkpoint round by writer');
+        await writeCheckpoint(writer, await writer.current(), new Date(this.clock));
+        await this.fold();
+      }
+    } else if (roll < 0.9) await this.compact();
+    else if (roll < 0.95) return this.converge(step);
     return undefined;
   }
 }
 
 /** Runs one seeded schedule of `steps` steps (400–800, drawn from the seed, by default), then a last check. */
 export async function runSchedule(options: ScheduleOptions): Promise<ScheduleResult> {
-  const schedule = new Schedule(options.seed, options.recountWindowMs);
+  const schedule = new Schedule(
+    options.seed,
+    options.recountWindowMs,
+    options.issueRecountWindowMs,
+  );
   const steps = options.steps ?? 400 + (options.seed % 401);
   let divergence: Divergence | undefined;
   let step = 0;

@@ -2,8 +2,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { authorize } from '../http/auth';
+import { callerOf } from '../http/caller';
 import { createSsmClient, credentialsLoader, type KeyRing } from '../http/credentials';
 import type { HttpEvent } from '../http/response';
+import { IssueFolder } from '../issues/fold';
+import { IssueReader } from '../issues/service';
 import { SqsDispatcher } from '../lake/sqs-dispatch';
 import type { Dispatcher } from '../lake/units';
 import type { Scope } from '../platform/api-keys';
@@ -36,6 +39,8 @@ let credentials = newCredentialsLoader();
 let store: SegmentStore | undefined;
 let observer: Observer | undefined;
 let dispatcher: Dispatcher | undefined;
+let folder: IssueFolder | undefined;
+let issueReader: IssueReader | undefined;
 
 /** The container's S3 client, created on first use and reused while warm. */
 export function s3(): S3Client {
@@ -81,6 +86,33 @@ export function getObserver(role: 'reader' | 'writer' = 'reader'): Observer {
 }
 
 /**
+ * The container's issue folder: the snapshot function's, the one writer of
+ * the issue state (one at a time, by conditional writes).
+ */
+export function getFolder(): IssueFolder {
+  folder ??= new IssueFolder(getObserver('writer').store, {
+    skewMs: config.skewMs,
+    retryWindowMs: config.retryWindowMs,
+    thresholds: config.escalation,
+  });
+  return folder;
+}
+
+/** What the issue routes read the issue state and rules through, kept while warm. */
+export function getIssueReader(): IssueReader {
+  issueReader ??= new IssueReader(getStore(), {
+    maxStalenessMs: config.maxStalenessMs,
+    thresholds: config.escalation,
+  });
+  return issueReader;
+}
+
+/** Who made a request, as issue changes record it: its key's fingerprint, or `open` without keys. */
+export function callerName(event: HttpEvent): string {
+  return callerOf(event) ?? 'open';
+}
+
+/**
  * Lets the request in when its key has `scope` (an admin key has every
  * scope), or when no key is configured. Throws a 401 for a missing or
  * unknown key, a 403 naming the scope for a key without it, a 503 when the
@@ -109,6 +141,8 @@ export function resetRuntime(
   credentials = newCredentialsLoader();
   store = options.store;
   observer = undefined;
+  folder = undefined;
+  issueReader = undefined;
   logger.restartContainer();
 }
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HttpResult } from '../http/response';
+import { ISSUE_CARD, ISSUES_CARD, OP_CARD } from './issues-markup';
+import { table } from './markup';
 import { DASHBOARD_SCRIPT as SCRIPT } from './script.generated';
 import { DASHBOARD_CSS } from './style';
 
@@ -26,23 +28,8 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const table = (id: string, label: string, columns: [string, string?][]) => `
-    <p id="${id}-note" class="note" hidden></p>
-    <div id="${id}-wrap" class="scroll" role="region" aria-label="${label}" tabindex="0" hidden>
-      <table id="${id}" class="stack" role="table">
-        <caption class="sr-only">${label}</caption>
-        <thead role="rowgroup"><tr role="row">${columns
-          .map(
-            ([name, cls]) =>
-              `<th scope="col" role="columnheader"${cls ? ` class="${cls}"` : ''}>${name}</th>`,
-          )
-          .join('')}</tr></thead>
-        <tbody role="rowgroup"></tbody>
-      </table>
-    </div>`;
-
 const BOARD = `
-  <div id="board">
+  <div id="board" data-view="board">${ISSUE_CARD}${OP_CARD}${ISSUES_CARD}
     <section class="card" aria-labelledby="counters-title">
       <h2 id="counters-title">Counters</h2>
       <dl class="counters">
@@ -55,7 +42,7 @@ const BOARD = `
     </section>
     <section class="card" aria-labelledby="history-title">
       <div class="head">
-        <h2 id="history-title">Stats history</h2>
+        <h2 id="history-title">Failures per minute and error rate</h2>
         <div class="control">
           <label for="hours">Hours shown (1–168)</label>
           <input id="hours" type="number" inputmode="numeric" min="1" max="168" step="1" value="24">
@@ -63,20 +50,20 @@ const BOARD = `
       </div>
       <figure>
         <svg id="chart" role="img" aria-labelledby="chart-title chart-desc" data-points="0">
-          <title id="chart-title">Ops in the ring and failures over time</title><desc id="chart-desc"></desc>
+          <title id="chart-title">Failures per minute and the error rate over time</title><desc id="chart-desc"></desc>
         </svg>
         <figcaption>
           <ul class="legend" aria-hidden="true">
-            <li><span class="swatch total"></span>Ops in the ring</li>
-            <li><span class="swatch failures"></span>Failures</li>
+            <li><span class="swatch failures"></span>Failures per minute (left)</li>
+            <li><span class="swatch total"></span>Error rate (right)</li>
           </ul>
           <p id="chart-summary">Loading…</p>
         </figcaption>
       </figure>
     </section>
     <section class="card" aria-labelledby="clusters-title">
-      <h2 id="clusters-title">Failure clusters</h2>
-      <p class="muted">Failed ops grouped by endpoint and error, most first. Trend: failures in the last hour vs the hour before.</p>${table(
+      <h2 id="clusters-title">Failure clusters in the ring</h2>
+      <p class="muted">The newest ops' failures, mined afresh: endpoint and error, most first. Trend: the last hour vs the hour before.</p>${table(
         'clusters',
         'Failure clusters',
         [
@@ -96,7 +83,39 @@ const BOARD = `
         ['Endpoint'],
         ['Staffer'],
         ['Error'],
+        ['Run'],
       ])}
+    </section>
+    <section id="run-card" class="card" aria-labelledby="run-title" hidden>
+      <h2 id="run-title">Run</h2>
+      <p id="run-summary" class="muted" role="status"></p>${table(
+        'run',
+        'The run, op by op, as a waterfall',
+        [
+          ['Op'],
+          ['Kind'],
+          ['Start', 'num'],
+          ['Duration', 'num'],
+          ['Timeline', 'timeline'],
+          ['Outcome'],
+          ['Error'],
+        ],
+      )}
+    </section>
+    <section class="card" aria-labelledby="playbooks-title">
+      <h2 id="playbooks-title">Playbooks</h2>
+      <p class="muted">Per agent and role: the steps successful runs share, and where failing runs fail first.</p>${table(
+        'playbooks',
+        'Playbooks',
+        [
+          ['Agent'],
+          ['Role'],
+          ['Runs', 'num'],
+          ['Success', 'num'],
+          ['Usual path'],
+          ['Fails most at'],
+        ],
+      )}
     </section>
   </div>`;
 

@@ -71,7 +71,7 @@ figure { margin: 0; }
 .grid line { stroke: var(--grid); }
 .grid text { fill: var(--muted); font-size: 12px; }
 .series { fill: none; stroke-width: 2.25; stroke-linejoin: round; stroke-linecap: round; }
-.series-total { stroke: var(--total); }
+.series-total, .series-rate { stroke: var(--total); }
 .series-failures { stroke: var(--bad); }
 .dot-total { fill: var(--total); }
 .dot-failures { fill: var(--bad); }
@@ -103,6 +103,43 @@ td code {
 .signin p { margin: 0 0 12px; color: var(--muted); font-size: 0.875rem; }
 .signin form { display: grid; gap: 8px; }
 .signin .error { min-height: 1.5em; margin: 0; color: var(--bad); font-size: 0.875rem; font-weight: 600; }
+.timeline { width: 30%; min-width: 8rem; }
+svg.bar { display: block; width: 100%; height: 10px; }
+.span-ok { fill: var(--total); }
+.span-failed { fill: var(--bad); }
+#run tr.failed td { background: color-mix(in srgb, var(--bad) 8%, transparent); }
+#run tr[data-first="true"] td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
+.bad { color: var(--bad); font-weight: 600; }
+#run td.num { white-space: nowrap; }
+#run td:nth-child(2) { overflow-wrap: normal; }
+.op-name[data-depth="1"] { padding-left: 1em; }
+.op-name[data-depth="2"] { padding-left: 2em; }
+.op-name[data-depth="3"] { padding-left: 3em; }
+.op-name[data-depth="4"], .op-name[data-depth="5"], .op-name[data-depth="6"], .op-name[data-depth="7"], .op-name[data-depth="8"] { padding-left: 4em; }
+.op-name { display: inline-block; }
+#board[data-view="issue"] > section:not(#issue-card), #board[data-view="op"] > section:not(#op-card) { display: none; }
+h3 { margin: 16px 0 6px; font-size: 0.95rem; }
+select {
+  font: inherit; color: inherit; background: var(--surface);
+  border: 1px solid var(--field); border-radius: 6px; padding: 6px 8px;
+}
+.filters { display: flex; flex-wrap: wrap; gap: 8px 12px; margin: 0 0 8px; }
+.filters div { display: grid; gap: 2px; }
+.badge { display: inline-block; padding: 0 8px; border: 1px solid currentColor; border-radius: 999px; font-size: 0.75rem; font-weight: 650; white-space: nowrap; }
+.status-new { color: var(--total); }
+.status-escalating, .status-regressed { color: var(--bad); }
+.status-resolved { color: var(--good); }
+.status-ongoing, .status-muted, .status-merged { color: var(--muted); }
+.issue-link { display: block; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.8125rem; overflow-wrap: anywhere; }
+td small { color: var(--muted); }
+.spark { width: 96px; height: 20px; vertical-align: middle; }
+.spark rect, .bars rect { fill: var(--bad); }
+.bars { display: block; width: 100%; height: 120px; }
+.trend.rising { color: var(--bad); font-weight: 600; }
+.actions { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
+.breakdowns { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 12px; }
+.breakdowns h3 { margin: 8px 0 4px; font-size: 0.875rem; }
+.breakdowns ul { margin: 0; padding-left: 18px; font-size: 0.875rem; }
 footer { padding: 0 16px 24px; text-align: center; font-size: 0.8125rem; color: var(--muted); }
 @media (max-width: 640px) {
   .counters { gap: 8px; }

@@ -35,6 +35,23 @@ function timestampProblem(text: string): string {
   return 'must be an RFC 3339 timestamp';
 }
 
+/** What a trace, span or run id may hold: it is used in a URL path (`GET /observer/runs/{trace_id}`). */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const runId = z
+  .string({ error: 'must be a string' })
+  .regex(RUN_ID_PATTERN, {
+    error: 'must be 1 to 128 letters, digits and . _ : - (such as 32 hex digits)',
+  })
+  .nullish();
+
+const tokenCount = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .nonnegative({ error: 'must be >= 0' })
+  .max(Number.MAX_SAFE_INTEGER, { error: 'must be at most 2^53 - 1' })
+  .nullish();
+
 const boundedString = (max: number) =>
   z
     .string({ error: 'must be a string' })
@@ -77,7 +94,33 @@ const OP_FIELDS = {
   error: boundedString(16 * 1024),
   input_summary: boundedString(16 * 1024),
   output_summary: boundedString(16 * 1024),
+  // A run: the ops of one trace, linked by span ids (docs/api.md, "Runs").
+  trace_id: runId,
+  span_id: runId,
+  parent_span_id: runId,
+  conversation_id: boundedString(256),
+  scenario: boundedString(256),
+  // Model use: counted per model and per agent (staffer_id), priced by the price table.
+  model: boundedString(256),
+  input_tokens: tokenCount,
+  output_tokens: tokenCount,
 };
+
+/**
+ * The fields added with runs and token accounting. An op stored before
+ * they were known may hold one of them with another shape; such a value is
+ * left out when the op is read back, rather than the whole op.
+ */
+export const RUN_FIELDS = [
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'conversation_id',
+  'scenario',
+  'model',
+  'input_tokens',
+  'output_tokens',
+] as const;
 
 /**
  * One observed op as clients send it and as it is stored. Unknown fields are
@@ -144,7 +187,11 @@ export function parseOp(input: unknown, now: Date): ParseOpResult {
 /** Reads back an op that was stored earlier; undefined when the value is not a valid op. */
 export function parseStoredOp(input: unknown): ObservedOp | undefined {
   if (nestsDeeperThan(input, MAX_OP_DEPTH)) return undefined;
-  const parsed = ObservedOpSchema.safeParse(input);
+  let parsed = ObservedOpSchema.safeParse(input);
+  if (!parsed.success && onlyRunFields(parsed.error.issues)) {
+    input = withoutRunFields(input as Record<string, unknown>, parsed.error.issues);
+    parsed = ObservedOpSchema.safeParse(input);
+  }
   if (!parsed.success) return undefined;
   const { success, timestamp, source } = parsed.data;
   if (typeof timestamp !== 'string') return undefined;
@@ -155,6 +202,21 @@ export function parseStoredOp(input: unknown): ObservedOp | undefined {
     timestamp,
     source: source ?? DEFAULT_SOURCE,
   };
+}
+
+const RUN_FIELD_SET: ReadonlySet<string> = new Set(RUN_FIELDS);
+
+function onlyRunFields(issues: readonly z.core.$ZodIssue[]): boolean {
+  return issues.every((i) => RUN_FIELD_SET.has(String(i.path[0])));
+}
+
+// An op stored before the run fields existed, read without the values they now refuse.
+function withoutRunFields(
+  input: Record<string, unknown>,
+  issues: readonly z.core.$ZodIssue[],
+): Record<string, unknown> {
+  const bad = new Set(issues.map((i) => String(i.path[0])));
+  return Object.fromEntries(Object.entries(input).filter(([k]) => !bad.has(k)));
 }
 
 /**
@@ -190,9 +252,11 @@ const OPTIONAL_FIELDS = new Set(Object.keys(OP_FIELDS).filter((k) => k !== 'endp
 
 // A null in a known optional field means "absent"; unknown fields stay exactly as sent.
 function dropKnownNulls(value: KnownFields & Record<string, unknown>) {
-  const out = Object.fromEntries(
-    Object.entries(value).filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)),
-  );
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = value[k];
+    if (v !== null || !OPTIONAL_FIELDS.has(k)) setOwn(out, k, v);
+  }
   return out as { [K in keyof KnownFields]?: Exclude<KnownFields[K], null> } & {
     endpoint: string;
     [field: string]: unknown;
@@ -206,10 +270,27 @@ function dropKnownNulls(value: KnownFields & Record<string, unknown>) {
  * and assigning it would set the object's prototype instead of a field).
  */
 function asSent(input: unknown, known: Record<string, unknown>): Record<string, unknown> {
-  const fields = Object.entries(input as Record<string, unknown>).map(
-    ([k, v]): [string, unknown] => [k, Object.hasOwn(known, k) ? known[k] : v],
-  );
-  return Object.fromEntries(fields.filter(([k, v]) => v !== null || !OPTIONAL_FIELDS.has(k)));
+  const sent = input as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(sent)) {
+    const v = Object.hasOwn(known, k) ? known[k] : sent[k];
+    if (v !== null || !OPTIONAL_FIELDS.has(k)) setOwn(out, k, v);
+  }
+  return out;
+}
+
+/** Sets an own data property, `__proto__` too (an assignment would set the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
 }
 
 /** An op as stored and answered: defaults applied, unknown fields as sent. */

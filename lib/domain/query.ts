@@ -23,14 +23,32 @@ export function limitParam(max: number) {
 export function parseQuery<T extends z.ZodType>(schema: T, params: QueryParams): z.output<T> {
   const parsed = schema.safeParse(params ?? {});
   if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.flatMap(toQueryIssues);
+  const fields = parsed.error.issues.flatMap((i) => toQueryIssues(i));
   throw new InvalidInputError(`invalid query: ${describeIssues(fields)}`, { fields });
 }
 
-function toQueryIssues(issue: z.core.$ZodIssue): FieldIssue[] {
+/**
+ * Parses a JSON request body with its schema, or throws a 400 that names
+ * every bad field and why (an unknown one included), as
+ * `{"error": "invalid body: status: …", "fields": [{"field", "message"}]}`.
+ */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.flatMap((i) =>
+    toQueryIssues(i, 'is not a field of this body', '(body)'),
+  );
+  throw new InvalidInputError(`invalid body: ${describeIssues(fields)}`, { fields });
+}
+
+function toQueryIssues(
+  issue: z.core.$ZodIssue,
+  unknown = 'is not a parameter of this route',
+  whole = '(query)',
+): FieldIssue[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((field) => ({ field, message: 'is not a parameter of this route' }));
+    return issue.keys.map((field) => ({ field, message: unknown }));
   }
-  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(query)';
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : whole;
   return [{ field, message: issue.message }];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError } from '../domain/errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { SCOPES } from '../platform/api-keys';
 import { describeError, log } from '../platform/log';
 import { StoreUnavailableError } from '../storage/errors';
@@ -56,12 +56,18 @@ export const UnavailableAnswerSchema = ErrorAnswerSchema.extend({
 export type UnavailableAnswer = z.infer<typeof UnavailableAnswerSchema>;
 
 const RETRY_LATER = { 'retry-after': '1' };
+
+const INVALID_INPUT_STATUS = {
+  invalid: 400,
+  'too-large': 413,
+  'unsupported-media-type': 415,
+} as const satisfies Record<InvalidInputError['reason'], number>;
 const INTERNAL_ERROR: ErrorAnswer = { error: 'internal error' };
 
 /**
  * Turns anything thrown into a response: an exposed HttpError says what it
- * says; the core's InvalidInputError is a 400 (413 when too large) and its
- * NotFoundError a 404, each with its message; a store outage is a 503 the client may retry (saying, for a write,
+ * says; the core's InvalidInputError is a 400 (413 when too large, 415 for a media type it does not read) and its
+ * NotFoundError a 404 (ConflictError a 409), each with its message; a store outage is a 503 the client may retry (saying, for a write,
  * whether anything was recorded); anything else is logged with its cause
  * and answered without detail.
  */
@@ -70,9 +76,10 @@ export function toResponse(err: unknown): HttpResult {
     return json(err.status, { error: err.message, ...err.details }, err.headers);
   }
   if (err instanceof InvalidInputError) {
-    return json(err.reason === 'too-large' ? 413 : 400, { error: err.message, ...err.details });
+    return json(INVALID_INPUT_STATUS[err.reason], { error: err.message, ...err.details });
   }
   if (err instanceof NotFoundError) return json(404, { error: err.message });
+  if (err instanceof ConflictError) return json(409, { error: err.message });
   if (err instanceof StoreUnavailableError) {
     log.error('storage unavailable', { ...describeError(err), outcome: err.outcome });
     return json(503, storeUnavailableBody(err), RETRY_LATER);

@@ -9,6 +9,8 @@ export interface AnswerDescription {
   headers?: Readonly<Record<string, string>>;
   /** The media type of the body; JSON unless said (the dashboard is HTML). */
   contentType?: string;
+  /** The same answer in other media types (OTLP's protobuf), type → what it holds. */
+  alsoAs?: Readonly<Record<string, string>>;
 }
 
 /** One HTTP route: a path, a method, and every answer it gives, each with its zod schema. */
@@ -19,7 +21,14 @@ export interface RouteDescription {
   operationId: string;
   summary: string;
   query?: z.ZodObject;
-  body?: { description: string; schema: z.ZodType };
+  /** Parameters in the path (`{trace_id}`), each a string schema. */
+  pathParams?: z.ZodObject;
+  body?: {
+    description: string;
+    schema: z.ZodType;
+    /** The body in other media types (OTLP's protobuf), type → what it holds. */
+    alsoAs?: Readonly<Record<string, string>>;
+  };
   answers: Readonly<Record<number, AnswerDescription>>;
 }
 
@@ -102,13 +111,23 @@ function operation(route: RouteDescription, access: Access, refs: SchemaRefs): J
     operationId: route.operationId,
     summary: route.summary,
     security: security(access),
-    ...(route.query ? { parameters: queryParameters(route.query) } : {}),
+    ...(route.query || route.pathParams
+      ? {
+          parameters: [
+            ...parameters(route.pathParams, 'path'),
+            ...parameters(route.query, 'query'),
+          ],
+        }
+      : {}),
     ...(route.body
       ? {
           requestBody: {
             required: true,
             description: route.body.description,
-            content: { 'application/json': { schema: refs.use(route.body.schema, 'input') } },
+            content: {
+              'application/json': { schema: refs.use(route.body.schema, 'input') },
+              ...binaryContent(route.body.alsoAs),
+            },
           },
         }
       : {}),
@@ -140,17 +159,28 @@ function response(answer: AnswerDescription, refs: SchemaRefs): JsonSchema {
       [answer.contentType ?? 'application/json']: {
         schema: schemas.length === 1 ? schemas[0] : { anyOf: schemas },
       },
+      ...binaryContent(answer.alsoAs),
     },
   };
 }
 
-function queryParameters(query: z.ZodObject): JsonSchema[] {
-  return Object.entries(query.shape).map(([name, field]) => {
+/** Other media types of a body: bytes, described in words. */
+function binaryContent(alsoAs: Readonly<Record<string, string>> | undefined): JsonSchema {
+  return Object.fromEntries(
+    Object.entries(alsoAs ?? {}).map(([type, description]) => [
+      type,
+      { schema: { type: 'string', contentMediaType: type, description } },
+    ]),
+  );
+}
+
+function parameters(params: z.ZodObject | undefined, where: 'query' | 'path'): JsonSchema[] {
+  return Object.entries(params?.shape ?? {}).map(([name, field]) => {
     const { description, ...schema } = toJsonSchema(field as z.ZodType, 'input');
     return {
       name,
-      in: 'query',
-      required: !(field as z.ZodType).safeParse(undefined).success,
+      in: where,
+      required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success,
       ...(description !== undefined ? { description } : {}),
       schema,
     };

@@ -1,3 +1,5 @@
+import { gunzipSync } from 'node:zlib';
+import { InvalidInputError } from '../domain/errors';
 import { messageOf } from '../platform/log';
 import { HttpError } from './errors';
 import type { HttpEvent } from './response';
@@ -88,4 +90,54 @@ function utf8SequenceLength(bytes: Uint8Array, i: number): number {
     if (next === undefined || next < lo || next > hi) return 0;
   }
   return length;
+}
+
+/** A request body as bytes, with the content type it was sent as. */
+export interface BinaryBody {
+  contentType: string | undefined;
+  bytes: Buffer;
+}
+
+/**
+ * The request body as bytes, for routes that read more than JSON: decoded
+ * from base64 when API Gateway encoded it (it does for binary content
+ * types), then gunzipped when `content-encoding: gzip` says so. At most
+ * `maxBytes` as received and `maxDecodedBytes` after decompression (413),
+ * no other content-encoding (415), gzip that does not inflate is a 400.
+ */
+export function readBinaryBody(
+  event: HttpEvent,
+  limits: { maxBytes: number; maxDecodedBytes: number },
+): BinaryBody {
+  const raw = event.body ?? '';
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf-8');
+  if (body.length > limits.maxBytes) {
+    throw new InvalidInputError(
+      `request body is ${body.length} bytes; the limit is ${limits.maxBytes}`,
+      {},
+      'too-large',
+    );
+  }
+  const contentType = header(event, 'content-type');
+  const encoding = header(event, 'content-encoding')?.trim().toLowerCase() || 'identity';
+  if (encoding === 'identity') return { contentType, bytes: body };
+  if (encoding !== 'gzip') {
+    throw new InvalidInputError(
+      `content-encoding must be gzip or none, got "${encoding}"`,
+      {},
+      'unsupported-media-type',
+    );
+  }
+  try {
+    return { contentType, bytes: gunzipSync(body, { maxOutputLength: limits.maxDecodedBytes }) };
+  } catch (err: unknown) {
+    if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new InvalidInputError(
+        `request body is over ${limits.maxDecodedBytes} bytes once decompressed`,
+        {},
+        'too-large',
+      );
+    }
+    throw new InvalidInputError(`request body is not valid gzip: ${messageOf(err)}`);
+  }
 }

@@ -24,3 +24,18 @@ export function json(
     body: JSON.stringify(body),
   };
 }
+
+/** A binary answer (OTLP's protobuf): base64 in the result, as API Gateway expects. */
+export function binary(
+  status: number,
+  body: Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): HttpResult {
+  return {
+    statusCode: status,
+    headers: { ...BASE_HEADERS, 'content-type': contentType, ...headers },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+}

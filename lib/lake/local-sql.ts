@@ -22,6 +22,14 @@ export const OPS_COLUMNS = [
   ['error', 'VARCHAR'],
   ['input_summary', 'VARCHAR'],
   ['output_summary', 'VARCHAR'],
+  ['trace_id', 'VARCHAR'],
+  ['span_id', 'VARCHAR'],
+  ['parent_span_id', 'VARCHAR'],
+  ['conversation_id', 'VARCHAR'],
+  ['scenario', 'VARCHAR'],
+  ['model', 'VARCHAR'],
+  ['input_tokens', 'BIGINT'],
+  ['output_tokens', 'BIGINT'],
   ['client_timestamp', 'VARCHAR'],
   ['_observer', 'VARCHAR'],
 ] as const;
@@ -153,9 +161,10 @@ export function rowObjects(result: SqlResult): Record<string, unknown>[] {
 }
 
 /** The JSON value types a non-string column takes. */
-const JSON_TYPES: Record<'BOOLEAN' | 'DOUBLE', string> = {
+const JSON_TYPES: Record<'BOOLEAN' | 'DOUBLE' | 'BIGINT', string> = {
   BOOLEAN: "'BOOLEAN'",
   DOUBLE: "'BIGINT', 'UBIGINT', 'DOUBLE'",
+  BIGINT: "'BIGINT', 'UBIGINT'",
 };
 
 function opsTableSql(files: string): string {

@@ -62,7 +62,9 @@ export async function copiesBefore(
     dropped: decodeDropped(await store.getDocument(droppedKeyOf(key)), key),
   }));
   for (const { entries, dropped } of held) {
-    copies.push(...entries.map(withId), ...dropped);
+    // One by one: a part holds up to 100,000 entries, too many to spread as arguments.
+    for (const e of entries) copies.push(withId(e));
+    for (const d of dropped) copies.push(d);
   }
   return latestCopies(copies);
 }

@@ -24,6 +24,7 @@ export async function mapLimit<T, R>(
 /** Collects every page of an async listing into one array. */
 export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const out: T[] = [];
-  for await (const page of pages) out.push(...page);
+  // One push per item: a page spread into arguments overflows the stack past ~100,000 items.
+  for await (const page of pages) for (const item of page) out.push(item);
   return out;
 }

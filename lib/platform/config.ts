@@ -10,6 +10,7 @@ import {
   MIN_TOKEN_LENGTH,
   REVIEW_MODEL_TIMEOUT_MS,
 } from './limits';
+import { DEFAULT_MODEL_PRICES, PriceTableSchema } from './prices';
 
 // serverless-offline hands unset `${env:X, ''}` variables over as "": treat them as unset.
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -35,6 +36,28 @@ const apiKeyList = z.string().transform((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: `OBSERVER_API_KEYS: ${problem}` });
   }
   return parsed.entries ?? [];
+});
+
+// A JSON object of model → {input, output}, US dollars per million tokens.
+const modelPrices = z.string().transform((text, ctx) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'OBSERVER_MODEL_PRICES must be a JSON object such as {"gpt-4o":{"input":2.5,"output":10}}',
+    });
+    return z.NEVER;
+  }
+  const parsed = PriceTableSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const where = issue.path.map(String).join('.');
+    ctx.addIssue({ code: 'custom', message: `OBSERVER_MODEL_PRICES: ${where}: ${issue.message}` });
+  }
+  return z.NEVER;
 });
 
 /** The environment the functions read, validated once per cold start. */
@@ -125,6 +148,7 @@ export const ConfigSchema = z
       z.string().max(256, { error: 'OBSERVER_REVIEW_LLM_MODEL must be at most 256 characters' }),
     ),
     OBSERVER_REVIEW_LLM_KEY: optional(z.string()),
+    OBSERVER_MODEL_PRICES: optional(modelPrices),
     ...escalationVariables(),
     AWS_REGION: optional(z.string()),
   })
@@ -170,6 +194,8 @@ export const ConfigSchema = z
     // Where compact sends the units it plans; without one it runs them itself.
     compactQueueUrl: env.OBSERVER_COMPACT_QUEUE_URL,
     region: env.AWS_REGION ?? 'us-east-1',
+    // The defaults, with the operator's rows over them (docs/configuration.md).
+    modelPrices: { ...DEFAULT_MODEL_PRICES, ...env.OBSERVER_MODEL_PRICES },
     // The review's fallback model: only with a URL; never logged (the key is a secret).
     reviewModel:
       env.OBSERVER_REVIEW_LLM_URL === undefined

@@ -13,6 +13,12 @@ export const MetricName = {
   OpsRejected: 'OpsRejected',
   /** Ops S3 did not take (503): nothing was recorded, the client retries. */
   PersistFailures: 'PersistFailures',
+  /** OTLP spans no dialect claims (not agent, tool, model or MCP spans): accepted, not recorded. */
+  SpansDropped: 'SpansDropped',
+  /** OTLP spans refused as invalid (partialSuccess). */
+  SpansRejected: 'SpansRejected',
+  /** OTLP log records that said an error about a span, kept for that span's op. */
+  SpanErrorsKept: 'SpanErrorsKept',
   /** Time a warm container took to refresh its ring before a stats answer. */
   RefreshTime: 'RefreshTime',
   /** Time a cold container took to rebuild its ring (checkpoint or listing). */

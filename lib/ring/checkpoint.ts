@@ -3,15 +3,20 @@ import type { Position, RingEntry } from '../domain/entry';
 import { parseStoredOp } from '../domain/op';
 import type { DroppedCopy } from '../domain/retries';
 import { parseJson } from '../platform/json';
-import { isSegmentKey } from '../storage/keys';
+import { COPIES_ROOT, isSegmentKey } from '../storage/keys';
 
-// A checkpoint is two documents, written copies first: the ring (what a
-// reader needs to answer: ring/checkpoint.json) and the copies of op ids
-// beside it (what a container needs to go on applying the log under the
-// retry rule: ring/copies.json). The copies can be many (every id of the
-// last retry window), so a reader that only answers never reads them.
+// A checkpoint is the ring (what a reader needs to answer:
+// ring/checkpoint.json) and the copies of op ids beside it (what a
+// container needs to go on applying the log under the retry rule). The
+// copies can be many (every id of the last retry window), so most of them
+// live in a document of their own, written once a minute and never
+// overwritten (ring/copies/<listing time>.json); the checkpoint names it
+// and carries only the copies added since. A reader that only answers
+// never reads the copies.
 
 const segmentKeyString = z.string().refine(isSegmentKey, { error: 'not a segment key' });
+
+const copyTuple = z.tuple([z.string(), segmentKeyString, z.number().int().nonnegative()]);
 
 const storedEntry = z.object({
   key: segmentKeyString,
@@ -40,14 +45,18 @@ const CheckpointSchema = z.object({
   reserve: z.array(storedEntry),
   /** Keys the writer had applied that a refresh from its listing lists again, beside the entries' own. */
   applied: z.array(segmentKeyString),
+  /** The copies document this checkpoint relies on. */
+  copies_key: z.string().startsWith(COPIES_ROOT, { error: 'not a copies document' }),
+  /** Copies added since that document, not ring or reserve entries, as [id, key, line]. */
+  recent_copies: z.array(copyTuple),
 });
 
 const CopiesSchema = z.object({
   version: z.literal(1),
-  /** The listing of the checkpoint these copies belong to. */
+  /** The listing time of the state these copies were taken from. */
   listed_at: z.number().int().nonnegative(),
-  /** Copies of op ids the writer knew that are not ring or reserve entries, as [id, key, line]. */
-  copies: z.array(z.tuple([z.string(), segmentKeyString, z.number().int().nonnegative()])),
+  /** Every copy of an op id the writer knew, as [id, key, line]. */
+  copies: z.array(copyTuple),
 });
 
 /** A checkpoint read back: the state to seed a ring with and when it was listed. */
@@ -60,7 +69,11 @@ export interface Checkpoint {
   reserve: RingEntry[];
   /** Objects applied within the skew window of the listing, so a refresh from it does not read them again. */
   applied: string[];
-  /** The copies beside the entries; absent until they are read (ring/copies.json). */
+  /** The copies document the checkpoint relies on (its own, when `copies` is given). */
+  copiesKey: string;
+  /** Copies added since that document: with it, every copy the writer knew beside its entries. */
+  recentCopies: DroppedCopy[];
+  /** The copies document itself, when it is written (or was read) with the checkpoint. */
   copies?: DroppedCopy[];
 }
 
@@ -79,16 +92,14 @@ export function encodeCheckpoint(checkpoint: Checkpoint, writtenAt: Date): strin
     entries: entries.map(stored),
     reserve: checkpoint.reserve.map(stored),
     applied: checkpoint.applied,
+    copies_key: checkpoint.copiesKey,
+    recent_copies: checkpoint.recentCopies.map(tupleOf),
   });
 }
 
-/** Serializes the copies beside a checkpoint, tagged with its listing time. */
+/** Serializes a copies document, tagged with the listing time of the state it was taken from. */
 export function encodeCopies(listedAt: number, copies: readonly DroppedCopy[]): string {
-  return JSON.stringify({
-    version: 1,
-    listed_at: listedAt,
-    copies: copies.map((c) => [c.id, c.key, c.line]),
-  });
+  return JSON.stringify({ version: 1, listed_at: listedAt, copies: copies.map(tupleOf) });
 }
 
 /**
@@ -117,10 +128,12 @@ export function decodeCheckpoint(text: string): Checkpoint | { error: string } {
     entries,
     reserve,
     applied: doc.applied,
+    copiesKey: doc.copies_key,
+    recentCopies: doc.recent_copies.map(copyOfTuple),
   };
 }
 
-/** Reads the copies beside a checkpoint back, with the listing they belong to, or why not. */
+/** Reads a copies document back, with the listing time it was taken at, or why not. */
 export function decodeCopies(
   text: string,
 ): { listedAt: number; copies: DroppedCopy[] } | { error: string } {
@@ -130,13 +143,12 @@ export function decodeCopies(
       error: `not the copies of a checkpoint: ${parsed.error.issues[0]?.message ?? 'unreadable'}`,
     };
   }
-  return {
-    listedAt: parsed.data.listed_at,
-    copies: parsed.data.copies.map(([id, key, line]) => ({ id, key, line })),
-  };
+  return { listedAt: parsed.data.listed_at, copies: parsed.data.copies.map(copyOfTuple) };
 }
 
 const stored = (e: RingEntry) => ({ key: e.key, line: e.line, op: e.op });
+const tupleOf = (c: DroppedCopy) => [c.id, c.key, c.line];
+const copyOfTuple = ([id, key, line]: [string, string, number]): DroppedCopy => ({ id, key, line });
 
 function validEntries(
   items: readonly { key: string; line: number; op: unknown }[],

@@ -1,10 +1,8 @@
-import type { DroppedCopy } from '../domain/retries';
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, log } from '../platform/log';
 import { inLogOrder, type PlacedKey } from '../storage/compacted-parts';
 import {
   CHECKPOINT_KEY,
-  COPIES_KEY,
   compactedFrom,
   floorTime,
   HOUR_MS,
@@ -51,74 +49,55 @@ export function usableCheckpoint(
   return checkpoint;
 }
 
-/** How many times a cold start reads the checkpoint again when its copies belong to a newer one. */
-const CHECKPOINT_READS = 3;
-
 /**
- * The state a valid checkpoint and its copies describe, or undefined (with a
- * warning) when there is none or it cannot be trusted, so the ring is
- * rebuilt by listing.
+ * The state a valid checkpoint and the copies document it names describe,
+ * or undefined (with a warning) when there is none or it cannot be
+ * trusted, so the ring is rebuilt by listing.
  */
 export async function stateFromCheckpoint(
   store: SegmentStore,
   options: RingStateOptions,
   skewMs: number,
 ): Promise<RingState | undefined> {
-  for (let attempt = 1; attempt <= CHECKPOINT_READS; attempt++) {
-    let text: string | undefined;
-    try {
-      text = await store.getDocument(CHECKPOINT_KEY);
-    } catch (err: unknown) {
-      log.warn('checkpoint unreadable; rebuilding by listing', describeError(err));
-      return undefined;
-    }
-    if (text === undefined) return undefined;
-    const checkpoint = usableCheckpoint(text, options);
-    if ('error' in checkpoint) {
-      log.warn('checkpoint refused; rebuilding by listing', { reason: checkpoint.error });
-      return undefined;
-    }
-    const state = RingState.fromCheckpoint(checkpoint, options, skewMs);
-    const copies = await readCopies(store, state.watermark);
-    if (copies === 'missing') return undefined;
-    // Written meanwhile by the next round of the snapshot function: read both again.
-    if (copies === 'newer') continue;
-    state.addCopies(copies);
-    return state;
+  let text: string | undefined;
+  try {
+    text = await store.getDocument(CHECKPOINT_KEY);
+  } catch (err: unknown) {
+    log.warn('checkpoint unreadable; rebuilding by listing', describeError(err));
+    return undefined;
   }
-  log.warn('checkpoint kept changing while it was read; rebuilding by listing');
-  return undefined;
+  if (text === undefined) return undefined;
+  const checkpoint = usableCheckpoint(text, options);
+  if ('error' in checkpoint) {
+    log.warn('checkpoint refused; rebuilding by listing', { reason: checkpoint.error });
+    return undefined;
+  }
+  const state = RingState.fromCheckpoint(checkpoint, options, skewMs);
+  return (await withCopies(store, state)) ? state : undefined;
 }
 
 /**
- * The copies written beside the checkpoint listed at `listedAt`: 'newer'
- * when the document belongs to a later checkpoint, 'missing' (with a
- * warning) when there is none or it cannot be read.
+ * Completes a state taken from a checkpoint with the copies document that
+ * checkpoint names; false (with a warning) when it is missing or cannot be
+ * read, and the state cannot go on applying the log.
  */
-export async function readCopies(
-  store: SegmentStore,
-  listedAt: number,
-): Promise<DroppedCopy[] | 'newer' | 'missing'> {
+export async function withCopies(store: SegmentStore, state: RingState): Promise<boolean> {
+  const key = state.copiesKey();
+  if (key === undefined) return false;
   let text: string | undefined;
   try {
-    text = await store.getDocument(COPIES_KEY);
+    text = await store.getDocument(key);
   } catch (err: unknown) {
     log.warn('copies of the checkpoint unreadable', describeError(err));
-    return 'missing';
+    return false;
   }
   const decoded = text === undefined ? { error: 'there is none' } : decodeCopies(text);
   if ('error' in decoded) {
-    log.warn('copies of the checkpoint refused', { reason: decoded.error });
-    return 'missing';
+    log.warn('copies of the checkpoint refused', { key, reason: decoded.error });
+    return false;
   }
-  if (decoded.listedAt > listedAt) return 'newer';
-  if (decoded.listedAt < listedAt) {
-    log.warn('copies of the checkpoint are older than it; refused', {
-      listed_at: decoded.listedAt,
-    });
-    return 'missing';
-  }
-  return decoded.copies;
+  state.completeCopies(decoded.copies);
+  return true;
 }
 
 /**
@@ -151,7 +130,7 @@ export async function stateByListing(
         // A compacted object holds ops stamped anywhere in its key range: read the
         // segments of that range still stored too, and the log is known from its start.
         const floor = keyFloor(from);
-        batch.push(...(await keys.nextWhile((at) => at > floor, Infinity)));
+        for (const k of await keys.nextWhile((at) => at > floor, Infinity)) batch.push(k);
         boundary = floor;
       }
       await readInto(reader, batch, options.readConcurrency, read, positions);

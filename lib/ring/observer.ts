@@ -7,10 +7,10 @@ import { CHECKPOINT_KEY, keyFloor, keyTime, OPS_ROOT } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
 import {
   type ColdStartOptions,
-  readCopies,
   stateByListing,
   stateFromCheckpoint,
   usableCheckpoint,
+  withCopies,
 } from './cold-start';
 import { RecentIds } from './id-memory';
 import { ObjectReader } from './object-reader';
@@ -231,7 +231,7 @@ export class Observer {
       this.state = state;
       if (this.fresh(state)) return;
     }
-    if (!state.copiesComplete) state = await this.withCopies(state);
+    if (!state.copiesComplete) state = await this.completed(state);
     this.state = await this.catchUp(state);
   }
 
@@ -266,12 +266,8 @@ export class Observer {
    * a newer checkpoint since, that one, with its copies; failing both, the
    * state rebuilt by listing.
    */
-  private async withCopies(state: RingState): Promise<RingState> {
-    const copies = await readCopies(this.store, state.watermark);
-    if (copies !== 'newer' && copies !== 'missing') {
-      state.addCopies(copies);
-      return state;
-    }
+  private async completed(state: RingState): Promise<RingState> {
+    if (await withCopies(this.store, state)) return state;
     const newest = await stateFromCheckpoint(this.store, this.coldStart, this.options.skewMs);
     if (newest) return newest;
     return (await stateByListing(this.store, this.coldStart, this.now())).state;

@@ -20,6 +20,8 @@ export interface OpsQuery {
   endpoint?: { value: string; prefix: boolean };
   staffer_id?: string;
   event_kind?: string;
+  /** The run: ops of this trace only. */
+  trace_id?: string;
   /** Received at or after. */
   since?: number;
   /** Received before. */
@@ -85,6 +87,7 @@ export const OpsQuerySchema = z
       .optional(),
     staffer_id: text(256).optional(),
     event_kind: text(256).optional(),
+    trace_id: text(128).optional(),
     since: instant.optional(),
     until: instant.optional(),
     limit: limitParam(MAX_OPS_LIMIT).optional(),
@@ -159,6 +162,7 @@ function matches(op: ObservedOp, query: OpsQuery): boolean {
   if (query.source !== undefined && op.source !== query.source) return false;
   if (query.staffer_id !== undefined && op.staffer_id !== query.staffer_id) return false;
   if (query.event_kind !== undefined && op.event_kind !== query.event_kind) return false;
+  if (query.trace_id !== undefined && op.trace_id !== query.trace_id) return false;
   if (endpoint === undefined) return true;
   return endpoint.prefix ? op.endpoint.startsWith(endpoint.value) : op.endpoint === endpoint.value;
 }

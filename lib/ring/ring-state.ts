@@ -16,6 +16,9 @@ export interface RingStateOptions {
   reserve?: number;
 }
 
+/** Copies noted for the next checkpoint past which it writes a new copies document instead. */
+const MAX_RECENT_COPIES = 50_000;
+
 /** The receive time stamped in a key (0 for a key of another shape). */
 export function copyOf(position: Position): StoredCopy {
   return { key: position.key, line: position.line, ms: keyTime(position.key) ?? 0 };
@@ -44,6 +47,8 @@ export class RingState {
   version = 0;
   /** False for a state taken from a checkpoint whose copies are not read yet: it answers, but applies nothing. */
   copiesComplete = true;
+  /** The copies document this state's copies extend, and the copies added since (for its next checkpoint). */
+  private copiesNote?: { key: string; recent: DroppedCopy[] };
   /** Keys applied that a later listing may still return. */
   private readonly applied = new Set<string>();
   /** Keys below this were pruned from `applied`: whether they were applied is no longer known. */
@@ -119,7 +124,10 @@ export class RingState {
     if (!this.copiesComplete)
       throw new Error('a ring state without its copies cannot apply the log');
     const verdict = this.copies.add(dropped.id, copyOf(dropped));
-    if (verdict.added) this.version++;
+    if (verdict.added) {
+      this.version++;
+      this.noteCopy(dropped);
+    }
     if (verdict.demoted) this.removeCounted(verdict.demoted);
   }
 
@@ -137,18 +145,20 @@ export class RingState {
     }
     const verdict = this.copies.add(id, copyOf(entry));
     if (!verdict.added) return;
+    this.noteCopy({ id, key: entry.key, line: entry.line });
     if (verdict.counts) this.insertCounted(entry);
     if (verdict.demoted) this.removeCounted(verdict.demoted);
   }
 
   /** Puts a counted entry in the ring, or in the reserve below it when it is older than a full ring. */
   private insertCounted(entry: RingEntry): void {
+    // Older than what this state knows completely: whether it counts is not known here.
+    if (this.belowFloor !== null && compareEntries(entry, this.belowFloor) <= 0) return;
     const oldest = this.ring.oldest();
     if (this.ring.size < this.ring.cap || (oldest && compareEntries(entry, oldest) >= 0)) {
       this.ring.insert(entry);
       return;
     }
-    if (this.belowFloor !== null && compareEntries(entry, this.belowFloor) <= 0) return;
     this.below.insertAt(this.below.upperBound(entry, compareEntries), entry);
     this.trimBelow();
   }
@@ -224,15 +234,35 @@ export class RingState {
     this.copiesComplete = true;
   }
 
-  /** The copies of op ids this state holds that are not ring or reserve entries: what a checkpoint carries beside them. */
-  *copiesOutsideRing(): IterableIterator<DroppedCopy> {
-    const held = new Set<string>();
-    for (const e of [...this.below, ...this.ring]) {
-      if (e.op.id !== undefined) held.add(`${e.key}\n${e.line}`);
-    }
-    for (const [id, copy] of this.copies.entries()) {
-      if (!held.has(`${copy.key}\n${copy.line}`)) yield { id, key: copy.key, line: copy.line };
-    }
+  /**
+   * Completes a state taken from a checkpoint with the copies document it
+   * names (read by the caller, `copiesListedAt` says which): those copies
+   * and the checkpoint's recent ones.
+   */
+  completeCopies(copies: readonly DroppedCopy[]): void {
+    this.addCopies([...copies, ...(this.copiesNote?.recent ?? [])]);
+  }
+
+  /** The copies document this state's copies extend, if any. */
+  copiesKey(): string | undefined {
+    return this.copiesNote?.key;
+  }
+
+  /** Remembers a copy added since the last copies document, up to a bound past which the next checkpoint writes a new one. */
+  private noteCopy(copy: DroppedCopy): void {
+    if (!this.copiesNote) return;
+    if (this.copiesNote.recent.length >= MAX_RECENT_COPIES) this.copiesNote = undefined;
+    else this.copiesNote.recent.push(copy);
+  }
+
+  /** The copies document `key` holds every copy this state knows: later ones are noted from now on. */
+  noteCopiesWritten(key: string): void {
+    this.copiesNote = { key, recent: [] };
+  }
+
+  /** Whether the next checkpoint needs a new copies document: there is none to extend. */
+  needsNewCopies(): boolean {
+    return this.copiesNote === undefined;
   }
 
   /** Whether this state has read the log back to its start: nothing older than the ring counts. */
@@ -241,25 +271,43 @@ export class RingState {
   }
 
   /**
-   * What a checkpoint of this state carries: the ring, the copies beside it,
-   * the objects a refresh from its listing time would list again, and that
-   * listing time.
+   * What a checkpoint of this state carries: the ring, the objects a refresh
+   * from its listing time would list again, that listing time, and the
+   * copies beside the ring: all of them (`copies`) when a new copies
+   * document's key is given, else the document it extends and the copies
+   * added since.
    */
-  checkpoint(skewMs: number): Checkpoint {
+  checkpoint(skewMs: number, newCopiesKey?: string): Checkpoint {
     if (!this.copiesComplete)
       throw new Error('a ring state without its copies has no checkpoint to give');
     const entries = [...this.ring];
+    const reserve = [...this.below];
     const inRing = new Set(entries.map((e) => e.key));
     const floor = keyFloor(this.watermark - skewMs);
-    return {
+    const base = {
       cap: this.options.cap,
       listedAt: this.watermark,
       belowFloor: this.belowFloor,
       windowMs: this.options.windowMs,
       entries,
-      reserve: [...this.below],
+      reserve,
       applied: [...this.applied].filter((k) => k >= floor && !inRing.has(k)).sort(),
-      copies: [...this.copiesOutsideRing()],
+    };
+    if (newCopiesKey !== undefined) {
+      // Every copy, the ring's and the reserve's too: an entry that leaves them later stays known.
+      const copies = [...this.copies.entries()].map(([id, c]) => ({
+        id,
+        key: c.key,
+        line: c.line,
+      }));
+      return { ...base, copiesKey: newCopiesKey, recentCopies: [], copies };
+    }
+    if (!this.copiesNote) throw new Error('this state has no copies document to extend');
+    const held = new Set([...reserve, ...entries].map((e) => `${e.key}\n${e.line}`));
+    return {
+      ...base,
+      copiesKey: this.copiesNote.key,
+      recentCopies: this.copiesNote.recent.filter((c) => !held.has(`${c.key}\n${c.line}`)),
     };
   }
 
@@ -271,8 +319,17 @@ export class RingState {
   ): RingState {
     const state = new RingState(options, checkpoint.listedAt, checkpoint.belowFloor);
     state.seed(checkpoint.entries, checkpoint.reserve, skewMs);
-    if (checkpoint.copies) state.addCopies(checkpoint.copies);
-    else state.copiesComplete = false;
+    // The checkpoint left out the copies of its entries: they count as recent, for an entry may
+    // leave the ring before the next copies document is written.
+    const held = [...checkpoint.reserve, ...checkpoint.entries].flatMap((e) =>
+      e.op.id === undefined ? [] : [{ id: e.op.id, key: e.key, line: e.line }],
+    );
+    state.copiesNote = {
+      key: checkpoint.copiesKey,
+      recent: [...checkpoint.recentCopies, ...held],
+    };
+    state.copiesComplete = false;
+    if (checkpoint.copies) state.completeCopies(checkpoint.copies);
     for (const key of checkpoint.applied) state.applied.add(key);
     return state;
   }

@@ -19,7 +19,30 @@ export const ScenarioOpDigestSchema = z.object({
 });
 export type ScenarioOpDigest = z.infer<typeof ScenarioOpDigestSchema>;
 
-/** The stats JSON, key for key as the Go and Rust services answer it. */
+/** Tokens counted over some ops: the ops that carry a model or tokens, and their tokens. */
+export const UsageSchema = z.object({
+  ops: count.describe('ops with a model or token counts'),
+  input_tokens: count,
+  output_tokens: count,
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** Tokens by model, and by agent (staffer_id) and model within it. */
+export const TokensSchema = z.object({
+  by_model: z
+    .record(z.string(), UsageSchema)
+    .describe('by the op\'s model; "(unknown)" for tokens without one'),
+  by_agent: z
+    .record(z.string(), UsageSchema.extend({ by_model: z.record(z.string(), UsageSchema) }))
+    .describe('by the op\'s staffer_id (its agent); "(none)" without one'),
+});
+export type Tokens = z.infer<typeof TokensSchema>;
+
+/** The agent key of ops without a staffer, and the model key of tokens without a model. */
+export const NO_AGENT = '(none)';
+export const NO_MODEL = '(unknown)';
+
+/** The stats JSON, key for key as the Go and Rust services answer it, and the tokens. */
 export const StatsSchema = z.object({
   total: count,
   successes: count,
@@ -28,6 +51,7 @@ export const StatsSchema = z.object({
   recent_scenario_ops: z
     .array(ScenarioOpDigestSchema)
     .describe(`the last ${RECENT_SCENARIOS} ops with source scenario, oldest first`),
+  tokens: TokensSchema.describe('the tokens of the ops in the ring (model calls)'),
 });
 export type Stats = z.infer<typeof StatsSchema>;
 
@@ -40,6 +64,8 @@ export class Ring {
   private readonly entries: Deque<RingEntry>;
   private readonly scenarios = new Deque<RingEntry>();
   private readonly bySource = new Map<string, number>();
+  /** Usage by agent, then model: what the tokens section is built from. */
+  private readonly usage = new Map<string, Map<string, Usage>>();
   private successes = 0;
   private answer: Stats | undefined;
 
@@ -128,6 +154,7 @@ export class Ring {
       recent_scenario_ops: Object.freeze(
         this.scenarios.tail(RECENT_SCENARIOS).map((e) => Object.freeze(digest(e.op))),
       ),
+      tokens: tokensOf(this.usage),
     }) as Stats;
   }
 
@@ -145,7 +172,58 @@ export class Ring {
     const n = (this.bySource.get(source) ?? 0) + delta;
     if (n === 0) this.bySource.delete(source);
     else this.bySource.set(source, n);
+    countUsage(this.usage, op, delta);
   }
+}
+
+/** Adds (or takes away) an op's tokens under its agent and model; ops without any are left out. */
+function countUsage(usage: Map<string, Map<string, Usage>>, op: ObservedOp, delta: 1 | -1): void {
+  const { model, input_tokens, output_tokens } = op;
+  if (model === undefined && input_tokens === undefined && output_tokens === undefined) return;
+  const agent = op.staffer_id ?? NO_AGENT;
+  const models = usage.get(agent) ?? new Map<string, Usage>();
+  const key = model ?? NO_MODEL;
+  const u = models.get(key) ?? { ops: 0, input_tokens: 0, output_tokens: 0 };
+  const next = {
+    ops: u.ops + delta,
+    input_tokens: u.input_tokens + delta * (input_tokens ?? 0),
+    output_tokens: u.output_tokens + delta * (output_tokens ?? 0),
+  };
+  if (next.ops === 0) models.delete(key);
+  else models.set(key, next);
+  if (models.size === 0) usage.delete(agent);
+  else usage.set(agent, models);
+}
+
+/** Adds one usage to another. */
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    ops: a.ops + b.ops,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+  };
+}
+
+const NO_USAGE: Usage = { ops: 0, input_tokens: 0, output_tokens: 0 };
+
+/** The tokens section from usage by agent and model, names in order. */
+export function tokensOf(usage: ReadonlyMap<string, ReadonlyMap<string, Usage>>): Tokens {
+  const byModel = new Map<string, Usage>();
+  const byAgent: Tokens['by_agent'] = {};
+  for (const agent of [...usage.keys()].sort()) {
+    const models = usage.get(agent) as ReadonlyMap<string, Usage>;
+    let total = NO_USAGE;
+    const perModel: Record<string, Usage> = {};
+    for (const model of [...models.keys()].sort()) {
+      const u = models.get(model) as Usage;
+      perModel[model] = u;
+      total = addUsage(total, u);
+      byModel.set(model, addUsage(byModel.get(model) ?? NO_USAGE, u));
+    }
+    byAgent[agent] = { ...total, by_model: perModel };
+  }
+  const sorted = [...byModel.keys()].sort().map((m) => [m, byModel.get(m) as Usage] as const);
+  return { by_model: Object.fromEntries(sorted), by_agent: byAgent };
 }
 
 function sourceOf(op: ObservedOp): string {

@@ -16,6 +16,7 @@ const count = z.number().int().nonnegative();
  */
 export const StatsSnapshotSchema = z.looseObject({
   ...StatsSchema.shape,
+  tokens: StatsSchema.shape.tokens.optional().describe('absent from older snapshots'),
   generated_at: z.iso.datetime({ offset: true }),
   window: z
     .object({ from: z.string().nullable(), to: z.string().nullable(), ops: count })
@@ -24,6 +25,13 @@ export const StatsSnapshotSchema = z.looseObject({
     .array(ClusterDigestSchema)
     .optional()
     .describe('the largest failure clusters of the ring (absent from older snapshots)'),
+  rate: z
+    .object({ minute: z.string(), ops: count, failures: count })
+    .optional()
+    .describe(
+      'ops and failed ops received in one minute (the last the issue fold has complete), ' +
+        'counted from the log, each once (absent from older snapshots)',
+    ),
 });
 export type StatsSnapshot = z.infer<typeof StatsSnapshotSchema>;
 

@@ -204,8 +204,17 @@ export function droppedKeyOf(compacted: string): string {
 /** The ring checkpoint: the last ≤ cap ops and the listing they run up to. */
 export const CHECKPOINT_KEY = 'ring/checkpoint.json';
 
-/** The copies of op ids beside the checkpoint's ring, written just before it. */
-export const COPIES_KEY = 'ring/copies.json';
+/** Where the copies of op ids beside checkpoints are kept, one document per listing. */
+export const COPIES_ROOT = 'ring/copies/';
+
+/**
+ * `ring/copies/<listing time>-<unique>.json`: the copies of op ids the
+ * checkpoints that name it rely on (besides their own recent ones), written
+ * before any of them, and never overwritten: each is named afresh.
+ */
+export function copiesKey(listedAt: number, unique: string): string {
+  return `${COPIES_ROOT}${stamp(new Date(listedAt))}-${unique}.json`;
+}
 
 /** The newest stats snapshot. */
 export const LATEST_STATS_KEY = 'stats/latest.json';
@@ -269,3 +278,22 @@ export function escalationRecordKey(claimedAt: Date, clusterId: string, round: n
   const day = hourPath(claimedAt).slice(0, 10);
   return `escalations/${day}/${stamp(claimedAt)}-${clusterId}-r${round}.json`;
 }
+
+/** `span-errors/<trace id>/`: what error logs said about the spans of one trace (run). */
+export function spanErrorsPrefix(traceId: string): string {
+  return `span-errors/${traceId}/`;
+}
+
+/** `span-errors/<trace id>/<stamp>-<random>.json`: the span errors of one logs request. */
+export function spanErrorsKey(traceId: string, at: Date): string {
+  return `${spanErrorsPrefix(traceId)}${stamp(at)}-${randomBytes(6).toString('hex')}.json`;
+}
+
+/** The stored playbooks, rewritten by each snapshot. */
+export const PLAYBOOKS_KEY = 'playbooks/latest.json';
+
+/** The issues folded from the log: one gzip JSON document, written by one folder at a time (If-Match). */
+export const ISSUES_STATE_KEY = 'issues/state.json.gz';
+
+/** What people decided about issues (statuses, merges), written by the issue routes (If-Match). */
+export const ISSUES_RULES_KEY = 'issues/rules.json';

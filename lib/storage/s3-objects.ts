@@ -109,13 +109,14 @@ export class S3Objects {
     });
   }
 
-  /** Sends a PutObject; the SDK's error is thrown as it is. */
-  async send(command: PutObjectCommand, signal?: AbortSignal): Promise<void> {
-    await this.client.send(command, signal ? { abortSignal: signal } : {});
+  /** Sends a PutObject and resolves to the ETag written; the SDK's error is thrown as it is. */
+  async send(command: PutObjectCommand, signal?: AbortSignal): Promise<string> {
+    const res = await this.client.send(command, signal ? { abortSignal: signal } : {});
+    return res.ETag ?? '';
   }
 
-  /** Writes an object; the SDK's error is thrown as it is. */
-  put(key: string, body: string | Uint8Array, options: PutOptions): Promise<void> {
+  /** Writes an object and resolves to its ETag; the SDK's error is thrown as it is. */
+  put(key: string, body: string | Uint8Array, options: PutOptions): Promise<string> {
     return this.send(this.putCommand(key, body, options));
   }
 

@@ -105,9 +105,9 @@ export class S3SegmentStore implements SegmentStore {
       : undefined;
   }
 
-  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void> {
+  async putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<string> {
     try {
-      await this.objects.put(key, body, {
+      return await this.objects.put(key, body, {
         contentType: key.endsWith('.gz') ? 'application/gzip' : 'application/json',
         condition: ifMatch === null ? 'absent' : { etag: ifMatch },
       });

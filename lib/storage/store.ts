@@ -42,9 +42,10 @@ export interface SegmentStore {
   ): Promise<StoredObject | 'unchanged' | undefined>;
   /**
    * Writes an object whole, only if the key still holds the version `ifMatch`
-   * names (or nothing, for null); a ConcurrentWriteError otherwise.
+   * names (or nothing, for null), and resolves to the version tag written;
+   * a ConcurrentWriteError otherwise.
    */
-  putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<void>;
+  putObject(key: string, body: Uint8Array, ifMatch: string | null): Promise<string>;
   /** Deletes the objects; resolves once every one is gone (an absent one counts as gone). */
   deleteObjects(keys: readonly string[]): Promise<void>;
 }

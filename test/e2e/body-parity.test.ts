@@ -75,6 +75,36 @@ async function invoked(path: keyof typeof ROUTES, body: string): Promise<Answer>
   return { status: res.statusCode ?? 0, error: answer.error };
 }
 
+describe('a body that is not UTF-8', () => {
+  // A stray continuation byte inside an op's endpoint: byte 13.
+  const bytes = Buffer.concat([
+    Buffer.from('{"endpoint":"'),
+    Buffer.from([0x80]),
+    Buffer.from('x"}'),
+  ]);
+
+  it('is refused over HTTP naming its offset, as the function refuses it on API Gateway', async () => {
+    const res = await fetch(`${api.url}/observer/event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bytes,
+    });
+    const expected = await direct.event(
+      httpEvent({
+        method: 'POST',
+        path: '/observer/event',
+        headers: { 'content-type': 'application/json' },
+        body: bytes.toString('base64'),
+        isBase64Encoded: true,
+      }),
+    );
+
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual(JSON.parse(expected.body ?? '{}'));
+    expect(expected.statusCode).toBe(400);
+  });
+});
+
 describe.each(Object.keys(ROUTES) as (keyof typeof ROUTES)[])('POST %s', (path) => {
   it.each(BODIES)('answers %s as the function does on API Gateway', async (_label, body) => {
     const expected = await invoked(path, body);

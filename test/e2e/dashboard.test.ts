@@ -150,25 +150,31 @@ describe('the dashboard over the local stack', () => {
     expect(await text(page, '#state')).toBe('Live');
   });
 
-  it('draws every snapshot of the hours chosen with the labelled control, with a text alternative', async () => {
+  it('draws the failures per minute and the error rate of every snapshot of the hours chosen, with a text alternative', async () => {
     const { page } = session;
+    // Three seeded minutes, and the one the snapshot function counted from the log.
     expect(historyPoints).toBe(4);
 
     await page.getByLabel('Hours shown (1–168)').fill('1');
     await page.getByLabel('Hours shown (1–168)').press('Enter');
     await page.locator(`#chart[data-points="${historyPoints}"]`).waitFor({ state: 'attached' });
     await page
-      .locator('#chart-summary', { hasText: `${historyPoints} snapshots in the last 1 h` })
+      .locator('#chart-summary', { hasText: `${historyPoints} minutes in the last 1 h` })
       .waitFor();
 
-    const pairs = (await page.locator('#chart .series-total').getAttribute('points'))?.split(' ');
-    expect(pairs).toHaveLength(historyPoints);
+    for (const series of ['failures', 'rate']) {
+      const pairs = await page.locator(`#chart .series-${series}`).getAttribute('points');
+      expect(pairs?.split(' ')).toHaveLength(historyPoints);
+    }
     expect(await page.locator('#chart .dot-failures').count()).toBe(historyPoints);
     expect(
-      await page.getByRole('img', { name: /Ops in the ring and failures over time/ }).count(),
+      await page
+        .getByRole('img', { name: /Failures per minute and the error rate over time/ })
+        .count(),
     ).toBe(1);
+    // Seeded: 0 of 2, 1 of 3, 2 of 4 ops failed; then a minute with no op.
     expect(await text(page, '#chart-desc')).toMatch(
-      /Ops in the ring: 2 to 6\. Failures: 0 to 3\.$/,
+      /Failures per minute: 0 to 0, at most 2\. Error rate: 0\.0% to 0\.0%\.$/,
     );
   });
 
@@ -339,7 +345,8 @@ describe('the dashboard over the local stack', () => {
       expect(cluster[4]).toMatch(/2 vs 0/);
       expect(cluster[6]).toBe('w-17, w-04');
       const op = await page.locator('#ops tbody tr').first().locator('td').allInnerTexts();
-      expect(op.slice(1)).toEqual(['fill', 'w-04', 'timeout after 4500 ms']);
+      // An op without a trace_id belongs to no run: no link.
+      expect(op.slice(1)).toEqual(['fill', 'w-04', 'timeout after 4500 ms', '—']);
     } finally {
       await context.close();
     }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ObservedOpSchema } from '../../lib/domain/op';
+import { ROUTE_ACCESS } from '../../lib/http/routes';
 import { MANIFEST_KEY } from '../../lib/lake/manifest';
 import { planKey } from '../../lib/lake/plan-doc';
 import { WRITE_BUDGET } from '../../lib/platform/limits';
@@ -308,6 +309,34 @@ describe('the packaged template', () => {
     expect(holders).toEqual(['SnapshotLambdaFunction']);
   });
 
+  it('routes every route of the table, the issue routes with their path parameter included', () => {
+    const routeKeys = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey,
+    );
+
+    expect(routeKeys).toEqual(expect.arrayContaining(Object.keys(ROUTE_ACCESS)));
+    expect(routeKeys).toContain('POST /observer/issues/{id}/merge');
+  });
+
+  it('hands the escalating thresholds to every function, the issue routes judging status by them', () => {
+    const functions = Object.entries(resourcesOf(template, 'AWS::Lambda::Function'));
+    const issue = functions.find(([id]) => id === 'IssueLambdaFunction')?.[1];
+    const variables = (fn: Resource | undefined) =>
+      Object.keys(
+        (fn?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables ?? {},
+      );
+
+    expect(variables(issue)).toEqual(
+      expect.arrayContaining([
+        'OBSERVER_ESCALATE_MIN_COUNT',
+        'OBSERVER_ESCALATE_WINDOW_MINUTES',
+        'OBSERVER_ESCALATE_GROWTH',
+      ]),
+    );
+    expect(variables(issue)).not.toContain('OBSERVER_ESCALATION_URL');
+  });
+
   it('schedules compact at five past every hour', () => {
     const rule = template.Resources.CompactEventsRuleSchedule1 as Resource;
 
@@ -417,7 +446,7 @@ describe('the packaged template', () => {
     });
   });
 
-  it('expires ops and id markers after 90 days and stats snapshots and escalations after 30, under the prefix', () => {
+  it('expires ops, dropped retries and id markers after 90 days, checkpoint copies after 1, stats snapshots and escalations after 30, under the prefix', () => {
     const bucket = template.Resources.OpsBucket as Resource;
     const { Rules: rules } = bucket.Properties.LifecycleConfiguration as {
       Rules: Record<string, unknown>[];
@@ -425,6 +454,12 @@ describe('the packaged template', () => {
 
     expect(rules).toEqual([
       { Id: 'expire-ops', Status: 'Enabled', Prefix: 'tenant-a/ops/', ExpirationInDays: 90 },
+      {
+        Id: 'expire-checkpoint-copies',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/ring/copies/',
+        ExpirationInDays: 1,
+      },
       {
         Id: 'expire-dropped-retries',
         Status: 'Enabled',
@@ -438,6 +473,12 @@ describe('the packaged template', () => {
         ExpirationInDays: 90,
       },
       { Id: 'expire-id-markers', Status: 'Enabled', Prefix: 'tenant-a/ids/', ExpirationInDays: 90 },
+      {
+        Id: 'expire-span-errors',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/span-errors/',
+        ExpirationInDays: 90,
+      },
       {
         Id: 'expire-stats-history',
         Status: 'Enabled',
@@ -456,7 +497,8 @@ describe('the packaged template', () => {
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       },
     ]);
-    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires.
+    // The ops rule covers every key the service writes for an op; the ring checkpoint never expires
+    // (only the copies documents each checkpoint names, a minute apart, do).
     expect(`tenant-a/${segmentKey(new Date(), 'x')}`.startsWith('tenant-a/ops/')).toBe(true);
     const hour = hourPartition(new Date());
     expect(`tenant-a/${partKey(hour, partitionStart(hour) as number)}`).toMatch(/^tenant-a\/ops\//);
@@ -532,9 +574,13 @@ describe('the packaged template', () => {
       const types = Object.fromEntries(columns.map((c) => [c.Name, c.Type]));
 
       for (const field of Object.keys(ObservedOpSchema.in.shape)) {
-        expect(types[field], field).toBe(
-          field === 'success' ? 'boolean' : field === 'duration_ms' ? 'double' : 'string',
-        );
+        const type: Record<string, string> = {
+          success: 'boolean',
+          duration_ms: 'double',
+          input_tokens: 'bigint',
+          output_tokens: 'bigint',
+        };
+        expect(types[field], field).toBe(type[field] ?? 'string');
       }
       expect(types._observer).toBe('string');
       expect(table().PartitionKeys).toEqual([
@@ -561,6 +607,14 @@ describe('the packaged template', () => {
         error: 'boom',
         input_summary: 'in',
         output_summary: 'out',
+        trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+        span_id: '00f067aa0ba902b7',
+        parent_span_id: '00f067aa0ba902b6',
+        conversation_id: 'c-1',
+        scenario: 'nightly',
+        model: 'gpt-4o',
+        input_tokens: 12,
+        output_tokens: 3,
         // Set by observer when the client wrote the timestamp otherwise.
         client_timestamp: at.toISOString().replace('T', 't').replace('Z', 'z'),
         Endpoint: 'another field, not the column',

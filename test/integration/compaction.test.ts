@@ -3,8 +3,10 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { RingEntry } from '../../lib/domain/entry';
 import type { ObservedOp } from '../../lib/domain/op';
 import { compactHours } from '../../lib/lake/compaction';
+import { DEFAULT_MODEL_PRICES } from '../../lib/platform/prices';
 import { Observer } from '../../lib/ring/observer';
 import type { Stats } from '../../lib/ring/ring';
+import { pricedStats } from '../../lib/runs/usage';
 import { writeSnapshot } from '../../lib/stats/writer';
 import { gunzipCompacted } from '../../lib/storage/compacted-codec';
 import { HOUR_MS, isCompactedKey, isSegmentKey } from '../../lib/storage/keys';
@@ -133,7 +135,7 @@ describe('compaction on a real S3', () => {
     const c = await freshContainer({ OBSERVER_PREFIX: prefix, OBSERVER_RING_CAP: String(CAP) });
     const stats = bodyOf(await c.stats(getStats()));
 
-    expect(stats).toEqual(EXPECTED);
+    expect(stats).toEqual(pricedStats(EXPECTED, DEFAULT_MODEL_PRICES));
     // The checkpoint looked for, then 2 compacted hours, each with its dropped retries
     // looked for, and 2 segments (8 segments before).
     expect(c.requests.GetObjectCommand).toBe(1 + 2 * 2 + 2);

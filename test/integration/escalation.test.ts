@@ -1,14 +1,14 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { escalate } from '../../lib/failures/escalation/escalation';
-import type { EscalationPayload } from '../../lib/failures/escalation/escalation-payload';
+import type { IssueEscalationPayload } from '../../lib/failures/escalation/escalation-payload';
 import { escalationClaimKey } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
 import { bodyOf, httpEvent } from '../support/events';
-import { failureCluster } from '../support/failure-cluster';
 import { escalationConfig, type HookReceiver, startHookReceiver } from '../support/hook-receiver';
+import { issueTransition } from '../support/issue-transition';
 import { captureLogs } from '../support/logs';
 import { op } from '../support/ops';
 import { rawClient, uniquePrefix } from '../support/s3';
@@ -26,14 +26,14 @@ beforeEach(async () => {
 });
 afterEach(() => receiver.close());
 
-/** Where the clusters' claims are kept. */
+/** Where the issues' claims are kept. */
 const CLAIMS = escalationClaimKey('x').slice(0, -'x.json'.length);
 
 const storeAt = (prefix: string) => new S3SegmentStore(s3, inject('s3Bucket'), prefix);
 
 /**
  * Wraps each container's own store (its own modules, so its own error
- * classes) so that, after reading the cluster's claim, it waits until the
+ * classes) so that, after reading the issue's claim, it waits until the
  * other has read it too: both containers decide on the same claim.
  */
 function claimRace(): (store: SegmentStore) => SegmentStore {
@@ -78,7 +78,9 @@ describe('escalation on the local S3', () => {
     const failing = Array.from({ length: 12 }, (_, i) =>
       op('tools/call', { success: false, error: `connection refused to db-${i}` }),
     );
-    for (const o of failing) await writer.append([o], new Date());
+    // Stored a minute ago: older than the skew window, so the fold counts them.
+    const at = Date.now() - MIN;
+    for (const [i, o] of failing.entries()) await writer.append([o], new Date(at + i));
     const env = {
       OBSERVER_PREFIX: prefix,
       OBSERVER_ESCALATION_URL: receiver.url,
@@ -100,9 +102,11 @@ describe('escalation on the local S3', () => {
       [0, { taken: 1 }, 0],
       [1, {}, 0],
     ]);
-    const payload = JSON.parse(receiver.received[0]?.body ?? '') as EscalationPayload;
+    const payload = JSON.parse(receiver.received[0]?.body ?? '') as IssueEscalationPayload;
     expect(payload.prefix).toBe(prefix);
-    expect(payload.cluster.count).toBe(12);
+    expect(payload.type).toBe('issue.escalating');
+    expect(payload.issue).toMatchObject({ count: 12, template: 'connection refused to <*>' });
+    expect(payload.transition).toMatchObject({ kind: 'escalating', current: 12, threshold: 10 });
     expect(payload.samples.map((s) => s.op?.error)).toEqual([
       'connection refused to db-11',
       'connection refused to db-10',
@@ -120,7 +124,7 @@ describe('escalation on the local S3', () => {
     for (let i = 0; i < 10; i++) {
       await writer.append(
         [op('tools/call', { success: false, error: `timeout ${i}` })],
-        new Date(),
+        new Date(Date.now() - MIN + i),
       );
     }
     const c = await freshContainer({
@@ -149,14 +153,14 @@ describe('escalation on the local S3', () => {
 });
 
 describe('GET /observer/escalations', () => {
-  /** Three escalations of three clusters, a minute apart, the second rejected. */
+  /** Three escalations of three issues, a minute apart, the second rejected. */
   async function threeEscalations(prefix: string): Promise<string[]> {
     const store = storeAt(prefix);
     const start = Date.now() - 10 * MIN;
     receiver.answer(200, 400, 200);
     for (const [i, id] of ['aaaa', 'bbbb', 'cccc'].entries()) {
       const now = start + i * MIN;
-      await escalate([failureCluster(now, { id })], {
+      await escalate([issueTransition(now, { issue: { id } })], {
         store,
         now,
         config: escalationConfig(receiver.url),
@@ -180,7 +184,7 @@ describe('GET /observer/escalations', () => {
       round: 1,
       signed: false,
       attempts: [expect.objectContaining({ status: 400, response: 'answered 400' })],
-      payload: expect.objectContaining({ type: 'failure_cluster.escalated' }),
+      payload: expect.objectContaining({ type: 'issue.escalating' }),
     });
   });
 

@@ -119,9 +119,12 @@ describe('the lake read locally', () => {
     const table = yml.slice(yml.indexOf('OpsTable:'), yml.indexOf('NamedQuery'));
     const glue = [...table.matchAll(/- Name: (\w+)\n\s+Type: (\w+)/g)].map(([, name, type]) => ({
       name,
-      type: ({ string: 'VARCHAR', boolean: 'BOOLEAN', double: 'DOUBLE' } as Record<string, string>)[
-        type ?? ''
-      ],
+      type: (
+        { string: 'VARCHAR', boolean: 'BOOLEAN', double: 'DOUBLE', bigint: 'BIGINT' } as Record<
+          string,
+          string
+        >
+      )[type ?? ''],
     }));
     const partition = glue.find((c) => c.name === 'dt');
 

@@ -9,7 +9,7 @@ import { MAX_LINE_BYTES, MAX_SEGMENT_BYTES } from '../../lib/storage/segment-cod
 import { clearCounts, freshContainer, warmPair } from '../support/container';
 import { bodyOf, getStats, postOp } from '../support/events';
 import { captureLogs, type Logs } from '../support/logs';
-import { nthOp, statsOf } from '../support/ops';
+import { nthOp, statsAnswerOf } from '../support/ops';
 import { putText, rawClient, uniquePrefix } from '../support/s3';
 
 const s3 = rawClient();
@@ -40,7 +40,7 @@ describe('cold start from S3', () => {
     const stats = bodyOf(await cold.stats(getStats()));
 
     expect(stats.total).toBe(2000);
-    expect(stats).toEqual(statsOf(kept.map((k) => k.op)));
+    expect(stats).toEqual(statsAnswerOf(kept.map((k) => k.op)));
     // Reads stop once the ring is full; the ones already in flight (at most 16) finish.
     expect(cold.requests.GetObjectCommand).toBeGreaterThanOrEqual(2000);
     expect(cold.requests.GetObjectCommand).toBeLessThanOrEqual(2000 + 16);

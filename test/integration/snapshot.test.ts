@@ -1,8 +1,10 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_MODEL_PRICES } from '../../lib/platform/prices';
 import { Observer } from '../../lib/ring/observer';
+import { priceTokens } from '../../lib/runs/usage';
 import { writeSnapshot } from '../../lib/stats/writer';
-import { CHECKPOINT_KEY, COPIES_KEY, HOUR_MS } from '../../lib/storage/keys';
+import { CHECKPOINT_KEY, COPIES_ROOT, HOUR_MS } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
@@ -45,9 +47,10 @@ describe('the snapshot function', () => {
     expect(result.ops).toBe(5);
     const keys = await listKeys(s3, prefix);
     const rest = keys.filter((k) => !k.includes('/ops/')).map((k) => k.slice(prefix.length));
-    expect(rest).toHaveLength(5);
+    expect(rest).toHaveLength(6);
     expect(rest).toContain(CHECKPOINT_KEY);
-    expect(rest).toContain(COPIES_KEY);
+    expect(rest.filter((k) => k.startsWith(COPIES_ROOT))).toHaveLength(1);
+    expect(rest).toContain('playbooks/latest.json');
     expect(rest).toContain('stats/latest.json');
     expect(rest.some((k) => /^stats\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\.json$/.test(k))).toBe(true);
     expect(rest.some((k) => /^stats\/hourly\/\d{4}\/\d{2}\/\d{2}\/\d{2}\.json$/.test(k))).toBe(
@@ -61,11 +64,15 @@ describe('the snapshot function', () => {
       generated_at: result.generated_at,
       window: { ops: 5, from: expect.any(String), to: expect.any(String) },
     });
-    expect(bodyOf(await c.stats(getStats()))).toEqual(
-      Object.fromEntries(
-        Object.entries(latest).filter(([k]) => !['generated_at', 'window', 'clusters'].includes(k)),
+    // The answer prices the tokens the snapshot counts.
+    expect(bodyOf(await c.stats(getStats()))).toEqual({
+      ...Object.fromEntries(
+        Object.entries(latest).filter(
+          ([k]) => !['generated_at', 'window', 'clusters', 'rate'].includes(k),
+        ),
       ),
-    );
+      tokens: priceTokens(latest.tokens, DEFAULT_MODEL_PRICES),
+    });
   });
 });
 
@@ -134,7 +141,7 @@ describe('a crash in the snapshot writer', () => {
       },
       putObject: async (key, body, ifMatch) => {
         crash(key);
-        await store.putObject(key, body, ifMatch);
+        return store.putObject(key, body, ifMatch);
       },
     });
   }

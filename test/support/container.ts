@@ -16,6 +16,10 @@ export interface Container {
   failures: Handler;
   review: Handler;
   health: Handler;
+  issues: Handler;
+  issue: Handler;
+  issueStatus: Handler;
+  issueMerge: Handler;
   /** The scheduled snapshot function. */
   snapshot: typeof import('../../handlers/snapshot').handler;
   runtime: typeof import('../../lib/app/runtime');
@@ -36,6 +40,12 @@ export async function freshContainer(env: Record<string, string | undefined>): P
   try {
     const runtime = await import('../../lib/app/runtime');
     const requests = countRequests(runtime.s3());
+    const [issues, issue, issueStatus, issueMerge] = await Promise.all([
+      import('../../handlers/issues'),
+      import('../../handlers/issue'),
+      import('../../handlers/issue-status'),
+      import('../../handlers/issue-merge'),
+    ]);
     const [event, events, stats, history, ops, failures, review, health, snapshot] =
       await Promise.all([
         import('../../handlers/event'),
@@ -57,6 +67,10 @@ export async function freshContainer(env: Record<string, string | undefined>): P
       failures: failures.handler,
       review: review.handler,
       health: health.handler,
+      issues: issues.handler,
+      issue: issue.handler,
+      issueStatus: issueStatus.handler,
+      issueMerge: issueMerge.handler,
       snapshot: snapshot.handler,
       runtime,
       requests,

@@ -38,8 +38,18 @@ export function describedBy(doc: OpenApiDocument) {
     if (validate === undefined) throw new Error(`the description has nothing at ${pointer}`);
     return validate;
   };
+  // A concrete path (`/observer/issues/3f9a…`) is described under its template (`{id}`).
+  const described = (path: string): string => {
+    if (doc.paths[path] !== undefined) return path;
+    const template = Object.keys(doc.paths).find((t) =>
+      new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`).test(
+        path,
+      ),
+    );
+    return template ?? path;
+  };
   const operation = (method: string, path: string) =>
-    (doc.paths[path]?.[method.toLowerCase()] as Json | undefined) ?? undefined;
+    (doc.paths[described(path)]?.[method.toLowerCase()] as Json | undefined) ?? undefined;
   const content = '/content/application~1json/schema';
   return {
     /** The validator of a route's request body; throws when the route takes none. */
@@ -47,7 +57,8 @@ export function describedBy(doc: OpenApiDocument) {
       if (operation(method, path)?.requestBody === undefined) {
         throw new Error(`${method} ${path} is described with no request body`);
       }
-      return compile(`/paths/${token(path)}/${method.toLowerCase()}/requestBody${content}`);
+      const at = token(described(path));
+      return compile(`/paths/${at}/${method.toLowerCase()}/requestBody${content}`);
     },
     /**
      * The validator of one answer: the route's own, or for a path no route
@@ -63,9 +74,10 @@ export function describedBy(doc: OpenApiDocument) {
         const media = types.includes('application/json')
           ? content
           : `/content/${token(types[0] ?? '')}/schema`;
-        return compile(`/paths/${token(path)}/${method.toLowerCase()}/responses/${status}${media}`);
+        const at = token(described(path));
+        return compile(`/paths/${at}/${method.toLowerCase()}/responses/${status}${media}`);
       }
-      const expected = doc.paths[path] === undefined ? 404 : 405;
+      const expected = doc.paths[described(path)] === undefined ? 404 : 405;
       if (status !== expected)
         throw new Error(`${method} ${path} is answered ${expected}, not ${status}`);
       return compile(`/components/responses/${CATCH_ALL[status]}${content}`);

@@ -1,5 +1,7 @@
 import type { ObservedOp } from '../../lib/domain/op';
-import type { ScenarioOpDigest, Stats } from '../../lib/ring/ring';
+import { DEFAULT_MODEL_PRICES } from '../../lib/platform/prices';
+import { type ScenarioOpDigest, type Stats, tokensOf } from '../../lib/ring/ring';
+import { pricedStats, type StatsAnswer } from '../../lib/runs/usage';
 
 /** The time an op made by `op()` carries unless told otherwise. */
 export const OP_TIME = '2026-11-24T21:15:03.123Z';
@@ -61,5 +63,33 @@ export function statsOf(ops: readonly ObservedOp[]): Stats {
     failures: ops.length - successes,
     by_source: bySource,
     recent_scenario_ops: scenarios.slice(-10),
+    tokens: expectedTokens(ops),
   };
+}
+
+/** The tokens section stats give for these ops, computed the plain way. */
+export function expectedTokens(ops: readonly ObservedOp[]): Stats['tokens'] {
+  const usage = new Map<
+    string,
+    Map<string, { ops: number; input_tokens: number; output_tokens: number }>
+  >();
+  for (const o of ops) {
+    if (o.model === undefined && o.input_tokens === undefined && o.output_tokens === undefined) {
+      continue;
+    }
+    const models = usage.get(o.staffer_id ?? '(none)') ?? new Map();
+    const u = models.get(o.model ?? '(unknown)') ?? { ops: 0, input_tokens: 0, output_tokens: 0 };
+    models.set(o.model ?? '(unknown)', {
+      ops: u.ops + 1,
+      input_tokens: u.input_tokens + (o.input_tokens ?? 0),
+      output_tokens: u.output_tokens + (o.output_tokens ?? 0),
+    });
+    usage.set(o.staffer_id ?? '(none)', models);
+  }
+  return tokensOf(usage);
+}
+
+/** The stats answer (`GET /observer/stats`) for these ops: statsOf, its tokens priced with the defaults. */
+export function statsAnswerOf(ops: readonly ObservedOp[]): StatsAnswer {
+  return pricedStats(statsOf(ops), DEFAULT_MODEL_PRICES);
 }

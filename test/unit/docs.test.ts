@@ -67,7 +67,9 @@ function anchors(markdown: string): Set<string> {
 /** A curl line for the route: its path (not a longer one), and `-X POST` for a POST. */
 function hasCurl(markdown: string, route: string): boolean {
   const [method, path] = route.split(' ') as [string, string];
-  const pathPattern = new RegExp(`${path.replace(/[/.]/g, '\\$&')}(?![\\w/])`);
+  // A path parameter (`{trace_id}`) stands for any one segment.
+  const pattern = path.replace(/[/.]/g, '\\$&').replace(/\{\w+\}/g, '[^/\\s]+');
+  const pathPattern = new RegExp(`${pattern}(?![\\w/])`);
   return markdown
     .split('\n')
     .some(

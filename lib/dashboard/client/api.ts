@@ -45,12 +45,26 @@ export class DashboardApi {
   }
 
   /** GET `path` (relative to the page) with the kept token, or with `token` when given. */
-  async get(path: string, token: string | undefined = this.token()): Promise<ApiResult> {
+  get(path: string, token: string | undefined = this.token()): Promise<ApiResult> {
+    return this.#send(path, token);
+  }
+
+  /** POST `body` as JSON to `path` (relative to the page) with the kept token. */
+  post(path: string, body: unknown): Promise<ApiResult> {
+    return this.#send(path, this.token(), JSON.stringify(body));
+  }
+
+  async #send(path: string, token: string | undefined, sent?: string): Promise<ApiResult> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    if (sent !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await this.#win.fetch(this.#base + path, { headers, cache: 'no-store' });
+      res = await this.#win.fetch(this.#base + path, {
+        headers,
+        cache: 'no-store',
+        ...(sent === undefined ? {} : { method: 'POST', body: sent }),
+      });
     } catch {
       return { kind: 'failed', message: 'the API could not be reached' };
     }

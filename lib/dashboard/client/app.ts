@@ -3,13 +3,16 @@
 // Runs in the browser: bundled into the page's script by `npm run build:dashboard`.
 import { type ApiResult, DashboardApi } from './api';
 import { HistoryChart } from './chart';
+import { IssuesController } from './issues-app';
+import { type RatePoint, rates } from './issues-model';
 import * as model from './model';
 import { DashboardView, type TableState } from './view';
 
 /**
  * The page's loop: every few seconds while the tab is visible it reads the
- * stats, the failure clusters and the latest failing ops (the history once
- * a minute, or when the hours change), and shows them. A 401, or a 403 to
+ * view the URL names (the issue list with its filters, an issue, an op),
+ * the stats, the failure clusters and the latest failing ops (the history
+ * once a minute, or when the hours change), and shows them. A 401, or a 403 to
  * the stats (a key without the read scope), stops it and asks for a read
  * key; a route that is not deployed shows "not available".
  */
@@ -25,7 +28,8 @@ export class DashboardApp {
   #busy = false;
   #again = false;
   #historyAt = 0;
-  #points: model.HistoryPoint[] = [];
+  #points: RatePoint[] = [];
+  readonly #issues: IssuesController;
   /** Routes that answered 404, and when: asked again only once a minute. */
   readonly #missing = new Map<string, number>();
 
@@ -34,6 +38,7 @@ export class DashboardApp {
     this.#api = new DashboardApi(win);
     this.#view = new DashboardView(win.document);
     this.#chart = new HistoryChart(win.document);
+    this.#issues = new IssuesController(win, this.#api, this.#view, () => this.#tick());
   }
 
   /** Wires the controls and starts the loop. */
@@ -49,6 +54,8 @@ export class DashboardApp {
       void this.#signIn();
     });
     this.#win.addEventListener('resize', () => this.#drawChart());
+    // The hash names the view (an issue, an op, a run, the list's filters): the page follows it.
+    this.#win.addEventListener('hashchange', () => this.#tick());
     this.#tick();
   }
 
@@ -88,13 +95,20 @@ export class DashboardApp {
   async #refresh(): Promise<boolean> {
     const hours = this.#hours();
     const historyDue = Date.now() - this.#historyAt >= DashboardApp.HISTORY_MS;
-    const [stats, history, failures, ops] = await Promise.all([
+    const route = this.#issues.route();
+    const runId = route.view === 'issues' ? route.run : undefined;
+    const [shown, stats, history, failures, ops, playbooks, run] = await Promise.all([
+      this.#issues.refresh(route),
       this.#api.get('stats'),
       historyDue ? this.#api.get(`stats/history?hours=${hours}`) : undefined,
       this.#optional('failures'),
       this.#optional('ops?success=false&limit=20'),
+      this.#optional('playbooks'),
+      runId === undefined ? undefined : this.#api.get(`runs/${encodeURIComponent(runId)}`),
     ]);
-    const refused = [stats, history, failures, ops].find((r) => r?.kind === 'unauthorized');
+    const refused = [stats, history, failures, ops, ...shown].find(
+      (r) => r?.kind === 'unauthorized',
+    );
     if (refused?.kind === 'unauthorized') {
       this.#askForToken(refused.invalid ? 'The saved key was refused; enter a key again.' : '');
       return false;
@@ -111,6 +125,10 @@ export class DashboardApp {
     this.#view.failingOps(
       this.#tableState(ops, model.failingOps, 'ops', 'No failed ops in the ring.'),
     );
+    this.#view.playbooks(
+      this.#tableState(playbooks, model.playbooks, 'playbooks', 'No runs in the ring yet.'),
+    );
+    this.#showRun(runId, run);
     return true;
   }
 
@@ -123,6 +141,25 @@ export class DashboardApp {
     if (res.kind === 'missing') this.#missing.set(path, Date.now());
     else this.#missing.delete(path);
     return res;
+  }
+
+  #showRun(runId: string | undefined, res: ApiResult | undefined): void {
+    if (runId === undefined || res === undefined) {
+      this.#view.run(undefined);
+      return;
+    }
+    const view = res.kind === 'ok' ? model.runView(res.body) : undefined;
+    if (view !== undefined) {
+      this.#view.run(view);
+      return;
+    }
+    const note =
+      res.kind === 'missing'
+        ? 'No op of this run is in the ring any more (or this deployment has no runs route).'
+        : res.kind === 'failed'
+          ? `Could not load the run (${res.message}); retrying.`
+          : 'Not available: the answer had an unexpected shape.';
+    this.#view.run({ traceId: runId, note });
   }
 
   #showStats(res: ApiResult): void {
@@ -138,7 +175,7 @@ export class DashboardApp {
   }
 
   #showHistory(res: ApiResult, hours: number): void {
-    const points = res.kind === 'ok' ? model.history(res.body) : undefined;
+    const points = res.kind === 'ok' ? rates(res.body) : undefined;
     if (points === undefined) {
       const why =
         res.kind === 'failed'

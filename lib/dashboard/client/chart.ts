@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Runs in the browser: bundled into the page's script by `npm run build:dashboard`.
-import type { HistoryPoint } from './model';
+import type { RatePoint } from './issues-model';
 
 /** The plot's area inside the SVG, and the scales from time and count to it. */
 interface Frame {
@@ -14,9 +14,11 @@ interface Frame {
 }
 
 /**
- * The stats history as an SVG time series: ops in the ring and failures,
- * one point per snapshot, over the hours asked for. Drawn with SVG elements
- * only (no markup strings), sized to the element's width.
+ * The stats history as an SVG time series: failed ops per minute (left
+ * axis) and the error rate, failed ÷ all ops in that minute (right axis,
+ * 0–100 %), one point per minute the snapshots counted from the log, over
+ * the hours asked for. Drawn with SVG elements only (no markup strings),
+ * sized to the element's width.
  */
 export class HistoryChart {
   readonly #doc: Document;
@@ -30,7 +32,7 @@ export class HistoryChart {
   }
 
   /** Draws `points` (oldest first) over [from, to] into `svg`, replacing what it held. */
-  draw(svg: SVGSVGElement, points: HistoryPoint[], from: number, to: number): void {
+  draw(svg: SVGSVGElement, points: RatePoint[], from: number, to: number): void {
     const width = Math.max(280, Math.round(svg.getBoundingClientRect().width));
     const height = HistoryChart.HEIGHT;
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -38,10 +40,10 @@ export class HistoryChart {
     for (const child of [...svg.children]) {
       if (child.tagName !== 'title' && child.tagName !== 'desc') child.remove();
     }
-    const yTop = HistoryChart.niceTop(Math.max(1, ...points.flatMap((p) => [p.total, p.failures])));
+    const yTop = HistoryChart.niceTop(Math.max(1, ...points.map((p) => p.failures)));
     const start = Math.min(from, points[0]?.at ?? from);
     const end = Math.max(to, points.at(-1)?.at ?? to, start + 1);
-    const [left, right, top, bottom] = [48, width - 14, 12, height - 30];
+    const [left, right, top, bottom] = [48, width - 44, 12, height - 30];
     const frame: Frame = {
       left,
       right,
@@ -51,26 +53,35 @@ export class HistoryChart {
       y: (n) => bottom - (n / yTop) * (bottom - top),
     };
     this.#axes(svg, frame, yTop, start, end);
-    this.#series(svg, frame, points, 'total');
-    this.#series(svg, frame, points, 'failures');
+    this.#series(svg, frame, points, 'failures', (p) => p.failures);
+    const rate = { ...frame, y: (r: number) => bottom - r * (bottom - top) };
+    this.#series(svg, rate, points, 'rate', HistoryChart.errorRate);
     const spread = frame.x(points.at(-1)?.at ?? 0) - frame.x(points[0]?.at ?? 0);
     if (points.length === 1 || spread / (points.length - 1) >= HistoryChart.DOT_SPACING) {
       this.#dots(svg, frame, points);
     }
   }
 
+  /** Failed ÷ all ops of a minute (0 for a minute without ops). */
+  static errorRate(p: RatePoint): number {
+    return p.ops === 0 ? 0 : p.failures / p.ops;
+  }
+
   /** A one-paragraph text alternative of what the chart shows. */
-  static describe(points: HistoryPoint[], hours: number): string {
+  static describe(points: RatePoint[], hours: number): string {
     const first = points[0];
     const last = points.at(-1);
     if (first === undefined || last === undefined) {
-      return `No snapshots in the last ${hours} h yet; the snapshot function writes one a minute.`;
+      return `No minute counted in the last ${hours} h yet; the snapshot function counts one a minute.`;
     }
     const at = (ms: number) => new Date(ms).toLocaleString([], HistoryChart.timeFormat(hours));
+    const pct = (p: RatePoint) => `${(HistoryChart.errorRate(p) * 100).toFixed(1)}%`;
     const n = points.length;
+    const peak = Math.max(...points.map((p) => p.failures));
     return (
-      `${n} snapshot${n === 1 ? '' : 's'} in the last ${hours} h, ${at(first.at)} to ${at(last.at)}. ` +
-      `Ops in the ring: ${first.total} to ${last.total}. Failures: ${first.failures} to ${last.failures}.`
+      `${n} minute${n === 1 ? '' : 's'} in the last ${hours} h, ${at(first.at)} to ${at(last.at)}. ` +
+      `Failures per minute: ${first.failures} to ${last.failures}, at most ${peak}. ` +
+      `Error rate: ${pct(first)} to ${pct(last)}.`
     );
   }
 
@@ -97,6 +108,8 @@ export class HistoryChart {
       this.#el('line', { x1: f.left, x2: f.right, y1: y, y2: y }, grid);
       const label = this.#el('text', { x: f.left - 8, y: y + 4, 'text-anchor': 'end' }, grid);
       label.textContent = value.toLocaleString();
+      const pct = this.#el('text', { x: f.right + 8, y: y + 4, 'text-anchor': 'start' }, grid);
+      pct.textContent = `${i * 25}%`;
     }
     const hours = (end - start) / 3_600_000;
     // As many time labels as fit: five, three, or the two ends on a phone.
@@ -110,8 +123,14 @@ export class HistoryChart {
     }
   }
 
-  #series(svg: SVGSVGElement, f: Frame, points: HistoryPoint[], key: 'total' | 'failures'): void {
-    const coords = points.map((p) => `${f.x(p.at).toFixed(1)},${f.y(p[key]).toFixed(1)}`);
+  #series(
+    svg: SVGSVGElement,
+    f: Frame,
+    points: RatePoint[],
+    key: string,
+    value: (p: RatePoint) => number,
+  ): void {
+    const coords = points.map((p) => `${f.x(p.at).toFixed(1)},${f.y(value(p)).toFixed(1)}`);
     this.#el(
       'polyline',
       { class: `series series-${key}`, points: coords.join(' '), 'data-points': points.length },
@@ -119,18 +138,17 @@ export class HistoryChart {
     );
   }
 
-  #dots(svg: SVGSVGElement, f: Frame, points: HistoryPoint[]): void {
+  #dots(svg: SVGSVGElement, f: Frame, points: RatePoint[]): void {
     const dots = this.#el('g', { class: 'dots' }, svg);
     for (const p of points) {
-      for (const key of ['total', 'failures'] as const) {
-        const dot = this.#el(
-          'circle',
-          { class: `dot dot-${key}`, cx: f.x(p.at), cy: f.y(p[key]), r: 3.5 },
-          dots,
-        );
-        const tip = this.#el('title', {}, dot);
-        tip.textContent = `${new Date(p.at).toLocaleString()}: ${p.total} ops in the ring, ${p.failures} failures`;
-      }
+      const dot = this.#el(
+        'circle',
+        { class: 'dot dot-failures', cx: f.x(p.at), cy: f.y(p.failures), r: 3.5 },
+        dots,
+      );
+      const tip = this.#el('title', {}, dot);
+      const pct = (HistoryChart.errorRate(p) * 100).toFixed(1);
+      tip.textContent = `${new Date(p.at).toLocaleString()}: ${p.failures} failed of ${p.ops} ops (${pct}%)`;
     }
   }
 

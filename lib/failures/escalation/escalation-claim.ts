@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { parseJson } from '../../platform/json';
 import { log } from '../../platform/log';
 import { ConcurrentWriteError } from '../../storage/errors';
-import { escalationClaimKey, escalationRecordKey, stamp } from '../../storage/keys';
+import { escalationClaimKey, escalationRecordKey } from '../../storage/keys';
 import type { SegmentStore } from '../../storage/store';
-import { type ClaimLimits, type ClaimState, nextRound } from './escalation-rules';
+import { type ClaimLimits, type ClaimState, nextRoundOf } from './escalation-rules';
 
 const ClaimSchema = z.object({
   cluster_id: z.string(),
@@ -25,18 +25,19 @@ export type Claim = z.infer<typeof ClaimSchema>;
 /** The outcome of claiming: this run delivers the round, or why it does not. */
 export type ClaimResult =
   | { kind: 'claimed'; claim: Claim }
-  | { kind: 'skipped'; reason: 'cooldown' | 'in-flight' | 'gave-up' | 'taken' };
+  | { kind: 'skipped'; reason: 'cooldown' | 'in-flight' | 'gave-up' | 'sent' | 'taken' };
 
 /**
- * Claims the next delivery round of a cluster's escalation at `now`, if
- * `nextRound` allows one, by a conditional write over the claim document
- * as it was read (or onto no document): of all the runs that read the same
- * claim, in any container, exactly one writes it and delivers; the others
- * are told `taken`.
+ * Claims the next delivery round of escalation `escalationId` of a subject
+ * (an issue) at `now`, if `nextRoundOf` allows one, by a conditional write
+ * over the subject's claim document as it was read (or onto no document):
+ * of all the runs that read the same claim, in any container, exactly one
+ * writes it and delivers; the others are told `taken`.
  */
 export async function claimRound(
   store: SegmentStore,
   clusterId: string,
+  escalationId: string,
   now: number,
   limits: ClaimLimits,
   owner: string,
@@ -44,16 +45,13 @@ export async function claimRound(
   const key = escalationClaimKey(clusterId);
   const current = await store.getObject(key);
   const previous = current ? readClaim(key, current.body) : undefined;
-  const step = nextRound(previous, now, limits);
+  const step = nextRoundOf(previous, escalationId, now, limits);
   if (step.kind === 'skip') return { kind: 'skipped', reason: step.reason };
   const at = new Date(now);
   const round = step.kind === 'retry' ? step.round : 1;
   const claim: Claim = {
     cluster_id: clusterId,
-    escalation_id:
-      step.kind === 'retry' && previous
-        ? previous.escalation_id
-        : `${clusterId}-${stamp(at).toLowerCase()}`,
+    escalation_id: escalationId,
     round,
     started_at: step.kind === 'retry' && previous ? previous.started_at : at.toISOString(),
     claimed_at: at.toISOString(),

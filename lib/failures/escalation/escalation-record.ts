@@ -74,7 +74,14 @@ export async function listEscalations(
     const listed = (await collect(store.listObjects(escalationMonthPrefix(month)))).sort();
     keys.push(...listed.filter((k) => k.endsWith('.json')).reverse());
   }
-  const records = await mapLimit(keys.slice(0, limit), 8, async (key) => {
+  return readRecords(store, keys.slice(0, limit));
+}
+
+async function readRecords(
+  store: SegmentStore,
+  keys: readonly string[],
+): Promise<EscalationsAnswer['escalations']> {
+  const records = await mapLimit(keys, 8, async (key) => {
     const parsed = EscalationRecordSchema.safeParse(
       parseJson((await store.getDocument(key)) ?? ''),
     );
@@ -83,6 +90,39 @@ export async function listEscalations(
     return undefined;
   });
   return records.filter((r) => r !== undefined);
+}
+
+/**
+ * The newest `limit` records of one cluster's or issue's escalations,
+ * newest first, from the months since `since` (at most 13): the record
+ * keys name the id, so only its records are read.
+ */
+export async function escalationsOf(
+  store: SegmentStore,
+  id: string,
+  since: number,
+  now: number,
+  limit: number,
+): Promise<EscalationsAnswer['escalations']> {
+  const at = new Date(now);
+  const from = new Date(since);
+  const months = Math.min(
+    LIST_MONTHS,
+    (at.getUTCFullYear() - from.getUTCFullYear()) * 12 + at.getUTCMonth() - from.getUTCMonth() + 1,
+  );
+  const keys: string[] = [];
+  for (let m = 0; m < Math.max(1, months) && keys.length < limit; m++) {
+    const month = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - m, 1));
+    const listed = (await collect(store.listObjects(escalationMonthPrefix(month)))).sort();
+    keys.push(...listed.filter((k) => ofSubject(k, id)).reverse());
+  }
+  return readRecords(store, keys.slice(0, limit));
+}
+
+/** Whether a record key names the subject: `…-<id>-r1.json`, or `…-<id>-<kind>-r1.json`. */
+function ofSubject(key: string, id: string): boolean {
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`-${escaped}(?:-[a-z]+)?-r\\d+\\.json$`).test(key);
 }
 
 /** The query of the escalations route, or a 400 naming each bad (or unknown) parameter. */

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { EscalationConfig } from '../../platform/config';
-import type { FailureCluster } from '../clustering/report';
 
-/** The thresholds that decide when a failure cluster is escalated. */
+/** The thresholds that decide when an issue escalates, and how often it is escalated. */
 export type EscalationThresholds = Pick<
   EscalationConfig,
   'minCount' | 'windowMinutes' | 'growth' | 'cooldownMinutes'
@@ -10,7 +9,7 @@ export type EscalationThresholds = Pick<
 
 const count = z.number().int().nonnegative();
 
-/** Why a cluster crossed a threshold, with the figures that crossed it. */
+/** Why a ring cluster crossed a threshold (records written before issues had a lifecycle). */
 export const EscalationReasonSchema = z.discriminatedUnion('rule', [
   z.object({
     rule: z.literal('new'),
@@ -32,46 +31,6 @@ export const EscalationReasonSchema = z.discriminatedUnion('rule', [
   }),
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
-
-const MINUTE_MS = 60_000;
-
-/**
- * Why `cluster` should be escalated at `now` (ms since the epoch), or an
- * empty list: a **new** cluster, first seen within the last `windowMinutes`,
- * with at least `minCount` failures; or a **growing** one, with at least
- * `minCount` failures in the last hour and at least `growth` times as many
- * as in the hour before (an hour before with none counts as one).
- */
-export function escalationReasons(
-  cluster: FailureCluster,
-  now: number,
-  thresholds: EscalationThresholds,
-): EscalationReason[] {
-  const { minCount, windowMinutes, growth } = thresholds;
-  const reasons: EscalationReason[] = [];
-  const firstSeen = Date.parse(cluster.first_seen);
-  if (cluster.count >= minCount && firstSeen >= now - windowMinutes * MINUTE_MS) {
-    reasons.push({
-      rule: 'new',
-      count: cluster.count,
-      first_seen: cluster.first_seen,
-      window_minutes: windowMinutes,
-      min_count: minCount,
-    });
-  }
-  const { last_hour, hour_before } = cluster.trend;
-  if (last_hour >= minCount && last_hour >= growth * Math.max(hour_before, 1)) {
-    reasons.push({
-      rule: 'growth',
-      last_hour,
-      hour_before,
-      factor: hour_before === 0 ? null : Math.round((last_hour / hour_before) * 100) / 100,
-      growth,
-      min_count: minCount,
-    });
-  }
-  return reasons;
-}
 
 /** Where a cluster's escalation stands, as its claim records it. */
 export interface ClaimState {
@@ -102,7 +61,7 @@ export interface ClaimLimits {
 export type NextRound =
   | { kind: 'new' }
   | { kind: 'retry'; round: number }
-  | { kind: 'skip'; reason: 'cooldown' | 'in-flight' | 'gave-up' };
+  | { kind: 'skip'; reason: 'cooldown' | 'in-flight' | 'gave-up' | 'sent' };
 
 /**
  * The next step for a cluster that crosses a threshold at `now`: a new
@@ -131,4 +90,29 @@ export function nextRound(
     return { kind: 'retry', round: claim.round + 1 };
   }
   return { kind: 'skip', reason: 'gave-up' };
+}
+
+/**
+ * The next step for an escalation that must be delivered once under its
+ * own id (an issue's transition), given the subject's claim: the claim of
+ * this very escalation goes on as `nextRound` says, but is never started
+ * again once delivered or rejected (`sent`); the claim of an earlier one
+ * gives way to this one, unless that one was delivered less than the
+ * cooldown ago, is still sending, or gave up within the cooldown.
+ */
+export function nextRoundOf(
+  claim: ClaimState | undefined,
+  escalationId: string,
+  now: number,
+  limits: ClaimLimits,
+): NextRound {
+  if (claim === undefined) return { kind: 'new' };
+  const step = nextRound(claim, now, limits);
+  if (claim.escalation_id === escalationId) {
+    if (claim.state === 'delivered' || claim.state === 'rejected') {
+      return { kind: 'skip', reason: 'sent' };
+    }
+    return step.kind === 'new' ? { kind: 'skip', reason: 'gave-up' } : step;
+  }
+  return step.kind === 'retry' ? { kind: 'new' } : step;
 }

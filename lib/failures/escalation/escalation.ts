@@ -5,28 +5,38 @@ import { mapLimit } from '../../platform/concurrency';
 import type { EscalationConfig } from '../../platform/config';
 import { describeError, log, SERVICE_NAME } from '../../platform/log';
 import type { SegmentStore } from '../../storage/store';
-import type { FailureCluster } from '../clustering/report';
+import type { OpRef } from '../clustering/report';
 import { type Claim, claimRound, settleRound } from './escalation-claim';
 import { DELIVERY_TUNING, type DeliveryTuning, deliver } from './escalation-delivery';
 import {
-  type EscalationPayload,
+  type EscalatedIssue,
+  type IssueEscalationPayload,
+  type IssueTransitionDetail,
   sampleFinder,
   samplesOf,
   thresholdsOf,
 } from './escalation-payload';
 import { type EscalationRecord, publicUrl, writeRecord } from './escalation-record';
-import { type ClaimLimits, type EscalationReason, escalationReasons } from './escalation-rules';
+import type { ClaimLimits } from './escalation-rules';
 
-/** Clusters escalated by one run at most, the largest first; the rest wait for the next run. */
+/** Escalations one run delivers (claims) at most, in the order given; the rest wait for the next run. */
 export const MAX_ESCALATIONS_PER_RUN = 5;
 
 /** Delivery rounds of one escalation, and when a round still `sending` counts as abandoned. */
 export const ROUND_LIMITS = { maxRounds: 3, abandonMs: 5 * 60_000 } as const;
 
+/** One thing to escalate: an issue's transition, delivered once under its own id. */
+export interface EscalationSubject {
+  /** The escalation's id (the transition's): the same in every round and every run. */
+  id: string;
+  issue: EscalatedIssue;
+  transition: IssueTransitionDetail;
+}
+
 /** What one run needs: the store, the time, the configuration and a way to POST. */
 export interface EscalationDeps {
   store: SegmentStore;
-  /** The time the clusters were taken at (ms since the epoch). */
+  /** The time the run starts at (ms since the epoch). */
   now: number;
   config: EscalationConfig;
   fetch?: typeof fetch;
@@ -40,7 +50,7 @@ export interface EscalationDeps {
   tuning?: DeliveryTuning;
 }
 
-/** What one run did, by cluster: delivered, failed, rejected, skipped (and why) or broke. */
+/** What one run did: delivered, failed, rejected, skipped (and why) or broke. */
 export interface EscalationSummary {
   firing: number;
   delivered: number;
@@ -54,15 +64,14 @@ export interface EscalationSummary {
 const DEFAULT_BUDGET_MS = 45_000;
 
 /**
- * escalateFailureClusterToLLMTeam: POSTs each cluster that crosses a
- * threshold (escalationReasons) to the configured URL, at most once per
- * cluster per cooldown across every container (claimRound), signed when a
- * secret is set, and records each round under `escalations/`. Nothing
- * happens without a URL. One cluster's failure is logged and counted, and
- * the others go on.
+ * POSTs each subject to the configured URL, each escalation once however
+ * many containers run (claimRound, keyed by the issue and the kind), an
+ * issue at most once per kind per cooldown, signed when a secret is set, and records each round
+ * under `escalations/`. Nothing happens without a URL. One subject's
+ * failure is logged and counted, and the others go on.
  */
 export async function escalate(
-  clusters: readonly FailureCluster[],
+  subjects: readonly EscalationSubject[],
   deps: EscalationDeps,
 ): Promise<EscalationSummary> {
   const summary: EscalationSummary = {
@@ -74,22 +83,34 @@ export async function escalate(
     errors: 0,
   };
   if (deps.config.url === undefined) return summary;
-  const firing = clusters
-    .map((cluster) => ({ cluster, reasons: escalationReasons(cluster, deps.now, deps.config) }))
-    .filter((f) => f.reasons.length > 0)
-    .slice(0, MAX_ESCALATIONS_PER_RUN);
-  summary.firing = firing.length;
+  summary.firing = subjects.length;
   const run = newRun(deps);
-  await mapLimit(firing, MAX_ESCALATIONS_PER_RUN, async ({ cluster, reasons }) => {
-    try {
-      const outcome = await escalateOne(cluster, reasons, run);
-      if (typeof outcome === 'string') summary[outcome]++;
-      else summary.skipped[outcome.skipped] = (summary.skipped[outcome.skipped] ?? 0) + 1;
-    } catch (err: unknown) {
-      summary.errors++;
-      log.error('escalation failed', { cluster_id: cluster.id, ...describeError(err) });
-    }
-  });
+  // Subjects being claimed, and claims won: no new one starts once they could make the limit.
+  const slots = { claiming: 0, won: 0 };
+  await mapLimit(
+    subjects,
+    MAX_ESCALATIONS_PER_RUN,
+    async (subject) => {
+      slots.claiming++;
+      let claimed = false;
+      const onClaimed = () => {
+        claimed = true;
+        slots.claiming--;
+        slots.won++;
+      };
+      try {
+        const outcome = await escalateOne(subject, run, onClaimed);
+        if (typeof outcome === 'string') summary[outcome]++;
+        else summary.skipped[outcome.skipped] = (summary.skipped[outcome.skipped] ?? 0) + 1;
+      } catch (err: unknown) {
+        summary.errors++;
+        log.error('escalation failed', { escalation_id: subject.id, ...describeError(err) });
+      } finally {
+        if (!claimed) slots.claiming--;
+      }
+    },
+    () => slots.won + slots.claiming >= MAX_ESCALATIONS_PER_RUN,
+  );
   return summary;
 }
 
@@ -120,25 +141,29 @@ function newRun(deps: EscalationDeps): Run {
 }
 
 async function escalateOne(
-  cluster: FailureCluster,
-  reasons: EscalationReason[],
+  subject: EscalationSubject,
   run: Run,
+  onClaimed: () => void,
 ): Promise<'delivered' | 'failed' | 'rejected' | { skipped: string }> {
   const { store } = run.deps;
-  const claimed = await claimRound(store, keySafe(cluster.id), run.deps.now, run.limits, run.owner);
+  // One claim per issue and kind: the cooldown spaces escalations of one kind, and a
+  // regression is sent even right after an escalation (and the other way round).
+  const claimId = keySafe(`${subject.issue.id}-${subject.transition.kind}`);
+  const claimed = await claimRound(store, claimId, subject.id, run.deps.now, run.limits, run.owner);
   if (claimed.kind === 'skipped') return { skipped: claimed.reason };
+  onClaimed();
   const { claim } = claimed;
   const record: EscalationRecord = {
     id: claim.escalation_id,
     round: claim.round,
-    cluster_id: cluster.id,
+    cluster_id: subject.issue.id,
     key: claim.record_key,
     url: publicUrl(run.url),
     signed: run.deps.config.secret !== undefined,
     claimed_at: claim.claimed_at,
     outcome: 'sending',
     attempts: [],
-    payload: await payloadOf(cluster, reasons, claim, run),
+    payload: await payloadOf(subject, claim, run),
   };
   await writeRecord(store, record);
   const result = await deliver(JSON.stringify(record.payload), {
@@ -158,7 +183,7 @@ async function escalateOne(
   say(`escalation ${result.outcome}`, {
     escalation_id: claim.escalation_id,
     round: claim.round,
-    cluster_id: cluster.id,
+    issue_id: subject.issue.id,
     attempts: result.attempts.length,
     record: record.key,
   });
@@ -166,26 +191,25 @@ async function escalateOne(
 }
 
 async function payloadOf(
-  cluster: FailureCluster,
-  reasons: EscalationReason[],
+  subject: EscalationSubject,
   claim: Claim,
   run: Run,
-): Promise<EscalationPayload> {
+): Promise<IssueEscalationPayload> {
   return {
-    type: 'failure_cluster.escalated',
+    type: `issue.${subject.transition.kind}`,
     id: claim.escalation_id,
     round: claim.round,
     created_at: claim.claimed_at,
     service: run.deps.service ?? SERVICE_NAME,
     prefix: run.deps.prefix ?? '',
-    reasons,
     thresholds: thresholdsOf(run.deps.config),
-    cluster,
-    samples: await samplesOf(cluster, run.findSample),
+    transition: subject.transition,
+    issue: subject.issue,
+    samples: await samplesOf(subject.issue.samples as OpRef[], run.findSample),
   };
 }
 
-/** A cluster id as a key part: as it is when plain, else its SHA-256 (a prefix of it). */
+/** An id as a key part: as it is when plain, else its SHA-256 (a prefix of it). */
 function keySafe(id: string): string {
   return /^[A-Za-z0-9_-]{1,64}$/.test(id)
     ? id

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RingEntry } from '../../domain/entry';
-import type { ObservedOp } from '../../domain/op';
+import { type ObservedOp, StoredOpSchema } from '../../domain/op';
 import type { FailureCluster } from '../clustering/report';
 import {
   type ClusterFacts,
@@ -54,6 +54,9 @@ export const ReviewAnswerSchema = z.object({
   decided_by: z.enum(['rules', 'model']),
   rules: z.looseObject({ rule: z.string(), conclusive: z.boolean() }),
   model: z.looseObject({}).optional().describe("the fallback model's opinion, or its error"),
+  stored: StoredOpSchema.optional().describe(
+    'when the request named a stored op by key and line: the op as stored, every field',
+  ),
 });
 
 /** The answer of `POST /observer/review`. */
@@ -75,6 +78,8 @@ export interface Review {
   decided_by: 'rules' | 'model';
   rules: RuleVerdict;
   model?: ModelOpinion;
+  /** The op as stored, every field, when the request named it by key and line. */
+  stored?: ObservedOp;
 }
 
 /** Everything a verdict is made from; pure data, no I/O. */
@@ -116,6 +121,7 @@ export function reviewOp(input: ReviewInput): Review {
     reason: rules.reason,
     decided_by: 'rules',
     rules,
+    ...(target.key !== undefined ? { stored: op } : {}),
   };
 }
 

@@ -3,7 +3,9 @@ import {
   clusters,
   counters,
   failingOps,
-  history,
+  playbooks,
+  risingSignificantly,
+  runView,
   successRate,
 } from '../../../lib/dashboard/client/model';
 
@@ -34,29 +36,6 @@ describe('counters', () => {
   it('gives the success rate to one decimal, and a dash with no ops', () => {
     expect(successRate({ total: 3, successes: 2, failures: 1, bySource: [] })).toBe('66.7%');
     expect(successRate({ total: 0, successes: 0, failures: 0, bySource: [] })).toBe('—');
-  });
-});
-
-describe('history', () => {
-  it('reads the snapshots oldest first and leaves out those it cannot draw', () => {
-    const points = history({
-      hours: 1,
-      snapshots: [
-        { generated_at: '2026-11-24T21:02:00.000Z', total: 7, failures: 1 },
-        { generated_at: '2026-11-24T21:01:00.000Z', total: 5, failures: 0 },
-        { generated_at: 'later', total: 9, failures: 1 },
-        { generated_at: '2026-11-24T21:03:00.000Z', total: 9 },
-      ],
-    });
-
-    expect(points).toEqual([
-      { at: Date.parse('2026-11-24T21:01:00.000Z'), total: 5, failures: 0 },
-      { at: Date.parse('2026-11-24T21:02:00.000Z'), total: 7, failures: 1 },
-    ]);
-  });
-
-  it('is undefined without a snapshots array', () => {
-    expect(history({ hours: 1 })).toBeUndefined();
   });
 });
 
@@ -130,12 +109,94 @@ describe('failingOps', () => {
     });
 
     expect(rows).toEqual([
-      { at: '2026-11-24T21:00:01.000Z', endpoint: 'fill', staffer: 'w-17', error: 'boom' },
-      { at: '2026-11-24T20:00:00Z', endpoint: 'weld', staffer: '', error: '' },
+      {
+        at: '2026-11-24T21:00:01.000Z',
+        endpoint: 'fill',
+        staffer: 'w-17',
+        error: 'boom',
+        traceId: '',
+      },
+      { at: '2026-11-24T20:00:00Z', endpoint: 'weld', staffer: '', error: '', traceId: '' },
     ]);
   });
 
   it('is undefined without an ops array', () => {
     expect(failingOps({ ops: 'none' })).toBeUndefined();
+  });
+});
+
+describe('runs and playbooks', () => {
+  it('reads a run as waterfall rows, marking its first failure', () => {
+    const view = runView({
+      trace_id: 't1',
+      outcome: 'failed',
+      agent: 'researcher',
+      duration_ms: 86,
+      first_failure: { key: 'k', line: 2 },
+      tokens: { total: { input_tokens: 300, output_tokens: 40, cost_usd: 0.000069 } },
+      incomplete_because: [],
+      ops: [
+        {
+          key: 'k',
+          line: 3,
+          depth: 0,
+          offset_ms: 0,
+          op: { endpoint: 'invoke_agent', success: false, duration_ms: 86 },
+        },
+        {
+          key: 'k',
+          line: 2,
+          depth: 1,
+          offset_ms: 60,
+          op: { endpoint: 'fetch', success: false, error: '429', duration_ms: 25 },
+        },
+      ],
+    });
+
+    expect(view).toMatchObject({ traceId: 't1', failed: true, tokens: 340, costUsd: 0.000069 });
+    expect(view?.rows.map((r) => [r.endpoint, r.depth, r.offsetMs, r.first])).toEqual([
+      ['invoke_agent', 0, 0, false],
+      ['fetch', 1, 60, true],
+    ]);
+  });
+
+  it('reads playbooks, and the run a location hash names', () => {
+    expect(
+      playbooks({
+        playbooks: [
+          {
+            agent: 'researcher',
+            role: 'analyst',
+            runs: 50,
+            success_rate: 0.8,
+            path: { steps: ['plan', 'fetch'] },
+            failing_step: { step: 'fetch', cluster: { template: 'HTTP <*>' } },
+          },
+        ],
+      }),
+    ).toEqual([
+      {
+        agent: 'researcher',
+        role: 'analyst',
+        runs: 50,
+        successRate: 0.8,
+        path: ['plan', 'fetch'],
+        failingStep: 'fetch',
+        failingTemplate: 'HTTP <*>',
+      },
+    ]);
+  });
+});
+
+describe('risingSignificantly', () => {
+  it('calls no rise of a handful of failures after none, or of a small step', () => {
+    expect(risingSignificantly(1, 0)).toBe(false);
+    expect(risingSignificantly(3, 1)).toBe(false);
+    expect(risingSignificantly(12, 10)).toBe(false);
+  });
+
+  it('calls a rise what would come by chance less than once in a hundred', () => {
+    expect(risingSignificantly(5, 0)).toBe(true);
+    expect(risingSignificantly(30, 10)).toBe(true);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { applyPatches, PATCHES } from '../../../dev/offline-patches/hooks.mjs';
 
 // The patches the local stack makes to serverless-offline as it loads
-// (test/e2e/body-parity.test.ts checks what they change over HTTP).
+// (test/e2e/body-parity.test.ts checks what they change over HTTP;
+// test/e2e/otlp.test.ts sends protobuf and gzip through them).
 
 const urlOf = (file: string) => pathToFileURL(`${process.cwd()}/node_modules/${file}`).href;
 
@@ -34,5 +35,28 @@ describe('the serverless-offline patches', () => {
     const source = 'let body = this.#request.payload\n';
 
     expect(applyPatches(urlOf('serverless-offline/src/other.js'), source)).toBe(source);
+  });
+});
+
+describe('the binary bodies patch', () => {
+  const patch = PATCHES.find((p) => p.name === 'binary bodies');
+  const detect = (headers: Record<string, string>): string => {
+    const source = readFileSync(`node_modules/${patch?.file}`, 'utf8');
+    const body = applyPatches(urlOf(patch?.file ?? ''), source);
+    const fn = /export function detectEncoding\(request\) \{([\s\S]*?)\n\}/.exec(body)?.[1] ?? '';
+    return new Function('request', 'possibleBinaryContentTypes', fn)({ headers }, []) as string;
+  };
+
+  it.each([
+    [{ 'content-type': 'application/x-protobuf' }, 'binary'],
+    [{ 'content-type': 'application/octet-stream' }, 'binary'],
+    [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, 'binary'],
+    [{ 'content-type': 'application/json' }, 'utf8'],
+    [{ 'content-type': 'application/json; charset=utf-8' }, 'utf8'],
+    [{ 'content-type': 'application/problem+json' }, 'utf8'],
+    [{ 'content-type': 'text/plain' }, 'utf8'],
+    [{}, 'utf8'],
+  ])('reads %j as %s', (headers, encoding) => {
+    expect(detect(headers)).toBe(encoding);
   });
 });

@@ -493,3 +493,62 @@ describe('parseStoredOp', () => {
     expect(parseStoredOp(value)).toBeUndefined();
   });
 });
+
+describe('parseOp: run and model fields', () => {
+  it('keeps trace, span and parent ids, the conversation, the model and its tokens', () => {
+    const op = accepted({
+      endpoint: 'search',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      parent_span_id: 'run-17:plan',
+      conversation_id: 'chat 42',
+      scenario: 'nightly-regression',
+      model: 'gpt-4o-mini',
+      input_tokens: 1200,
+      output_tokens: 0,
+    });
+
+    expect(op).toMatchObject({
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      parent_span_id: 'run-17:plan',
+      conversation_id: 'chat 42',
+      scenario: 'nightly-regression',
+      model: 'gpt-4o-mini',
+      input_tokens: 1200,
+      output_tokens: 0,
+    });
+  });
+
+  it.each([
+    ['trace_id', 'has a space'],
+    ['span_id', 'a/b'],
+    ['parent_span_id', ''],
+    ['trace_id', 'x'.repeat(129)],
+    ['input_tokens', -1],
+    ['output_tokens', 1.5],
+    ['input_tokens', '12'],
+    ['model', 7],
+  ])('refuses %s = %j, naming the field', (field, value) => {
+    expect(rejectedFields({ endpoint: 'a', [field]: value })).toEqual([field]);
+  });
+
+  it('reads back an op stored before these fields existed without the value they now refuse', () => {
+    const stored = { endpoint: 'a', success: true, timestamp: NOW.toISOString(), trace_id: 42 };
+
+    const op = parseStoredOp(stored);
+
+    expect(op).toEqual({
+      endpoint: 'a',
+      success: true,
+      timestamp: NOW.toISOString(),
+      source: 'mcp',
+    });
+  });
+
+  it('still refuses a stored op whose older fields are wrong', () => {
+    expect(
+      parseStoredOp({ endpoint: 'a', timestamp: NOW.toISOString(), trace_id: 42, success: 'no' }),
+    ).toBeUndefined();
+  });
+});

@@ -112,6 +112,12 @@ describe('GET /observer/stats', () => {
       failures: 1,
       by_source: { mcp: 1, scenario: 1 },
       recent_scenario_ops: [{ ts: expect.any(String), ok: false, staffer: 's', role: 'r' }],
+      tokens: {
+        total: { ops: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
+        by_model: {},
+        by_agent: {},
+        unpriced_models: [],
+      },
     });
   });
 });

@@ -16,7 +16,7 @@ describe('the route table with the scope of each route', () => {
 describe('the route list the catch-all answers 405 from', () => {
   it('is the list of HTTP routes serverless.yml declares', () => {
     const listed = Object.entries(ROUTES)
-      .map(([path, method]) => `${method} ${path}`)
+      .flatMap(([path, methods]) => methods.map((method) => `${method} ${path}`))
       .sort();
 
     expect(listed).toEqual(declared);

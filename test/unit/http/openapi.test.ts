@@ -98,16 +98,24 @@ describe('the served document', () => {
     }
   });
 
-  it('gives every answer a description and a schema, JSON but for the page', () => {
+  it('gives every answer a description and a schema, JSON but for the page (and OTLP protobuf)', () => {
     const answers = [
-      ...operations.flatMap(({ op }) => Object.values(op.responses as Record<string, Json>)),
-      ...Object.values(doc.components.responses as Record<string, Json>),
+      ...operations.flatMap(({ route, op }) =>
+        Object.values(op.responses as Record<string, Json>).map((a) => ({ route, a })),
+      ),
+      ...Object.values(doc.components.responses as Record<string, Json>).map((a) => ({
+        route: '',
+        a,
+      })),
     ];
 
-    for (const answer of answers) {
+    for (const { route, a: answer } of answers) {
       expect(answer.description).toEqual(expect.any(String));
       const media = Object.keys(answer.content as Json);
-      expect(media.length).toBe(1);
+      const otlp = route.includes('/observer/otlp/');
+      expect(media).toEqual(
+        otlp ? ['application/json', 'application/x-protobuf'] : [expect.any(String)],
+      );
       expect(['application/json', 'text/html']).toContain(media[0]);
       expect(answer).toHaveProperty(['content', media[0] as string, 'schema']);
     }
@@ -163,10 +171,12 @@ describe('the served document', () => {
     const guarded = operations.filter(({ op }) => (op.security as unknown[]).length > 0);
 
     expect(guarded.length).toBeGreaterThan(5);
-    for (const { op } of guarded) {
+    for (const { route, op } of guarded) {
       const responses = op.responses as Record<string, Json>;
       expect(Object.keys(responses)).toEqual(expect.arrayContaining(['401', '403', '503']));
-      expect(JSON.stringify(responses['403'])).toContain('#/components/schemas/ForbiddenAnswer');
+      // OTLP answers every failure with a google.rpc.Status, as its specification says.
+      const body = route.includes('/observer/otlp/') ? 'Status' : 'ForbiddenAnswer';
+      expect(JSON.stringify(responses['403'])).toContain(`#/components/schemas/${body}`);
     }
     expect(doc.components.schemas.ForbiddenAnswer).toMatchObject({
       required: ['error', 'scope_needed'],

@@ -102,6 +102,7 @@ describe('Ring: capacity', () => {
       failures: 0,
       by_source: {},
       recent_scenario_ops: [],
+      tokens: { by_model: {}, by_agent: {} },
     });
   });
 

@@ -7,10 +7,11 @@ import { runSchedule } from '../../../dev/sim/simulation';
 // from the checkpoint and by listing, snapshots, compactions (whole hours:
 // two at once, crashes mid-delete, racing a refresh; hours in parts through
 // a queue of units: workers killed at a store call, two workers on one
-// unit). After each step that should converge, every container's ring
-// equals a recount of the bucket, and the lake a recount of every copy
-// written: none lost or invented, and every hour that is done holds the
-// copies that count, each once.
+// unit), and two issue folders (one in the snapshot, both at once at
+// times). After each step that should converge, every container's ring and
+// every issue's count equal a recount of the bucket, and the lake a recount
+// of every copy written: none lost or invented, and every hour that is done
+// holds the copies that count, each once.
 // `npm run sim -- --seeds 100000` runs the long version.
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 120);
@@ -34,5 +35,11 @@ describe('the seeded simulation of containers sharing one bucket', () => {
     const result = await runSchedule({ seed: 3, recountWindowMs: 1 });
 
     expect(result.divergence).toBeDefined();
+  });
+
+  it('finds a divergence when the issues count what the recount does not', async () => {
+    const result = await runSchedule({ seed: 1, issueRecountWindowMs: 1 });
+
+    expect(result.divergence?.container).toBe('issue folder 0');
   });
 });

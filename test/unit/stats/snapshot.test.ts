@@ -31,7 +31,8 @@ const checkpointOf = (entries: RingEntry[]) => ({
   entries,
   reserve: [],
   applied: [],
-  copies: [],
+  copiesKey: 'ring/copies/19700101T000000000Z-0.json',
+  recentCopies: [],
 });
 
 describe('snapshot keys', () => {
@@ -51,6 +52,8 @@ describe('checkpoint documents', () => {
       entries: [entry(1), entry(2), entry(3)],
       reserve: [entry(0)],
       applied: [entry(0).key],
+      copiesKey: 'ring/copies/20261124T210700000Z-5ee0.json',
+      recentCopies: [{ id: 'r-2', key: entry(0).key, line: 0 }],
     };
 
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint, at))).toEqual(checkpoint);
@@ -104,7 +107,14 @@ describe('checkpoint documents', () => {
 describe('stats snapshots', () => {
   it('add when they were made and the receive times of the ring window', () => {
     const snap = statsSnapshot(
-      { total: 2, successes: 1, failures: 1, by_source: { mcp: 2 }, recent_scenario_ops: [] },
+      {
+        total: 2,
+        successes: 1,
+        failures: 1,
+        by_source: { mcp: 2 },
+        recent_scenario_ops: [],
+        tokens: { by_model: {}, by_agent: {} },
+      },
       entry(0),
       entry(9),
       at,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EscalationPayloadSchema } from '../../../../lib/failures/escalation/escalation-payload';
+import { IssueEscalationPayloadSchema } from '../../../../lib/failures/escalation/escalation-payload';
 import { EscalationRecordSchema } from '../../../../lib/failures/escalation/escalation-record';
 
 // docs/escalation.md shows a payload and a record, which no route answers:
@@ -20,7 +20,7 @@ describe('docs/escalation.md', () => {
   it('shows a payload the code would send, with no field it would not', () => {
     const payload = exampleAfter('the body POSTed to OBSERVER_ESCALATION_URL');
 
-    const parsed = EscalationPayloadSchema.strict().safeParse(payload);
+    const parsed = IssueEscalationPayloadSchema.strict().safeParse(payload);
 
     expect(parsed.error?.issues ?? []).toEqual([]);
   });

@@ -1,20 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RingEntry } from '../../../../lib/domain/entry';
-import type { FailureCluster } from '../../../../lib/failures/clustering/report';
-import { type EscalationDeps, escalate } from '../../../../lib/failures/escalation/escalation';
+import {
+  type EscalationDeps,
+  type EscalationSubject,
+  escalate,
+} from '../../../../lib/failures/escalation/escalation';
 import { ESCALATION_ID_HEADER } from '../../../../lib/failures/escalation/escalation-delivery';
-import type { EscalationPayload } from '../../../../lib/failures/escalation/escalation-payload';
+import type { IssueEscalationPayload } from '../../../../lib/failures/escalation/escalation-payload';
 import type { EscalationRecord } from '../../../../lib/failures/escalation/escalation-record';
 import { listEscalations } from '../../../../lib/failures/escalation/escalation-record';
 import type { EscalationConfig } from '../../../../lib/platform/config';
 import { escalationClaimKey } from '../../../../lib/storage/keys';
 import { storeView } from '../../../../lib/storage/store';
-import { failureCluster } from '../../../support/failure-cluster';
 import {
   escalationConfig,
   type HookReceiver,
   receiverAndStore,
 } from '../../../support/hook-receiver';
+import { issueTransition } from '../../../support/issue-transition';
 import { captureLogs } from '../../../support/logs';
 import type { MemorySegmentStore } from '../../../support/memory-store';
 import { op } from '../../../support/ops';
@@ -32,25 +35,29 @@ const config = (fields: Partial<EscalationConfig> = {}): EscalationConfig =>
   escalationConfig(receiver.url, { secret: 'whsec-0123456789abcdef', ...fields });
 
 /** One run, as one snapshot container makes it, at `now`. */
-const run = (clusters: readonly FailureCluster[], now = NOW, deps: Partial<EscalationDeps> = {}) =>
-  escalate(clusters, { store, now, config: config(), tuning: TUNING, ...deps });
+const run = (
+  subjects: readonly EscalationSubject[],
+  now = NOW,
+  deps: Partial<EscalationDeps> = {},
+) => escalate(subjects, { store, now, config: config(), tuning: TUNING, ...deps });
 
-/** A new cluster (first seen a minute before `now`) with 12 failures. */
-const firing = (now = NOW, fields: Partial<FailureCluster> = {}) => failureCluster(now, fields);
+/** An issue's transition into escalating at `at` (its own escalation id). */
+const firing = (at = NOW, issue: Partial<EscalationSubject['issue']> = {}) =>
+  issueTransition(at, { issue });
 
-const payloads = () => receiver.received.map((r) => JSON.parse(r.body) as EscalationPayload);
+const payloads = () => receiver.received.map((r) => JSON.parse(r.body) as IssueEscalationPayload);
 const records = async () =>
   (await listEscalations(store, 100, NOW + 24 * 60 * MIN)) as unknown as EscalationRecord[];
 
-describe('escalate: one firing cluster', () => {
-  it('POSTs the cluster, why it fired, its trend and its sample ops, and records the round', async () => {
+describe('escalate: one transition', () => {
+  it('POSTs the transition, its issue and its sample ops, and records the round', async () => {
     const failing = op('tools/call', { success: false, error: 'connection refused to db-1' });
     const storedKey = await store.append(
       [op('tools/call', { success: false, error: 'x' })],
       new Date(NOW),
     );
     const entries: RingEntry[] = [{ key: 'ops/2026/11/24/21/a.jsonl', line: 0, op: failing }];
-    const cluster = firing(NOW, {
+    const subject = firing(NOW, {
       samples: [
         { key: 'ops/2026/11/24/21/a.jsonl', line: 0 },
         { key: storedKey, line: 0 },
@@ -58,32 +65,32 @@ describe('escalate: one firing cluster', () => {
       ],
     });
 
-    const summary = await run([cluster], NOW, { entries, prefix: 'team-a/', service: 'obs-test' });
+    const summary = await run([subject], NOW, { entries, prefix: 'team-a/', service: 'obs-test' });
 
     expect(summary).toMatchObject({ firing: 1, delivered: 1, failed: 0, errors: 0 });
     const [payload] = payloads();
     expect(payload).toMatchObject({
-      type: 'failure_cluster.escalated',
+      type: 'issue.escalating',
+      id: subject.id,
       round: 1,
       created_at: new Date(NOW).toISOString(),
       service: 'obs-test',
       prefix: 'team-a/',
-      cluster,
+      issue: subject.issue,
+      transition: subject.transition,
       thresholds: { min_count: 10, window_minutes: 15, growth: 3, cooldown_minutes: 60 },
     });
-    expect(payload?.reasons.map((r) => r.rule)).toEqual(['new', 'growth']);
-    expect(payload?.cluster.trend).toEqual({ last_hour: 12, hour_before: 0 });
     expect(payload?.samples).toEqual([
       { key: 'ops/2026/11/24/21/a.jsonl', line: 0, op: failing },
       { key: storedKey, line: 0, op: expect.objectContaining({ error: 'x' }) },
       { key: 'ops/2026/11/24/21/gone.jsonl', line: 3, omitted: 'not found' },
     ]);
-    expect(receiver.received[0]?.headers[ESCALATION_ID_HEADER]).toBe(payload?.id);
+    expect(receiver.received[0]?.headers[ESCALATION_ID_HEADER]).toBe(subject.id);
     const [record] = await records();
     expect(record).toMatchObject({
-      id: payload?.id,
+      id: subject.id,
       round: 1,
-      cluster_id: cluster.id,
+      cluster_id: subject.issue.id,
       outcome: 'delivered',
       url: receiver.url,
       signed: true,
@@ -91,7 +98,7 @@ describe('escalate: one firing cluster', () => {
       payload,
     });
     expect(record?.key).toMatch(
-      /^escalations\/2026\/11\/24\/20261124T213000000Z-0123456789abcdef-r1\.json$/,
+      /^escalations\/2026\/11\/24\/20261124T213000000Z-0123456789abcdef-escalating-r1\.json$/,
     );
   });
 
@@ -103,33 +110,41 @@ describe('escalate: one firing cluster', () => {
     expect(store.objects.size).toBe(0);
   });
 
-  it('leaves alone a cluster below every threshold', async () => {
-    const summary = await run([firing(NOW, { count: 3, trend: { last_hour: 3, hour_before: 1 } })]);
+  it('delivers a transition once, however many runs see it', async () => {
+    const subject = firing();
 
-    expect(summary.firing).toBe(0);
-    expect(receiver.received).toHaveLength(0);
+    await run([subject]);
+    const again = await run([subject], NOW + MIN);
+    const afterCooldown = await run([subject], NOW + 90 * MIN);
+
+    expect(receiver.received).toHaveLength(1);
+    expect(again.skipped).toEqual({ sent: 1 });
+    expect(afterCooldown.skipped).toEqual({ sent: 1 });
   });
 
-  it('escalates at most 5 clusters in one run, the first (largest) ones', async () => {
-    const clusters = Array.from({ length: 7 }, (_, i) =>
-      firing(NOW, { id: `c${i}`, count: 70 - i }),
-    );
+  it('claims at most 5 escalations in one run, the first ones, and skips those sent', async () => {
+    const sent = firing(NOW, { id: 'c0' });
+    await run([sent]);
+    const subjects = [
+      sent,
+      ...Array.from({ length: 7 }, (_, i) => firing(NOW, { id: `c${i + 1}` })),
+    ];
 
-    const summary = await run(clusters);
+    const summary = await run(subjects, NOW + MIN);
 
-    expect(summary.delivered).toBe(5);
+    expect(summary).toMatchObject({ delivered: 5, skipped: { sent: 1 } });
     expect(
       payloads()
-        .map((p) => p.cluster.id)
+        .map((p) => p.issue.id)
         .sort(),
-    ).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    ).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']);
   });
 });
 
-describe('escalate: at most once per cluster per cooldown', () => {
+describe('escalate: at most once per issue per cooldown', () => {
   it('delivers exactly once when two containers run at once, both having read no claim', async () => {
     // Each container's claim read waits for the other's: both decide on the same (empty) claim.
-    const claimKey = escalationClaimKey('0123456789abcdef');
+    const claimKey = escalationClaimKey('0123456789abcdef-escalating');
     let readers = 0;
     let bothRead: () => void = () => undefined;
     const bothHaveRead = new Promise<void>((resolve) => {
@@ -158,7 +173,7 @@ describe('escalate: at most once per cluster per cooldown', () => {
     expect(await records()).toHaveLength(1);
   });
 
-  it('makes no delivery inside the cooldown, and a new escalation after it', async () => {
+  it('delivers no later transition inside the cooldown, and the next one after it', async () => {
     await run([firing()]);
     const later = NOW + 30 * MIN;
     const again = await run([firing(later)], later);
@@ -172,11 +187,11 @@ describe('escalate: at most once per cluster per cooldown', () => {
     expect(second?.round).toBe(1);
   });
 
-  it('keeps clusters apart: another cluster is escalated inside the first one’s cooldown', async () => {
+  it('keeps issues apart: another issue is escalated inside the first one’s cooldown', async () => {
     await run([firing(NOW, { id: 'aaaa' })]);
     await run([firing(NOW + MIN, { id: 'bbbb' })], NOW + MIN);
 
-    expect(payloads().map((p) => p.cluster.id)).toEqual(['aaaa', 'bbbb']);
+    expect(payloads().map((p) => p.issue.id)).toEqual(['aaaa', 'bbbb']);
   });
 });
 
@@ -198,9 +213,11 @@ describe('escalate: delivery that fails', () => {
     receiver.answer(400);
 
     const first = await run([firing()]);
+    const same = await run([firing()], NOW + MIN);
     const next = await run([firing(NOW + MIN)], NOW + MIN);
 
     expect(first.rejected).toBe(1);
+    expect(same.skipped).toEqual({ sent: 1 });
     expect(next.skipped).toEqual({ 'gave-up': 1 });
     expect(receiver.received).toHaveLength(1);
     const [record] = await records();
@@ -210,8 +227,9 @@ describe('escalate: delivery that fails', () => {
   it('is retried by a later run as the next round of the same escalation', async () => {
     receiver.answer(503, 503, 503, 503);
 
-    const first = await run([firing()]);
-    const second = await run([firing(NOW + MIN)], NOW + MIN);
+    const subject = firing();
+    const first = await run([subject]);
+    const second = await run([subject], NOW + MIN);
 
     expect(first.failed).toBe(1);
     expect(second.delivered).toBe(1);
@@ -234,10 +252,11 @@ describe('escalate: delivery that fails', () => {
       },
     });
     captureLogs('error', 'info', 'warn');
-    await run([firing()], NOW, { store: dying });
+    const subject = firing();
+    await run([subject], NOW, { store: dying });
 
-    const soon = await run([firing(NOW + 2 * MIN)], NOW + 2 * MIN);
-    const late = await run([firing(NOW + 6 * MIN)], NOW + 6 * MIN);
+    const soon = await run([subject], NOW + 2 * MIN);
+    const late = await run([subject], NOW + 6 * MIN);
 
     expect(soon.skipped).toEqual({ 'in-flight': 1 });
     expect(late.delivered).toBe(1);
@@ -245,11 +264,11 @@ describe('escalate: delivery that fails', () => {
     expect(retried).toMatchObject({ id: died?.id, round: 2 });
   });
 
-  it('logs a store failure for one cluster and escalates the others', async () => {
+  it('logs a store failure for one issue and escalates the others', async () => {
     const logs = captureLogs('error', 'info', 'warn');
     const broken = storeView(store, {
       getObject: async (key) => {
-        if (key === escalationClaimKey('aaaa')) throw new Error('S3 is down');
+        if (key === escalationClaimKey('aaaa-escalating')) throw new Error('S3 is down');
         return store.getObject(key);
       },
     });
@@ -259,7 +278,9 @@ describe('escalate: delivery that fails', () => {
     });
 
     expect(summary).toMatchObject({ delivered: 1, errors: 1 });
-    expect(payloads().map((p) => p.cluster.id)).toEqual(['bbbb']);
-    expect(logs.logLines('escalation failed', 'error')[0]).toMatchObject({ cluster_id: 'aaaa' });
+    expect(payloads().map((p) => p.issue.id)).toEqual(['bbbb']);
+    expect(logs.logLines('escalation failed', 'error')[0]).toMatchObject({
+      escalation_id: expect.stringMatching(/^aaaa-escalating-/),
+    });
   });
 });
