@@ -1,4 +1,4 @@
-import { collect, mapLimit } from '../platform/concurrency';
+import { mapLimit } from '../platform/concurrency';
 import { COMPACT_SETTLE_MS } from '../platform/limits';
 import { describeError, errorText, log } from '../platform/log';
 import { compactedObjects } from '../storage/compacted-parts';
@@ -140,14 +140,15 @@ export async function planHour(
 ): Promise<HourStep> {
   const plan = await readPlan(store, partition);
   if (plan === undefined || wasDone) {
-    const listed = await collect(store.listSized(partition));
-    if (listed.every((o) => isCompactedKey(o.key)))
-      return { units: [], clean: true, planned: false };
+    // Cut page by page: an hour of millions of segments is never held in memory.
+    const cutter = new PlanCutter(partition, settings);
+    for await (const page of store.listSized(partition)) cutter.add(page);
+    if (cutter.segments === 0) return { units: [], clean: true, planned: false };
     if (plan !== undefined) {
       // A done hour with segments again (a writer whose clock ran hours behind): its seal sorts them out.
       return { units: [{ kind: 'seal', partition }], clean: false, planned: false };
     }
-    const written = await writePlan(store, cutPlan(partition, listed, settings));
+    const written = await writePlan(store, cutter.plan());
     return { units: partUnits(written), clean: false, planned: true };
   }
   const present = new Set(await compactedObjects(store, partition));
@@ -168,36 +169,64 @@ export function cutPlan(
   listed: readonly SizedKey[],
   settings: Pick<CompactionSettings, 'partSegments' | 'partBytes'>,
 ): HourPlan {
-  const start = partitionStart(partition) as number;
-  const compacted = listed.filter((o) => isCompactedKey(o.key)).map((o) => o.key);
-  if (compacted.includes(compactedKey(partition))) {
-    return { partition, starts: [start], whole: true };
+  const cutter = new PlanCutter(partition, settings);
+  cutter.add(listed);
+  return cutter.plan();
+}
+
+/** cutPlan over a listing taken page by page, holding only the cuts. */
+class PlanCutter {
+  /** Segments listed so far. */
+  segments = 0;
+  private readonly start: number;
+  private readonly starts: number[];
+  private readonly written = new Set<number>();
+  private whole = false;
+  private count = 0;
+  private bytes = 0;
+  private last: number;
+
+  constructor(
+    private readonly partition: string,
+    private readonly settings: Pick<CompactionSettings, 'partSegments' | 'partBytes'>,
+  ) {
+    this.start = partitionStart(partition) as number;
+    this.starts = [this.start];
+    this.last = this.start;
   }
-  const starts = [start];
-  if (compacted.length > 0) {
-    const written = compacted.map((k) => compactedFrom(k) as number).filter((ms) => ms > start);
-    return {
-      partition,
-      starts: [...starts, ...new Set(written)].sort((a, b) => a - b),
-      whole: false,
-    };
-  }
-  let count = 0;
-  let bytes = 0;
-  let last = start;
-  for (const { key, size } of listed.filter((o) => !isCompactedKey(o.key))) {
-    const ms = keyTime(key) as number;
-    const full = count >= settings.partSegments || bytes + size > settings.partBytes;
-    if (full && count > 0 && ms > last) {
-      starts.push(ms);
-      count = 0;
-      bytes = 0;
+
+  add(page: readonly SizedKey[]): void {
+    for (const { key, size } of page) {
+      if (isCompactedKey(key)) {
+        if (key === compactedKey(this.partition)) this.whole = true;
+        const from = compactedFrom(key) as number;
+        if (from > this.start) this.written.add(from);
+        continue;
+      }
+      this.segments++;
+      const ms = keyTime(key) as number;
+      const full =
+        this.count >= this.settings.partSegments || this.bytes + size > this.settings.partBytes;
+      if (full && this.count > 0 && ms > this.last) {
+        this.starts.push(ms);
+        this.count = 0;
+        this.bytes = 0;
+      }
+      this.count++;
+      this.bytes += size;
+      this.last = ms;
     }
-    count++;
-    bytes += size;
-    last = ms;
   }
-  return { partition, starts, whole: false };
+
+  plan(): HourPlan {
+    const { partition, start } = this;
+    if (this.whole) return { partition, starts: [start], whole: true };
+    if (this.written.size > 0) {
+      const written = [...this.written].sort((a, b) => a - b);
+      return { partition, starts: [start, ...written], whole: false };
+    }
+    return { partition, starts: this.starts, whole: false };
+  }
 }
 
 /** Seconds since the end of the oldest closed hour, down to `oldest`, that is not done (0: none). */
