@@ -2,7 +2,10 @@
 // segments of a steady ingest (one op each, `rate` a second, from `start`
 // for `hours` hours) exist without being stored — a segment's key and
 // bytes are made from its index when they are listed or read, and a
-// deletion is one bit — so millions of segments fit in memory. Every other
+// deletion is one bit — so millions of segments fit in memory. An op holds
+// only what the lake needs to place and count it (endpoint, outcome, time,
+// source, id), so that the millions of them take minutes of CPU, not an
+// hour; the requests are the same whatever an op holds. Every other
 // object (compacted parts, documents) is kept as written. It answers the
 // store port as S3 would: keys in order, pages of at most 1000, conditional
 // writes on versions.
@@ -78,9 +81,6 @@ export class ScaleBucket implements SegmentStore {
       timestamp: new Date(this.timeOf(i)).toISOString(),
       source: i % 3 === 0 ? 'scenario' : 'mcp',
       id: idOf(this.ingest, i),
-      staffer_id: `w-${i % 50}`,
-      duration_ms: 40 + (i % 200),
-      input_summary: `query for item ${i}: find the relevant section and summarize it`,
     };
   }
 
