@@ -11,6 +11,7 @@ import {
   segmentKey,
 } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
+import { storeView } from '../../../lib/storage/store';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { op } from '../../support/ops';
 
@@ -152,6 +153,27 @@ describe('a planning run', () => {
     );
     // 11:00 closed at 12:00, 2.5 hours before 14:30; nothing older is pending.
     expect(summary.oldest_pending_age_s).toBe(2.5 * 3600);
+  });
+
+  it('cuts the same parts from a listing taken one key a page as from one page', async () => {
+    const store = withSegments(7, 3);
+    const paged = storeView(store, {
+      listSized: async function* (prefix, startAfter) {
+        for await (const page of store.listSized(prefix, startAfter)) {
+          for (const item of page) yield [item];
+        }
+      },
+    });
+    const recorder = new Recorder();
+
+    await planRun(paged, recorder, { now: NOW, afterHours: 2, lookbackHours: 1 }, SETTINGS);
+
+    expect(await readPlan(store, P11)).toEqual({
+      partition: P11,
+      starts: [H11, H11 + 3 * 60_000, H11 + 6 * 60_000],
+      whole: false,
+    });
+    expect(recorder.units).toHaveLength(3);
   });
 
   it('dispatches the parts not written yet, then the seal once all are', async () => {
