@@ -94,6 +94,86 @@ const READ_PATH_FIGURES: Figure[] = [
   },
 ];
 
+/** The compaction figures (bench/compaction.ts), or none. */
+const compaction = (r: BenchResults) =>
+  (r.compaction ?? {}) as {
+    one_worker?: Record<string, number>;
+    scale?: Record<string, unknown>;
+    baseline?: Record<string, unknown>;
+    requests_per_op_ratio?: Record<string, number>;
+  };
+const scale = (r: BenchResults, run: 'scale' | 'baseline' = 'scale') =>
+  (compaction(r)[run] ?? {}) as Record<string, number | undefined> & {
+    requests_per_op?: Record<string, number>;
+    recount?: Record<string, number>;
+  };
+const requestsPerOp = (r: BenchResults, run: 'scale' | 'baseline') => {
+  const p = scale(r, run).requests_per_op ?? {};
+  return `${p.PUT} PUT, ${p.GET} GET, ${p.LIST} LIST, ${p.DELETE} DELETE, $${scale(r, run).usd_per_million_ops}/M ops`;
+};
+const recountOf = (r: BenchResults) => scale(r).recount ?? {};
+
+export const COMPACTION_FIGURES: Figure[] = [
+  {
+    name: 'compaction, one worker, embedded S3',
+    value: (r) =>
+      `${compaction(r).one_worker?.segments_per_s} segments/s, ${compaction(r).one_worker?.ops_per_s} ops/s`,
+  },
+  {
+    name: 'compaction scale run: hours compacted',
+    value: (r) =>
+      `${scale(r).hours_done} of ${scale(r).hours} at ${scale(r).rate} segments/s, ${scale(r).peak_workers} workers`,
+    target: {
+      text: 'all, at 1000/s',
+      met: (r) => num(scale(r).rate) >= 1000 && scale(r).hours_done === scale(r).hours,
+    },
+  },
+  {
+    name: 'compaction scale run: worst close → compacted',
+    value: (r) => `${scale(r).worst_close_to_done_s} s (longest unit ${scale(r).longest_unit_s} s)`,
+    target: { text: '≤ 1800 s', met: (r) => num(scale(r).worst_close_to_done_s) <= 1800 },
+  },
+  { name: 'compaction requests per op, scale run', value: (r) => requestsPerOp(r, 'scale') },
+  {
+    name: 'compaction requests per op, 10 segments/s',
+    value: (r) => requestsPerOp(r, 'baseline'),
+  },
+  {
+    name: 'compaction requests per op, scale ÷ 10/s',
+    value: (r) => {
+      const q = compaction(r).requests_per_op_ratio ?? {};
+      return `${q.all} (PUT ${q.PUT}, GET ${q.GET}, LIST ${q.LIST}, DELETE ${q.DELETE})`;
+    },
+    target: {
+      text: '≤ 1',
+      met: (r) => num(compaction(r).requests_per_op_ratio?.all) <= 1,
+    },
+  },
+  {
+    name: 'compaction Lambda GB-s per million ops',
+    value: (r) =>
+      `${scale(r).gb_seconds_per_million_ops} (10/s: ${scale(r, 'baseline').gb_seconds_per_million_ops})`,
+  },
+  {
+    name: 'compaction recount against the lake',
+    value: (r) =>
+      `${recountOf(r).segments} segments: ${recountOf(r).lost} lost, ${recountOf(r).doubled} doubled, ${recountOf(r).misplaced} misplaced, ${recountOf(r).segments_left} left`,
+    target: {
+      text: 'none lost/doubled',
+      met: (r) => {
+        const c = recountOf(r);
+        return (
+          c.segments === scale(r).ops &&
+          c.lost === 0 &&
+          c.doubled === 0 &&
+          c.misplaced === 0 &&
+          c.segments_left === 0
+        );
+      },
+    },
+  },
+];
+
 /** Every figure, in the order printed. */
 export const FIGURES: Figure[] = [
   { name: 'ingest handler ops/s', value: (r) => String(r.ingest.handler_ops_per_s) },
@@ -194,6 +274,7 @@ export const FIGURES: Figure[] = [
     value: (r) => String(start(r).snapshot_ms_per_op),
   },
   ...READ_PATH_FIGURES,
+  ...COMPACTION_FIGURES,
 ];
 
 /** Prints every figure with its target and whether it was met; false when one was missed. */

@@ -2,7 +2,7 @@
 // storage, a local S3 server in its own process, and writes bench/results.json.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +21,14 @@ import { createS3Client } from '../lib/storage/s3-client';
 import { S3SegmentStore } from '../lib/storage/s3-store';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { clientBench } from './client';
-import { printFigures, round, TAIL_SEGMENTS } from './figures';
+import { compactionBench } from './compaction';
+import {
+  type BenchResults,
+  COMPACTION_FIGURES,
+  printFigures,
+  round,
+  TAIL_SEGMENTS,
+} from './figures';
 import { otlpIngest } from './otlp';
 import { readPathBench } from './read-path';
 import { startThroughputApart } from './start-throughput';
@@ -350,6 +357,31 @@ function bundleBytes(): Record<string, number> {
   };
 }
 
+/**
+ * `BENCH_ONLY=compaction npm run bench`: the compaction section alone; it
+ * updates that key of bench/results.json and keeps the others.
+ */
+async function compactionOnly(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'observer-bench-'));
+  const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
+  const client = localS3Client(s3.endpoint);
+  try {
+    quiet();
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    const path = resolve('bench/results.json');
+    const results = (
+      existsSync(path) ? JSON.parse(readFileSync(path, 'utf-8')) : {}
+    ) as BenchResults;
+    results.compaction = await compactionBench(client, BUCKET, say);
+    writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+    if (!printFigures(results, COMPACTION_FIGURES)) process.exitCode = 1;
+  } finally {
+    client.destroy();
+    await s3.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'observer-bench-'));
   const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
@@ -389,6 +421,7 @@ async function main(): Promise<void> {
       client: await clientBench(s3.endpoint),
       npm_start: await startThroughputApart((line) => process.stdout.write(`${line}\n`)),
       read_path: await readPathBench((line) => process.stdout.write(`${line}\n`)),
+      compaction: await compactionBench(raw, BUCKET, (line) => process.stdout.write(`${line}\n`)),
     };
     writeFileSync(resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!printFigures(results)) process.exitCode = 1;
@@ -399,4 +432,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const only = process.env.BENCH_ONLY;
+if (only === undefined || only === '') await main();
+else if (only === 'compaction') await compactionOnly();
+else throw new Error(`BENCH_ONLY: no section ${only} (compaction is the one)`);

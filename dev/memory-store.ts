@@ -5,7 +5,7 @@ import { ConcurrentWriteError } from '../lib/storage/errors';
 import { isSegmentKey, segmentKey, uniqueSuffixes } from '../lib/storage/keys';
 import { replayObject } from '../lib/storage/replay';
 import { encodeSegment } from '../lib/storage/segment-codec';
-import type { SegmentStore, StoredObject } from '../lib/storage/store';
+import type { SegmentStore, SizedKey, StoredObject } from '../lib/storage/store';
 
 /** How many times each method of the store port was called. */
 export type StoreCalls = Record<keyof SegmentStore, number>;
@@ -14,6 +14,7 @@ export type StoreCalls = Record<keyof SegmentStore, number>;
 export const NO_CALLS: Readonly<StoreCalls> = Object.freeze({
   append: 0,
   list: 0,
+  listSized: 0,
   listObjects: 0,
   read: 0,
   getDocument: 0,
@@ -60,6 +61,14 @@ export class MemorySegmentStore implements SegmentStore {
       .sort();
     // Pages of 1000 keys, as ListObjectsV2 answers.
     for (let i = 0; i < keys.length || i === 0; i += 1000) yield keys.slice(i, i + 1000);
+  }
+
+  async *listSized(prefix: string, startAfter = ''): AsyncIterable<SizedKey[]> {
+    this.calls.listSized++;
+    yield [...this.objects.entries()]
+      .filter(([k]) => k.startsWith(prefix) && k > startAfter && isSegmentKey(k))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, body]) => ({ key, size: Buffer.byteLength(body) }));
   }
 
   async *listObjects(prefix: string): AsyncIterable<string[]> {

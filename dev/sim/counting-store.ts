@@ -3,9 +3,7 @@
 // `npm run bench`. A listing is one request per 1000 keys, as
 // ListObjectsV2 pages; a delete one request per 1000 keys, as
 // DeleteObjects batches.
-import type { SegmentStore } from '../../lib/storage/store';
-import { storeView } from '../../lib/storage/store';
-import type { MemorySegmentStore } from '../memory-store';
+import { type SegmentStore, storeView } from '../../lib/storage/store';
 
 /** The S3 request types the service makes. */
 export type RequestType = 'PUT' | 'GET' | 'LIST' | 'DELETE';
@@ -38,7 +36,7 @@ export function priceOf(counts: RequestCounts): number {
  * once overlap, as S3 requests in flight do).
  */
 export function countingStore(
-  bucket: MemorySegmentStore,
+  bucket: SegmentStore,
   counts: RequestCounts,
   latencyMs = 0,
 ): SegmentStore {
@@ -54,6 +52,12 @@ export function countingStore(
     list: async function* (prefix, startAfter) {
       for await (const page of bucket.list(prefix, startAfter)) {
         yield await counted('LIST', pages(page.length), page);
+      }
+    },
+    listSized: async function* (prefix, startAfter) {
+      for await (const page of bucket.listSized(prefix, startAfter)) {
+        counts.LIST += pages(page.length);
+        yield page;
       }
     },
     listObjects: async function* (prefix) {

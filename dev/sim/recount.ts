@@ -58,6 +58,64 @@ export function places(entries: Iterable<RingEntry>): string[] {
   return [...entries].map((e) => `${e.key}#${e.line}`);
 }
 
+/** A copy of an op as it was written: where, and with which id. */
+export interface WrittenCopy {
+  key: string;
+  line: number;
+  id: string | undefined;
+}
+
+/**
+ * What is wrong with the lake, recounted against every copy ever written
+ * (`written`): a written copy the bucket holds nowhere (in a segment, a
+ * compacted object or a document of dropped copies) is lost; a stored one
+ * never written is invented; and in an hour that is done (`done`), the
+ * rows a query reads (every line of every object of the hour) must be
+ * exactly the copies that count by the rule, each once. Empty when all
+ * holds.
+ */
+export function lakeProblems(
+  bucket: MemorySegmentStore,
+  written: readonly WrittenCopy[],
+  windowMs: number,
+  done: ReadonlySet<string> = new Set(),
+): string[] {
+  const problems: string[] = [];
+  const { entries, dropped } = storedLog(bucket);
+  const stored = new Set([...entries, ...dropped].map((c) => `${c.key}#${c.line}`));
+  const truth = new Set(written.map((c) => `${c.key}#${c.line}`));
+  for (const place of truth) if (!stored.has(place)) problems.push(`lost ${place}`);
+  for (const place of stored) if (!truth.has(place)) problems.push(`invented ${place}`);
+  const counted = countedCopies(written, windowMs);
+  for (const hour of done) {
+    const rows: string[] = [];
+    for (const [key, body] of bucket.objects) {
+      if (!key.startsWith(hour) || !isSegmentKey(key)) continue;
+      for (const e of replayObject(key, body)) rows.push(`${e.key}#${e.line}`);
+    }
+    const expected = counted.filter((place) => place.startsWith(hour));
+    if ([...rows].sort().join() !== expected.join()) {
+      problems.push(`${hour}: rows ${rows.length}, counted ${expected.length}`);
+    }
+  }
+  return problems;
+}
+
+/** The places (`key#line`, in log order) of the written copies that count by the rule. */
+export function countedCopies(written: readonly WrittenCopy[], windowMs: number): string[] {
+  const previous = new Map<string, number>();
+  const out: string[] = [];
+  for (const c of [...written].sort(compareEntries)) {
+    const ms = keyTime(c.key) ?? 0;
+    const before = c.id === undefined ? undefined : previous.get(c.id);
+    if (c.id !== undefined) previous.set(c.id, ms);
+    if (before === undefined || !isRetry({ ms }, { ms: before }, windowMs)) {
+      out.push(`${c.key}#${c.line}`);
+    }
+  }
+  return out.sort();
+}
+
 /**
  * Each issue's count over all history, recounted from the ops that count
  * (countedLog), grouped from scratch in log order with a grouper of its

@@ -6,11 +6,18 @@
 // two issue folders (one inside the snapshot, both at once at times, each
 // started afresh now and then, reading a few objects a round). At each step
 // that should converge, every container's ring and the issues' counts are
-// compared with a recount of the bucket (dev/sim/recount.ts). `npm run sim` runs many
-// seeds; test/unit/ring/simulation.test.ts runs a fixed budget of them.
+// compared with a recount of the bucket (dev/sim/recount.ts), and the lake
+// with a recount of every copy ever written: nothing lost, nothing
+// invented, and every hour that is done holding exactly the copies that
+// count. Compaction runs whole hours in this process, or in parts through a
+// queue of units (dev/sim/compactor.ts) with workers killed mid-unit and
+// units run twice at once. `npm run sim` runs many seeds;
+// test/unit/ring/simulation.test.ts runs a fixed budget of them.
 import type { ObservedOp } from '../../lib/domain/op';
 import { IssueFolder } from '../../lib/issues/fold';
 import { compactPartition } from '../../lib/lake/compaction';
+import { readManifest } from '../../lib/lake/manifest';
+import { type CompactionSettings, settingsWith } from '../../lib/lake/units';
 import { Observer, type ObserverOptions } from '../../lib/ring/observer';
 import { writeCheckpoint, writeSnapshot } from '../../lib/stats/writer';
 import {
@@ -23,9 +30,9 @@ import {
 } from '../../lib/storage/keys';
 import { encodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
-import { MemorySegmentStore } from '../memory-store';
 import { seededRandom } from '../random';
-import { countedLog, issueCounts, places } from './recount';
+import { QueueCompactor, TracedBucket } from './compactor';
+import { countedLog, issueCounts, lakeProblems, places } from './recount';
 
 /** What one schedule is made of; every field but `seed` is drawn from it when left out. */
 export interface ScheduleOptions {
@@ -84,7 +91,9 @@ const ERRORS = [
 /** One seeded schedule of one bucket and its containers. */
 export class Schedule {
   private readonly random: () => number;
-  readonly bucket: MemorySegmentStore;
+  readonly bucket: TracedBucket;
+  private readonly settings: CompactionSettings;
+  private readonly queue: QueueCompactor;
   private clock: number;
   private readonly pending: Pending[] = [];
   private readonly containers: Container[] = [];
@@ -109,7 +118,7 @@ export class Schedule {
     private readonly issueRecountWindowMs?: number,
   ) {
     this.random = seededRandom(seed);
-    this.bucket = new MemorySegmentStore(uniqueSuffixes('own0000000'));
+    this.bucket = new TracedBucket(uniqueSuffixes('own0000000'));
     this.clock = T0 + Math.floor(this.random() * HOUR_MS);
     const pick = <T>(values: readonly T[]) =>
       values[Math.floor(this.random() * values.length)] as T;
@@ -121,8 +130,16 @@ export class Schedule {
       coldStartHours: pick([0, 1, 168]),
       readConcurrency: pick([1, 3, 16]),
     };
+    // Parts of 1 to 3 segments (many parts an hour), or hours compacted whole.
+    this.settings = settingsWith({
+      retryWindowMs: this.options.retryWindowMs,
+      partSegments: pick([1, 2, 3, 100_000]),
+    });
+    this.queue = new QueueCompactor(this.bucket, this.settings, this.random, (l) => this.note(l));
     this.foldObjects = pick([2, 5, 1000]);
-    this.note(`options ${JSON.stringify({ ...this.options, foldObjects: this.foldObjects })}`);
+    this.note(
+      `options ${JSON.stringify({ ...this.options, parts: this.settings.partSegments, foldObjects: this.foldObjects })}`,
+    );
     this.folders.push(this.folder(), this.folder());
     for (const [name, stale, listingOnly] of [
       ['a', 0, false],
@@ -234,7 +251,7 @@ export class Schedule {
       this.pending.push({ landsAt, key, body });
       this.note(`slow write ${key} ${ids}, lands at +${landsAt - this.clock}`);
     } else {
-      this.bucket.putRaw(key, body);
+      this.bucket.land(key, body);
       this.note(`write ${key} ${ids}`);
     }
   }
@@ -245,7 +262,7 @@ export class Schedule {
     // Slow writes land in any order.
     landing.sort(() => this.random() - 0.5);
     for (const p of landing) {
-      this.bucket.putRaw(p.key, p.body);
+      this.bucket.land(p.key, p.body);
       this.pending.splice(this.pending.indexOf(p), 1);
       this.note(`lands ${p.key}`);
     }
@@ -274,22 +291,35 @@ export class Schedule {
   }
 
   private async compact(): Promise<void> {
+    const roll = this.random();
+    if (roll < 0.25) {
+      await this.queue.plan(this.clock);
+      return;
+    }
+    if (roll < 0.6) {
+      for (let n = 1 + Math.floor(this.random() * 3); n > 0; n--) await this.queue.work();
+      return;
+    }
     const hours = this.compactable();
     if (hours.length === 0) return;
     const hour = hours[Math.floor(this.random() * Math.min(hours.length, 3))] as string;
-    const options = { retryWindowMs: this.options.retryWindowMs as number };
+    await this.compactInProcess(hour);
+  }
+
+  /** An hour compacted whole in this process: alone, two at once, or crashing mid-delete. */
+  private async compactInProcess(hour: string): Promise<void> {
     const roll = this.random();
-    if (roll < 0.2) {
+    if (roll < 0.3) {
       // Two at once: the same hour, or the hour and the one after it when that one is closed too.
       const start = partitionStart(hour) as number;
       const next = hourPartition(new Date(start + HOUR_MS));
-      const other = this.chance(0.5) && hours.includes(next) ? next : hour;
+      const other = this.chance(0.5) && this.compactable().includes(next) ? next : hour;
       this.note(`compact ${hour} and ${other} at once`);
       await Promise.all([
-        compactPartition(this.bucket, hour, options),
-        compactPartition(this.bucket, other, options),
+        compactPartition(this.bucket, hour, this.settings),
+        compactPartition(this.bucket, other, this.settings),
       ]);
-    } else if (roll < 0.35) {
+    } else if (roll < 0.5) {
       this.note(`compact ${hour}, crashing mid-delete`);
       const dying = storeView(this.bucket, {
         deleteObjects: async (keys) => {
@@ -297,10 +327,10 @@ export class Schedule {
           throw new Error('crashed mid-delete');
         },
       });
-      await compactPartition(dying, hour, options);
+      await compactPartition(dying, hour, this.settings);
     } else {
       this.note(`compact ${hour}`);
-      await compactPartition(this.bucket, hour, options);
+      await compactPartition(this.bucket, hour, this.settings);
     }
   }
 
@@ -323,6 +353,19 @@ export class Schedule {
       if (actual.join() !== expected.join()) {
         return { seed: this.seed, step, container: c.name, expected, actual, trace: this.trace };
       }
+    }
+    const done = (await readManifest(this.bucket)).done;
+    const problems = lakeProblems(this.bucket, this.bucket.written, window, done);
+    this.checks++;
+    if (problems.length > 0) {
+      return {
+        seed: this.seed,
+        step,
+        container: 'lake',
+        expected: [],
+        actual: problems,
+        trace: this.trace,
+      };
     }
     return this.issuesConverge(step, this.issueRecountWindowMs ?? window);
   }

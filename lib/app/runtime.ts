@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { authorize } from '../http/auth';
 import { callerOf } from '../http/caller';
@@ -6,6 +7,8 @@ import { createSsmClient, credentialsLoader, type KeyRing } from '../http/creden
 import type { HttpEvent } from '../http/response';
 import { IssueFolder } from '../issues/fold';
 import { IssueReader } from '../issues/service';
+import { SqsDispatcher } from '../lake/sqs-dispatch';
+import type { Dispatcher } from '../lake/units';
 import type { Scope } from '../platform/api-keys';
 import { type Config, loadConfig } from '../platform/config';
 import { log, logger } from '../platform/log';
@@ -35,6 +38,7 @@ let ssmClient: SSMClient | undefined;
 let credentials = newCredentialsLoader();
 let store: SegmentStore | undefined;
 let observer: Observer | undefined;
+let dispatcher: Dispatcher | undefined;
 let folder: IssueFolder | undefined;
 let issueReader: IssueReader | undefined;
 
@@ -48,6 +52,20 @@ export function s3(): S3Client {
 export function getStore(): SegmentStore {
   store ??= new S3SegmentStore(s3(), config.bucket, config.prefix);
   return store;
+}
+
+/**
+ * Where compaction units go: the queue OBSERVER_COMPACT_QUEUE_URL names,
+ * or undefined when none is configured (the units then run in the
+ * invocation that planned them).
+ */
+export function compactDispatcher(): Dispatcher | undefined {
+  if (config.compactQueueUrl === undefined) return dispatcher;
+  dispatcher ??= new SqsDispatcher(
+    new SQSClient({ region: config.region }),
+    config.compactQueueUrl,
+  );
+  return dispatcher;
 }
 
 /**
@@ -110,10 +128,16 @@ export async function admit(event: HttpEvent, scope: Scope): Promise<void> {
  * their own S3 client or store.
  */
 export function resetRuntime(
-  options: { client?: S3Client; store?: SegmentStore; ssm?: SSMClient } = {},
+  options: {
+    client?: S3Client;
+    store?: SegmentStore;
+    ssm?: SSMClient;
+    dispatcher?: Dispatcher;
+  } = {},
 ): void {
   client = options.client;
   ssmClient = options.ssm;
+  dispatcher = options.dispatcher;
   credentials = newCredentialsLoader();
   store = options.store;
   observer = undefined;

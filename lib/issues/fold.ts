@@ -1,6 +1,7 @@
 import { compareEntries, type RingEntry } from '../domain/entry';
 import { DEFAULT_RETRY_WINDOW_MS } from '../domain/retries';
 import { mapLimit } from '../platform/concurrency';
+import { COMPACT_SETTLE_MS } from '../platform/limits';
 import { describeError, log } from '../platform/log';
 import { ObjectReader } from '../ring/object-reader';
 import { ConcurrentWriteError } from '../storage/errors';
@@ -29,7 +30,8 @@ export interface FoldOptions {
   maxObjects?: number;
   /**
    * An hour that closed at least this long ago may be being compacted, and
-   * is read whole (default 30 minutes: compaction waits an hour at least).
+   * is read whole (default COMPACT_SETTLE_MS: the earliest compaction plans
+   * an hour, in parts that sort after all of its segments).
    */
   compactionMarginMs?: number;
   readConcurrency?: number;
@@ -54,8 +56,12 @@ export interface FoldResult {
   conflicts: number;
 }
 
-/** An hour that closed this long ago may be being compacted: the fold reads it whole. */
-const COMPACTION_MARGIN_MS = 30 * 60_000;
+/**
+ * An hour that closed this long ago may be being compacted (in parts, each
+ * written before the segments of its range are deleted, all sorting after
+ * the hour's segments): the fold reads it whole.
+ */
+const COMPACTION_MARGIN_MS = COMPACT_SETTLE_MS;
 const ATTEMPTS = 4;
 
 /** One item of the log in a round: a copy that counts or not, at its place, received at `ms`. */

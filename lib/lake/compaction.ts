@@ -1,325 +1,232 @@
-import { compareEntries, type Position, type RingEntry } from '../domain/entry';
-import type { DroppedCopy } from '../domain/retries';
-import { DEFAULT_RETRY_WINDOW_MS } from '../domain/retries';
-import { collect, mapLimit } from '../platform/concurrency';
-import { describeError, errorText, log } from '../platform/log';
-import { decodeDropped, decodeDroppedStrictly, encodeDropped } from '../ring/dropped';
-import { gunzipCompacted, gzipCompacted } from '../storage/compacted-codec';
-import {
-  compactedKey,
-  HOUR_MS,
-  hourPartitionsBack,
-  isCompactedKey,
-  previousPartition,
-  retriesKey,
-} from '../storage/keys';
-import { replayObject } from '../storage/replay';
-import { decodeSegment } from '../storage/segment-codec';
+import { errorText, log } from '../platform/log';
 import type { SegmentStore } from '../storage/store';
-import { countedEntries, latestCopies, mergeEntries, sameEntries } from './entries';
+import { readManifest } from './manifest';
+import { compactPart, type PartResult } from './part';
+import {
+  type PlanOptions,
+  type PlanSummary,
+  partitionsToCompact,
+  pendingAge,
+  planHour,
+  planRun,
+} from './plan';
+import { type SealResult, sealHour } from './seal';
+import {
+  type CompactionSettings,
+  type CompactionUnit,
+  type Dispatcher,
+  settingsWith,
+  unitName,
+} from './units';
 
-/** How a compaction run chooses its hours. */
-export interface CompactionOptions {
-  /** The clock, ms since the epoch. */
-  now: number;
-  /** Only hours that closed at least this many hours ago are compacted. */
-  afterHours: number;
-  /** How many such hours a run looks at, newest first. */
-  lookbackHours: number;
-  /** Segments fetched at once. */
-  readConcurrency?: number;
-  /** The retry window of lib/domain/retries.ts. */
-  retryWindowMs?: number;
-  /** Checked before each hour; true stops the run there (the function is about to time out). */
+// Compaction runs as units of work (lib/lake/units.ts): a planning run
+// dispatches the parts of each closed hour and their seals to a queue, and
+// workers run them, many at once. This module runs them in one process
+// instead: the compact function does when no queue is configured (npm
+// start, invoke local), and so do tests, the simulation and the bench.
+
+export { CompactionError } from './lake-objects';
+export { partitionsToCompact };
+
+/** What one unit did. */
+export type UnitResult = PartResult | SealResult;
+
+/** Runs one unit; it throws when it could not finish (its queue retries it). */
+export function runUnit(
+  store: SegmentStore,
+  unit: CompactionUnit,
+  dispatcher: Dispatcher,
+  settings: CompactionSettings,
+): Promise<UnitResult> {
+  return unit.kind === 'part'
+    ? compactPart(store, unit, dispatcher, settings)
+    : sealHour(store, unit.partition, dispatcher, settings);
+}
+
+/** A unit run in this process: what it did, or why it failed. */
+export type UnitOutcome =
+  | { unit: CompactionUnit; result: UnitResult }
+  | { unit: CompactionUnit; error: string };
+
+/**
+ * The queue of a run in one process: units are run in the order they were
+ * dispatched, each once while it waits (the same unit dispatched again
+ * before it ran is one), and a unit's own dispatches join the queue.
+ */
+export class InlineQueue implements Dispatcher {
+  private readonly waiting: CompactionUnit[] = [];
+
+  constructor(private readonly accept: (unit: CompactionUnit) => boolean = () => true) {}
+
+  async dispatch(units: readonly CompactionUnit[]): Promise<void> {
+    for (const unit of units) {
+      const name = unitName(unit);
+      if (this.accept(unit) && !this.waiting.some((u) => unitName(u) === name)) {
+        this.waiting.push(unit);
+      }
+    }
+  }
+
+  /** Runs the queue out, or until `outOfTime` says so before a unit: then true. */
+  async drain(
+    run: (unit: CompactionUnit) => Promise<UnitResult>,
+    outcomes: UnitOutcome[],
+    outOfTime: () => boolean = () => false,
+  ): Promise<boolean> {
+    for (let unit = this.waiting.shift(); unit; unit = this.waiting.shift()) {
+      if (outOfTime()) {
+        log.warn('compaction stopped before the time limit; the next run goes on', {
+          unit: unitName(unit),
+        });
+        return true;
+      }
+      try {
+        outcomes.push({ unit, result: await run(unit) });
+      } catch (err: unknown) {
+        log.error('compaction unit failed; it is run again', {
+          unit: unitName(unit),
+          error: errorText(err),
+        });
+        outcomes.push({ unit, error: errorText(err) });
+      }
+    }
+    return false;
+  }
+}
+
+/** How a run in one process chooses its hours and does its work. */
+export interface CompactionOptions extends PlanOptions, Partial<CompactionSettings> {
+  /** Checked before each unit; true stops the run there (the function is about to time out). */
   outOfTime?: () => boolean;
 }
 
-/** What happened to one hour partition. */
-export type PartitionResult =
-  | { partition: string; status: 'clean'; leftAlone: string[] }
-  | {
-      partition: string;
-      status: 'compacted';
-      key: string;
-      /** Segments merged into the compacted object and then deleted. */
-      segments: number;
-      /** Ops the compacted object holds. */
-      ops: number;
-      /** Whether the compacted object was (re)written, or already held every op. */
-      written: boolean;
-      /** Segments left in place because a line of theirs could not be read. */
-      leftAlone: string[];
-    }
-  | { partition: string; status: 'failed'; error: string };
-
-/** The outcome of a run over many hours. */
+/** The outcome of a run in one process. */
 export interface CompactionSummary {
+  /** Hours in the look-back window. */
   partitions: number;
+  /** Hours sealed by this run. */
   compacted: number;
+  /** Segments merged into parts (or found held by one) and deleted. */
   segments_deleted: number;
+  /** Ops the hours sealed by this run hold. */
   ops_compacted: number;
   left_alone: number;
   failed: { partition: string; error: string }[];
   stopped_early: boolean;
+  plan: PlanSummary;
 }
 
-/** A partition that cannot be compacted safely as it is; it is left for an operator. */
-export class CompactionError extends Error {
-  override name = 'CompactionError';
-}
-
-/**
- * The hour partitions a run looks at, newest first: `lookbackHours` of
- * them, the newest being the last hour that closed at least `afterHours`
- * hours before `now`.
- */
-export function partitionsToCompact(now: number, afterHours: number, lookbackHours: number) {
-  return hourPartitionsBack(now - (afterHours + 1) * HOUR_MS, Math.max(0, lookbackHours - 1));
-}
-
-/**
- * Compacts every eligible hour (see `partitionsToCompact`), newest first.
- * A failed hour is logged and reported, and the run goes on with the next.
- */
+/** Plans every eligible hour (see planRun) and runs the units in this process. */
 export async function compactHours(
   store: SegmentStore,
   options: CompactionOptions,
 ): Promise<CompactionSummary> {
-  const summary: CompactionSummary = {
-    partitions: 0,
-    compacted: 0,
-    segments_deleted: 0,
-    ops_compacted: 0,
-    left_alone: 0,
-    failed: [],
-    stopped_early: false,
-  };
-  for (const partition of partitionsToCompact(
-    options.now,
-    options.afterHours,
-    options.lookbackHours,
-  )) {
-    if (options.outOfTime?.()) {
-      summary.stopped_early = true;
-      log.warn('compaction stopped before the time limit; the next run goes on', { partition });
-      break;
-    }
-    summary.partitions++;
-    const result = await compactPartition(store, partition, {
-      ...(options.readConcurrency ? { readConcurrency: options.readConcurrency } : {}),
-      ...(options.retryWindowMs ? { retryWindowMs: options.retryWindowMs } : {}),
-    });
-    if (result.status === 'failed') {
-      summary.failed.push({ partition, error: result.error });
-      continue;
-    }
-    summary.left_alone += result.leftAlone.length;
-    if (result.status === 'compacted') {
-      summary.compacted++;
-      summary.segments_deleted += result.segments;
-      summary.ops_compacted += result.ops;
+  const settings = settingsWith(options);
+  const queue = new InlineQueue();
+  const plan = await planRun(store, queue, options, settings);
+  const outcomes: UnitOutcome[] = [];
+  const stopped = await queue.drain(
+    (unit) => runUnit(store, unit, queue, settings),
+    outcomes,
+    options.outOfTime,
+  );
+  const done = (await readManifest(store)).done;
+  const hours = partitionsToCompact(options.now, options.afterHours, options.lookbackHours);
+  plan.oldest_pending_age_s = pendingAge(options.now, hours.at(-1), done);
+  return { ...summarize(outcomes), partitions: plan.hours, stopped_early: stopped, plan: plan };
+}
+
+function summarize(outcomes: readonly UnitOutcome[]) {
+  const out = { compacted: 0, segments_deleted: 0, ops_compacted: 0, left_alone: 0 };
+  const failed: { partition: string; error: string }[] = [];
+  for (const o of outcomes) {
+    if ('error' in o) {
+      failed.push({ partition: o.unit.partition, error: `${unitName(o.unit)}: ${o.error}` });
+    } else if (o.result.kind === 'part') {
+      out.segments_deleted += o.result.segments;
+      out.left_alone += o.result.leftAlone.length;
+    } else if (o.result.status === 'sealed') {
+      out.compacted++;
+      out.ops_compacted += o.result.ops;
+      out.segments_deleted += o.result.leftovers;
     }
   }
-  return summary;
+  return { ...out, failed };
 }
 
-/** How one hour partition is compacted. */
-export interface PartitionOptions {
-  /** Segments fetched at once. */
-  readConcurrency?: number;
-  /** The retry window of lib/domain/retries.ts. */
-  retryWindowMs?: number;
-}
+/** What compacting one hour in this process did. */
+export type PartitionResult =
+  | {
+      partition: string;
+      status: 'clean' | 'compacted';
+      /** Segments merged and deleted; ops the hour's parts hold (when sealed). */
+      segments: number;
+      ops: number;
+      /** Whether a part was (re)written, or every part already held every op. */
+      written: boolean;
+      /** Whether the hour is sealed (done). */
+      sealed: boolean;
+      leftAlone: string[];
+    }
+  | { partition: string; status: 'failed'; error: string };
 
 /**
- * Merges an hour's segments into its one compacted object, then deletes
- * them. Each step leaves a state every reader counts right, so a crash
- * between any two loses nothing and the next run finishes the job:
- *
- * 1. list the hour; nothing but the compacted object (or nothing) → done;
- * 2. read the compacted object and the copies dropped from the hour, if
- *    any (a damaged one stops here);
- * 3. read the segments; one with an unreadable line is left alone (an
- *    empty one holds nothing to keep, and is deleted with the others);
- * 4. keep the copies that count, as every reader counts them: a copy
- *    within the retry window after another copy of its id (in this hour
- *    or the one before) is a retry, and goes;
- * 5. record the retries dropped (written only over the version read),
- *    then, unless the compacted object already holds exactly these ops,
- *    write the merged list, conditionally (only over the version read in
- *    2), and read it back byte for byte;
- * 6. delete the segments it now holds.
+ * Compacts one hour now, in this process: plans it (when it has no plan),
+ * runs its parts, then its seal, which reads the hour before in whatever
+ * form it is; an hour the manifest says is done is looked at for segments
+ * that landed since. Units of other hours are left to their own runs.
  */
 export async function compactPartition(
   store: SegmentStore,
   partition: string,
-  options: PartitionOptions = {},
+  options: Partial<CompactionSettings> = {},
 ): Promise<PartitionResult> {
-  const readConcurrency = options.readConcurrency ?? 16;
+  const settings = settingsWith(options);
+  const queue = new InlineQueue((unit) => unit.partition === partition);
+  const outcomes: UnitOutcome[] = [];
   try {
-    const key = compactedKey(partition);
-    const listed = await collect(store.list(partition));
-    const segmentKeys = listed.filter((k) => !isCompactedKey(k));
-    if (segmentKeys.length === 0) return { partition, status: 'clean', leftAlone: [] };
-
-    const current = listed.includes(key) ? await store.getObject(key) : undefined;
-    const compacted = current ? decodeCompactedStrictly(key, current.body) : [];
-    const dropped = await readDropped(store, partition);
-    const {
-      entries: fresh,
-      done,
-      leftAlone,
-    } = await readSegments(store, segmentKeys, readConcurrency);
-    if (done.length === 0) return { partition, status: 'clean', leftAlone };
-    const before = await copiesOfHour(store, previousPartition(partition), readConcurrency);
-    const merged = countedEntries(
-      mergeEntries(compacted, fresh),
-      dropped.copies,
-      before,
-      options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS,
-    );
-    await writeDropped(store, partition, dropped, merged.dropped);
-    const entries = merged.counted;
-    const written = !sameEntries(compacted, entries);
-    if (written) await writeVerified(store, key, entries, current?.etag ?? null);
-    await store.deleteObjects(done);
-    const result = { partition, key, segments: done.length, ops: entries.length, written };
-    log.info('hour compacted', {
-      ...result,
-      left_alone: leftAlone.length,
-      retries: merged.dropped.length,
-    });
-    return { ...result, status: 'compacted', leftAlone };
+    const done = (await readManifest(store)).done.has(partition);
+    const step = await planHour(store, partition, done, settings);
+    if (step.clean) return { partition, status: 'clean', ...NOTHING };
+    await queue.dispatch(step.units);
   } catch (err: unknown) {
-    log.error('hour not compacted; the next run retries it', { partition, ...describeError(err) });
     return { partition, status: 'failed', error: errorText(err) };
   }
-}
-
-/** The copies dropped from an hour so far, and the version of their document (null: none yet). */
-interface HourDropped {
-  copies: DroppedCopy[];
-  etag: string | null;
-}
-
-async function readDropped(store: SegmentStore, partition: string): Promise<HourDropped> {
-  const key = retriesKey(partition);
-  const found = await store.getObject(key);
-  if (found === undefined) return { copies: [], etag: null };
-  const text = Buffer.from(found.body).toString('utf-8');
-  const copies = decodeDroppedStrictly(text);
-  if (copies === undefined) throw new CompactionError(`${key} is damaged; nothing changed`);
-  return { copies, etag: found.etag };
-}
-
-/** Records the hour's dropped retries (what was there, and those found now) before anything is deleted. */
-async function writeDropped(
-  store: SegmentStore,
-  partition: string,
-  had: HourDropped,
-  found: readonly DroppedCopy[],
-): Promise<void> {
-  const all = new Map(had.copies.map((d) => [`${d.key}\n${d.line}`, d]));
-  for (const d of found) all.set(`${d.key}\n${d.line}`, d);
-  if (all.size === had.copies.length) return;
-  const copies = [...all.values()].sort(compareEntries);
-  await store.putObject(retriesKey(partition), Buffer.from(encodeDropped(copies)), had.etag);
-}
-
-/**
- * The ops of the readable segments, the segments they came from (`done`),
- * and those left alone because a line of theirs cannot be read: deleting
- * one would drop bytes the compacted object cannot carry.
- */
-async function readSegments(
-  store: SegmentStore,
-  keys: readonly string[],
-  readConcurrency: number,
-): Promise<{ entries: RingEntry[]; done: string[]; leftAlone: string[] }> {
-  const read = await mapLimit(keys, readConcurrency, async (key) => ({
-    key,
-    object: await store.getObject(key),
-  }));
-  const entries: RingEntry[] = [];
-  const done: string[] = [];
-  const leftAlone: string[] = [];
-  for (const { key, object } of read) {
-    if (object === undefined) continue; // deleted since the listing (by a run before this one)
-    const { ops, skipped } = decodeSegment(Buffer.from(object.body).toString('utf-8'));
-    if (skipped.length > 0) {
-      leftAlone.push(key);
-      log.warn('segment left uncompacted: it has lines that cannot be read', {
-        key,
-        skipped: skipped.length,
-      });
-      continue;
-    }
-    done.push(key);
-    ops.forEach((op, line) => {
-      entries.push({ key, line, op });
-    });
-  }
-  return { entries, done, leftAlone };
-}
-
-/**
- * The receive time of the latest copy of each op id an hour partition
- * holds, in its segments, its compacted object and its dropped retries
- * alike: a copy of the next hour within the retry window of one is a
- * retry. A segment listed and then gone was deleted by that hour's own
- * compaction, which wrote the compacted object and the dropped retries
- * first: they are read after the segments, so none of its copies is missed.
- */
-async function copiesOfHour(
-  store: SegmentStore,
-  partition: string,
-  readConcurrency: number,
-): Promise<Map<string, number>> {
-  const segments = (await collect(store.list(partition))).filter((k) => !isCompactedKey(k));
-  const objects = await mapLimit(segments, readConcurrency, (key) => store.getObject(key));
-  const [compacted, dropped] = await Promise.all([
-    store.read(compactedKey(partition)),
-    store.getDocument(retriesKey(partition)),
-  ]);
-  const copies: (Position & { id: string | undefined })[] = [];
-  objects.forEach((object, i) => {
-    if (object === undefined) return;
-    const key = segments[i] as string;
-    for (const e of replayObject(key, object.body))
-      copies.push({ key: e.key, line: e.line, id: e.op.id });
-  });
-  for (const e of compacted ?? []) copies.push({ key: e.key, line: e.line, id: e.op.id });
-  for (const d of decodeDropped(dropped, retriesKey(partition))) copies.push(d);
-  return latestCopies(copies);
-}
-
-/** Writes the compacted object over the version read (or none), and reads it back byte for byte. */
-async function writeVerified(
-  store: SegmentStore,
-  key: string,
-  entries: readonly RingEntry[],
-  ifMatch: string | null,
-): Promise<void> {
-  const body = gzipCompacted(entries);
-  const check = gunzipCompacted(body);
-  if ('error' in check || !sameEntries(check.entries, entries)) {
-    throw new CompactionError('the ops do not read back from the compacted encoding');
-  }
-  await store.putObject(key, body, ifMatch);
-  const back = await store.getObject(key);
-  if (back === undefined || !Buffer.from(back.body).equals(body)) {
-    throw new CompactionError(`${key} did not read back as written; nothing deleted`);
-  }
-}
-
-function decodeCompactedStrictly(key: string, body: Uint8Array): RingEntry[] {
-  const decoded = gunzipCompacted(body);
-  if ('error' in decoded) throw new CompactionError(`${key} is damaged: ${decoded.error}`);
-  if (decoded.skipped.length > 0) {
-    const first = decoded.skipped[0];
-    throw new CompactionError(
-      `${key} is damaged: ${decoded.skipped.length} unreadable lines (line ${first?.line}: ${first?.reason})`,
+  await queue.drain(
+    (unit) =>
+      unit.kind === 'part'
+        ? compactPart(store, unit, queue, settings)
+        : sealHour(store, unit.partition, queue, settings, false),
+    outcomes,
+  );
+  const failure = outcomes.find((o) => 'error' in o);
+  if (failure && 'error' in failure) return { partition, status: 'failed', error: failure.error };
+  const summary = summarize(outcomes);
+  const sealed = outcomes.some(
+    (o) => 'result' in o && o.result.kind === 'seal' && o.result.status === 'sealed',
+  );
+  const parts = outcomes.flatMap((o) =>
+    'result' in o && o.result.kind === 'part' ? [o.result] : [],
+  );
+  const leftAlone = parts.flatMap((p) => p.leftAlone);
+  const written =
+    parts.some((p) => p.written) ||
+    outcomes.some(
+      (o) =>
+        'result' in o &&
+        o.result.kind === 'seal' &&
+        o.result.status === 'sealed' &&
+        o.result.rewritten > 0,
     );
-  }
-  return decoded.entries;
+  return {
+    partition,
+    status: 'compacted',
+    segments: summary.segments_deleted,
+    ops: summary.ops_compacted,
+    written,
+    sealed,
+    leftAlone,
+  };
 }
+
+const NOTHING = { segments: 0, ops: 0, written: false, sealed: true, leftAlone: [] as string[] };

@@ -134,6 +134,9 @@ export const ConfigSchema = z
         COMPACT_LIMITS.lookbackHours.max,
       ),
     ),
+    OBSERVER_COMPACT_QUEUE_URL: optional(
+      z.url({ protocol: /^https?$/, error: 'OBSERVER_COMPACT_QUEUE_URL must be an SQS queue URL' }),
+    ),
     OBSERVER_REVIEW_LLM_URL: optional(
       z.url({
         protocol: /^https?$/,
@@ -186,8 +189,10 @@ export const ConfigSchema = z
     retryWindowMs: (env.OBSERVER_RETRY_WINDOW_MINUTES ?? 10) * 60_000,
     maxStalenessMs: env.OBSERVER_MAX_STALENESS_MS ?? 5_000,
     checkpointIntervalMs: env.OBSERVER_CHECKPOINT_INTERVAL_MS ?? 2_000,
-    compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 2,
+    compactAfterHours: env.OBSERVER_COMPACT_AFTER_HOURS ?? 0,
     compactLookbackHours: env.OBSERVER_COMPACT_LOOKBACK_HOURS ?? 48,
+    // Where compact sends the units it plans; without one it runs them itself.
+    compactQueueUrl: env.OBSERVER_COMPACT_QUEUE_URL,
     region: env.AWS_REGION ?? 'us-east-1',
     // The defaults, with the operator's rows over them (docs/configuration.md).
     modelPrices: { ...DEFAULT_MODEL_PRICES, ...env.OBSERVER_MODEL_PRICES },

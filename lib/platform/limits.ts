@@ -24,9 +24,16 @@ export const MIN_SKEW_MS = WRITE_BUDGET.writeMs + WRITE_BUDGET.settleMs;
 
 /** The bounds (hours) of a compaction run's settings, from the environment or a hand-run event. */
 export const COMPACT_LIMITS = {
-  afterHours: { min: 1, max: 24 * 30 },
+  afterHours: { min: 0, max: 24 * 30 },
   lookbackHours: { min: 1, max: 24 * 400 },
 } as const;
+
+/**
+ * How long after an hour ends it is compacted at the earliest, whatever
+ * the setting: every write stamped in it has landed by then (a write lands
+ * within WRITE_BUDGET of its stamp).
+ */
+export const COMPACT_SETTLE_MS = 60_000;
 
 /** The shortest API token accepted, from the environment or from SSM. */
 export const MIN_TOKEN_LENGTH = 16;

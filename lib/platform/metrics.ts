@@ -29,8 +29,10 @@ export const MetricName = {
   RingSize: 'RingSize',
   /** Segments merged into compacted hours and deleted. */
   SegmentsCompacted: 'SegmentsCompacted',
-  /** Hours a compaction run could not compact (retried by the next run). */
+  /** Compaction units (parts, seals) or hours that failed (run again by their queue, or the next run). */
   CompactionFailures: 'CompactionFailures',
+  /** Seconds since the end of the oldest closed hour not yet compacted, at each planning run. */
+  CompactionLagSeconds: 'CompactionLagSeconds',
 } as const;
 
 /** The container's metrics, flushed as one EMF line at the end of each invocation. */

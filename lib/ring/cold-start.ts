@@ -1,15 +1,15 @@
 import { collect, mapLimit } from '../platform/concurrency';
 import { describeError, log } from '../platform/log';
+import { inLogOrder, type PlacedKey } from '../storage/compacted-parts';
 import {
   CHECKPOINT_KEY,
+  compactedFrom,
+  floorTime,
   HOUR_MS,
   hourPartitionsBack,
-  isCompactedKey,
   keyFloor,
   keyTime,
   OPS_ROOT,
-  partitionOf,
-  partitionStart,
 } from '../storage/keys';
 import type { SegmentStore } from '../storage/store';
 import { type Checkpoint, decodeCheckpoint, decodeCopies } from './checkpoint';
@@ -125,21 +125,20 @@ export async function stateByListing(
       const batch = await keys.next(options.readConcurrency);
       if (batch.length === 0) break;
       boundary = batch.at(-1) as string;
-      if (isCompactedKey(boundary)) {
-        // A compacted hour holds ops stamped anywhere in its hour: read the rest of
-        // the partition too, and the log is known from the hour's start.
-        const partition = partitionOf(boundary);
-        for (const k of await keys.nextWhile((key) => key.startsWith(partition), Infinity)) {
-          batch.push(k);
-        }
-        boundary = partition;
+      const from = compactedFrom(boundary);
+      if (from !== undefined) {
+        // A compacted object holds ops stamped anywhere in its key range: read the
+        // segments of that range still stored too, and the log is known from its start.
+        const floor = keyFloor(from);
+        for (const k of await keys.nextWhile((at) => at > floor, Infinity)) batch.push(k);
+        boundary = floor;
       }
       await readInto(reader, batch, options.readConcurrency, read, positions);
     }
     if (boundary !== undefined && !keys.done) {
       const floor = keyFloor(timeOf(boundary, at) - options.windowMs);
       for (;;) {
-        const batch = await keys.nextWhile((k) => k >= floor, options.readConcurrency);
+        const batch = await keys.nextWhile((at) => at > floor, options.readConcurrency);
         if (batch.length === 0) break;
         await readInto(reader, batch, options.readConcurrency, read, positions);
       }
@@ -154,9 +153,9 @@ export async function stateByListing(
   }
 }
 
-/** The receive time a boundary stands for: a key's stamp, or an hour partition's start. */
+/** The receive time a boundary stands for: a key's stamp, or a listing bound's. */
 function timeOf(boundary: string, fallback: number): number {
-  return keyTime(boundary) ?? partitionStart(boundary) ?? fallback;
+  return keyTime(boundary) ?? floorTime(boundary) ?? fallback;
 }
 
 async function readInto(
@@ -179,11 +178,13 @@ async function readInto(
  * The log's keys, newest first, listed lazily: hour partitions newest
  * first out to the horizon (the first alone, then `listConcurrency` at a
  * time, by explicit prefix), then one complete listing of what is older.
+ * Each compacted object comes where its key range ends (see inLogOrder),
+ * and is judged by that place (`at`).
  */
 class NewestKeys {
   private readonly partitions: string[];
   private listed = 0;
-  private pending: string[] = [];
+  private pending: PlacedKey[] = [];
   private at = 0;
   private olderListed = false;
   done = false;
@@ -203,17 +204,17 @@ class NewestKeys {
     return this.nextWhile(() => true, n);
   }
 
-  /** Up to `n` more keys while `wanted` holds for each, newest first. */
-  async nextWhile(wanted: (key: string) => boolean, n: number): Promise<string[]> {
+  /** Up to `n` more keys while `wanted` holds for the place of each, newest first. */
+  async nextWhile(wanted: (at: string) => boolean, n: number): Promise<string[]> {
     const out: string[] = [];
     while (out.length < n) {
       if (this.at === this.pending.length && !(await this.fill())) {
         this.done = true;
         break;
       }
-      const key = this.pending[this.at] as string;
-      if (!wanted(key)) break;
-      out.push(key);
+      const placed = this.pending[this.at] as PlacedKey;
+      if (!wanted(placed.at)) break;
+      out.push(placed.key);
       this.at++;
     }
     return out;
@@ -229,7 +230,7 @@ class NewestKeys {
         const batch = this.partitions.slice(this.listed, this.listed + width);
         this.listed += batch.length;
         const pages = await mapLimit(batch, width, (p) => collect(this.store.list(p)));
-        this.pending = pages.flatMap((keys) => [...keys].reverse());
+        this.pending = pages.flatMap((keys) => inLogOrder(keys).reverse());
       } else if (!this.olderListed) {
         this.olderListed = true;
         const horizon = this.partitions.at(-1) ?? OPS_ROOT;
@@ -237,7 +238,7 @@ class NewestKeys {
         for await (const page of this.store.list(OPS_ROOT)) {
           for (const key of page) if (key < horizon) older.push(key);
         }
-        this.pending = older.reverse();
+        this.pending = inLogOrder(older).reverse();
       } else {
         return false;
       }

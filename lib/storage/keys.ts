@@ -4,17 +4,27 @@ import { createHash, randomBytes } from 'node:crypto';
  * The segment key layout, relative to the configured prefix:
  * `ops/YYYY/MM/DD/HH/YYYYMMDDTHHmmssSSSZ-<unique>.jsonl`, stamped with the
  * server's receive time (UTC), so lexical key order is time order across
- * hour partitions. A compacted hour is one object in the same partition,
- * stamped with the hour's last millisecond:
- * `ops/YYYY/MM/DD/HH/YYYYMMDDTHH5959999Z-compacted.jsonl.gz`.
+ * hour partitions. A compacted hour is held by objects in the same
+ * partition, each stamped with the hour's last millisecond so that it sorts
+ * after every segment of its hour and before every segment of the next:
+ * parts, each holding the segments of one key range of the hour and named
+ * after the range's first millisecond
+ * (`ops/YYYY/MM/DD/HH/YYYYMMDDTHH5959999Z-part-YYYYMMDDTHHmmssSSSZ.jsonl.gz`),
+ * or, as earlier versions wrote it, one object for the whole hour
+ * (`ops/YYYY/MM/DD/HH/YYYYMMDDTHH5959999Z-compacted.jsonl.gz`).
  */
 export const OPS_ROOT = 'ops/';
 
 /** One hour in milliseconds. */
 export const HOUR_MS = 3_600_000;
 const COMPACTED_SUFFIX = '-compacted.jsonl.gz';
-const KEY_PATTERN =
-  /^ops\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-(?:[0-9a-z]+\.jsonl|compacted\.jsonl\.gz)$/;
+const STAMP = '(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})(\\d{2})(\\d{3})Z';
+const HOUR_FOLDER = 'ops\\/\\d{4}\\/\\d{2}\\/\\d{2}\\/\\d{2}\\/';
+const KEY_PATTERN = new RegExp(
+  `^${HOUR_FOLDER}${STAMP}-(?:[0-9a-z]+\\.jsonl|compacted\\.jsonl\\.gz|part-\\d{8}T\\d{9}Z\\.jsonl\\.gz)$`,
+);
+const PART_PATTERN = new RegExp(`^${HOUR_FOLDER}\\d{8}T\\d{9}Z-part-${STAMP}\\.jsonl\\.gz$`);
+const FLOOR_PATTERN = new RegExp(`^${HOUR_FOLDER}${STAMP}$`);
 const PARTITION_PATTERN = /^ops\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/$/;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -54,7 +64,15 @@ export function keyFloor(ms: number): string {
 
 /** The receive time encoded in a segment key, or undefined for a key of another shape. */
 export function keyTime(key: string): number | undefined {
-  const m = KEY_PATTERN.exec(key);
+  return stampedTime(KEY_PATTERN.exec(key));
+}
+
+/** The instant a listing bound made by `keyFloor` stands for, or undefined for another string. */
+export function floorTime(floor: string): number | undefined {
+  return stampedTime(FLOOR_PATTERN.exec(floor));
+}
+
+function stampedTime(m: RegExpExecArray | null): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, ms] = m.map(Number) as number[];
   return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0, ms ?? 0);
@@ -65,20 +83,56 @@ export function isSegmentKey(key: string): boolean {
   return KEY_PATTERN.test(key);
 }
 
-/** True for the key of a compacted hour. */
+/** True for the key of a compacted object: a part of an hour, or a whole hour as earlier versions wrote it. */
 export function isCompactedKey(key: string): boolean {
-  return key.endsWith(COMPACTED_SUFFIX) && KEY_PATTERN.test(key);
+  return (key.endsWith(COMPACTED_SUFFIX) && KEY_PATTERN.test(key)) || PART_PATTERN.test(key);
 }
 
 /**
- * The key of an hour partition's compacted object: stamped with the hour's
- * last millisecond, so it sorts after every segment of its hour and before
+ * The key of an hour partition's compacted object as earlier versions
+ * wrote it, one for the whole hour: stamped with the hour's last
+ * millisecond, so it sorts after every segment of its hour and before
  * every segment of the next one.
  */
 export function compactedKey(partition: string): string {
+  return `${compactedFloor(partition)}${COMPACTED_SUFFIX}`;
+}
+
+/**
+ * The key of the part of an hour partition that holds the segments
+ * stamped from `fromMs` (within the hour) up to the next part's start:
+ * stamped with the hour's last millisecond like a whole compacted hour,
+ * then named after `fromMs`, so the parts of an hour sort in key order
+ * after all of its segments.
+ */
+export function partKey(partition: string, fromMs: number): string {
+  const start = partitionStart(partition);
+  if (start === undefined || fromMs < start || fromMs >= start + HOUR_MS) {
+    throw new RangeError(`not a time within ${partition}: ${fromMs}`);
+  }
+  return `${compactedFloor(partition)}-part-${stamp(new Date(fromMs))}.jsonl.gz`;
+}
+
+/**
+ * Where the compacted objects of an hour partition begin, as a listing
+ * bound: every compacted object of the hour sorts after it (and only the
+ * segments stamped at the hour's last millisecond besides).
+ */
+export function compactedFloor(partition: string): string {
   const start = partitionStart(partition);
   if (start === undefined) throw new RangeError(`not an hour partition: ${partition}`);
-  return `${partition}${stamp(new Date(start + HOUR_MS - 1))}${COMPACTED_SUFFIX}`;
+  return `${partition}${stamp(new Date(start + HOUR_MS - 1))}`;
+}
+
+/**
+ * The first millisecond of the key range a compacted object holds: a
+ * part's own start, the hour's start for a whole compacted hour; undefined
+ * for any other key.
+ */
+export function compactedFrom(key: string): number | undefined {
+  const part = stampedTime(PART_PATTERN.exec(key));
+  if (part !== undefined) return part;
+  return isCompactedKey(key) ? partitionStart(partitionOf(key)) : undefined;
 }
 
 /** The hour partition a segment key lies in: everything up to its last `/`. */
@@ -94,11 +148,16 @@ export function partitionStart(partition: string): number | undefined {
   return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0);
 }
 
-/** The hour partition before `partition` (`ops/YYYY/MM/DD/HH/`). */
-export function previousPartition(partition: string): string {
+/** The hour partition `hours` hours after `partition` (before it, for a negative number). */
+export function partitionAfter(partition: string, hours: number): string {
   const start = partitionStart(partition);
   if (start === undefined) throw new RangeError(`not an hour partition: ${partition}`);
-  return hourPartition(new Date(start - HOUR_MS));
+  return hourPartition(new Date(start + hours * HOUR_MS));
+}
+
+/** The hour partition before `partition` (`ops/YYYY/MM/DD/HH/`). */
+export function previousPartition(partition: string): string {
+  return partitionAfter(partition, -1);
 }
 
 /** The hour partitions from the one holding `fromMs` back through `hours` earlier ones, newest first. */
@@ -120,14 +179,26 @@ export function uniqueSuffixes(containerId = randomBytes(5).toString('hex')): ()
 
 /**
  * `lake/retries/YYYY/MM/DD/HH.json`: the copies compaction dropped from an
- * hour partition as retries (id, segment key, line), kept outside `ops/`
- * so the Athena table never reads them, and so readers still know that
- * those copies were stored.
+ * hour partition compacted whole (as earlier versions did) as retries (id,
+ * segment key, line), kept outside `ops/` so the Athena table never reads
+ * them, and so readers still know that those copies were stored.
  */
 export function retriesKey(partition: string): string {
   const start = partitionStart(partition);
   if (start === undefined) throw new RangeError(`not an hour partition: ${partition}`);
   return `lake/retries/${hourPath(new Date(start))}.json`;
+}
+
+/**
+ * Where the copies dropped from a compacted object are recorded: a part's
+ * own document, `lake/retries/YYYY/MM/DD/HH/<the part's first stamp>.json`,
+ * or the hour's (`retriesKey`) for a whole compacted hour.
+ */
+export function droppedKeyOf(compacted: string): string {
+  const partition = partitionOf(compacted);
+  const from = stampedTime(PART_PATTERN.exec(compacted));
+  if (from === undefined) return retriesKey(partition);
+  return `lake/retries/${hourPath(new Date(from))}/${stamp(new Date(from))}.json`;
 }
 
 /** The ring checkpoint: the last ≤ cap ops and the listing they run up to. */

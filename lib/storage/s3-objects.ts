@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { StoreUnavailableError } from './errors';
 import { isMissing, isVoid, statusOf, unavailableOnError } from './s3-errors';
+import type { SizedKey } from './store';
 
 /** What a GetObject found: the bytes, their version tag and whether they are a void; or nothing. */
 export type GetResult =
@@ -121,6 +122,11 @@ export class S3Objects {
 
   /** Pages of keys under `prefix`, after `startAfter`, in ascending order. */
   async *list(prefix: string, startAfter?: string): AsyncIterable<string[]> {
+    for await (const page of this.listSized(prefix, startAfter)) yield page.map((o) => o.key);
+  }
+
+  /** Pages of keys under `prefix`, after `startAfter`, in ascending order, with their sizes. */
+  async *listSized(prefix: string, startAfter?: string): AsyncIterable<SizedKey[]> {
     let token: string | undefined;
     do {
       const page = await unavailableOnError('listing objects failed', () =>
@@ -136,7 +142,10 @@ export class S3Objects {
           }),
         ),
       );
-      yield (page.Contents ?? []).map((o) => (o.Key ?? '').slice(this.prefix.length));
+      yield (page.Contents ?? []).map((o) => ({
+        key: (o.Key ?? '').slice(this.prefix.length),
+        size: o.Size ?? 0,
+      }));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

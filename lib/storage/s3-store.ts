@@ -10,7 +10,7 @@ import { replayObject } from './replay';
 import { isKeyClash, unavailableOnError } from './s3-errors';
 import { S3Objects } from './s3-objects';
 import { encodeSegment, MAX_SEGMENT_BYTES } from './segment-codec';
-import type { SegmentStore, StoredObject } from './store';
+import type { SegmentStore, SizedKey, StoredObject } from './store';
 
 /** How many fresh keys a write tries when the key it picked already exists. */
 const KEY_ATTEMPTS = 3;
@@ -51,6 +51,12 @@ export class S3SegmentStore implements SegmentStore {
 
   async *list(prefix: string, startAfter?: string): AsyncIterable<string[]> {
     for await (const page of this.objects.list(prefix, startAfter)) yield page.filter(isSegmentKey);
+  }
+
+  async *listSized(prefix: string, startAfter?: string): AsyncIterable<SizedKey[]> {
+    for await (const page of this.objects.listSized(prefix, startAfter)) {
+      yield page.filter((o) => isSegmentKey(o.key));
+    }
   }
 
   listObjects(prefix: string): AsyncIterable<string[]> {

@@ -14,6 +14,8 @@ export interface SegmentStore {
   append(ops: readonly ObservedOp[], at: Date): Promise<string>;
   /** Pages of segment keys under `prefix`, after `startAfter`, in ascending order. */
   list(prefix: string, startAfter?: string): AsyncIterable<string[]>;
+  /** The same pages as `list`, each key with its object's size in bytes. */
+  listSized(prefix: string, startAfter?: string): AsyncIterable<SizedKey[]>;
   /** Pages of every key under `prefix` (segments or not), in ascending order. */
   listObjects(prefix: string): AsyncIterable<string[]>;
   /**
@@ -48,6 +50,12 @@ export interface SegmentStore {
   deleteObjects(keys: readonly string[]): Promise<void>;
 }
 
+/** A listed key and the size of its object, in bytes. */
+export interface SizedKey {
+  key: string;
+  size: number;
+}
+
 /** An object's bytes and the version tag (ETag) they were read at. */
 export interface StoredObject {
   body: Uint8Array;
@@ -63,6 +71,7 @@ export function storeView(store: SegmentStore, overrides: Partial<SegmentStore>)
   return {
     append: (ops, at) => store.append(ops, at),
     list: (prefix, startAfter) => store.list(prefix, startAfter),
+    listSized: (prefix, startAfter) => store.listSized(prefix, startAfter),
     listObjects: (prefix) => store.listObjects(prefix),
     read: (key) => store.read(key),
     getDocument: (key) => store.getDocument(key),

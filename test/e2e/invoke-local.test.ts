@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { compactedKey, hourPartition } from '../../lib/storage/keys';
+import { hourPartition, partitionStart, partKey } from '../../lib/storage/keys';
 import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { stackEnv } from '../support/e2e';
 import { httpEvent } from '../support/events';
@@ -76,7 +76,7 @@ describe('the compact function through serverless invoke local', () => {
   const prefix = uniquePrefix('e2e-compact');
   const env = stackEnv(prefix);
 
-  it('compacts an old hour into one object, written and read back by the bundle', async () => {
+  it('with no queue, compacts an old hour into its one part, written and read back by the bundle', async () => {
     const old = new Date(Date.now() - 5 * 3_600_000);
     await new S3SegmentStore(s3, inject('s3Bucket'), prefix).append(
       [{ endpoint: 'five-hours-ago', success: true, timestamp: old.toISOString(), source: 'mcp' }],
@@ -87,10 +87,9 @@ describe('the compact function through serverless invoke local', () => {
 
     expect(summary).toMatchObject({ compacted: 1, segments_deleted: 1, ops_compacted: 1 });
     const hour = await listKeys(s3, `${prefix}${hourPartition(old)}`);
-    expect(hour).toEqual([`${prefix}${compactedKey(hourPartition(old))}`]);
-    const entries = await new S3SegmentStore(s3, inject('s3Bucket'), prefix).read(
-      compactedKey(hourPartition(old)),
-    );
+    const part = partKey(hourPartition(old), partitionStart(hourPartition(old)) as number);
+    expect(hour).toEqual([`${prefix}${part}`]);
+    const entries = await new S3SegmentStore(s3, inject('s3Bucket'), prefix).read(part);
     expect(entries?.map((e) => e.op.endpoint)).toEqual(['five-hours-ago']);
   });
 });

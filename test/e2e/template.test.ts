@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ObservedOpSchema } from '../../lib/domain/op';
 import { ROUTE_ACCESS } from '../../lib/http/routes';
+import { MANIFEST_KEY } from '../../lib/lake/manifest';
+import { planKey } from '../../lib/lake/plan-doc';
 import { WRITE_BUDGET } from '../../lib/platform/limits';
 import { METRICS_NAMESPACE, MetricName } from '../../lib/platform/metrics';
 import { encodeCompacted } from '../../lib/storage/compacted-codec';
@@ -10,6 +12,8 @@ import {
   compactedKey,
   hourPartition,
   keyTime,
+  partitionStart,
+  partKey,
   segmentKey,
 } from '../../lib/storage/keys';
 import { encodeSegment } from '../../lib/storage/segment-codec';
@@ -267,8 +271,9 @@ describe('the packaged template', () => {
     template = packagedTemplate();
   });
 
-  it('gives compact its own role, the only one that may delete, and only under ops/', () => {
+  it('gives compact and compactWorker their own role, the only one that may delete, and only under ops/', () => {
     const fn = template.Resources.CompactLambdaFunction as Resource;
+    const worker = template.Resources.CompactWorkerLambdaFunction as Resource;
     const statements = (role: string) =>
       (
         (template.Resources[role] as Resource).Properties.Policies as {
@@ -279,12 +284,13 @@ describe('the packaged template', () => {
       statements(role).filter((s) => s.Action.some((a) => a.startsWith('s3:Delete')));
 
     expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': ['CompactRole', 'Arn'] });
+    expect(worker.Properties.Role).toEqual(fn.Properties.Role);
     expect(deletes('CompactRole').map((s) => s.Resource.map(render))).toEqual([
       [`${S3_ARN}{Ref:OpsBucket}/tenant-a/ops/*`],
     ]);
     expect(deletes('IamRoleLambdaExecution')).toEqual([]);
     const others = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(
-      ([id]) => id !== 'CompactLambdaFunction',
+      ([id]) => id !== 'CompactLambdaFunction' && id !== 'CompactWorkerLambdaFunction',
     );
     expect(others.length).toBeGreaterThan(5);
     for (const [, other] of others) expect(other.Properties.Role).not.toEqual(fn.Properties.Role);
@@ -331,10 +337,113 @@ describe('the packaged template', () => {
     expect(variables(issue)).not.toContain('OBSERVER_ESCALATION_URL');
   });
 
-  it('schedules compact every hour', () => {
+  it('schedules compact at five past every hour', () => {
     const rule = template.Resources.CompactEventsRuleSchedule1 as Resource;
 
-    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.Properties.ScheduleExpression).toBe('cron(5 * * * ? *)');
+  });
+
+  describe('the compaction queue', () => {
+    const props = (id: string) => (template.Resources[id] as Resource).Properties;
+
+    it('feeds compactWorker one unit at a time, with failures reported per message and bounded concurrency', () => {
+      const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'));
+
+      expect(mappings.map((m) => m.Properties)).toEqual([
+        {
+          BatchSize: 1,
+          EventSourceArn: { 'Fn::GetAtt': ['CompactQueue', 'Arn'] },
+          FunctionName: { 'Fn::GetAtt': ['CompactWorkerLambdaFunction', 'Arn'] },
+          Enabled: true,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          ScalingConfig: { MaximumConcurrency: 20 },
+        },
+      ]);
+    });
+
+    it('delivers a unit again only after the worker could have finished, then moves it to the dead-letter queue', () => {
+      const queue = props('CompactQueue');
+      const dlq = props('CompactDeadLetterQueue');
+
+      expect(queue.VisibilityTimeout).toBeGreaterThan(
+        Number(props('CompactWorkerLambdaFunction').Timeout),
+      );
+      expect(queue.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': ['CompactDeadLetterQueue', 'Arn'] },
+        maxReceiveCount: 5,
+      });
+      expect(queue.SqsManagedSseEnabled).toBe(true);
+      expect(dlq.SqsManagedSseEnabled).toBe(true);
+      expect(Number(dlq.MessageRetentionPeriod)).toBe(14 * 86_400);
+    });
+
+    it('tells compact and compactWorker where the queue is, and no other function', () => {
+      const holders = Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))
+        .filter(([, fn]) => {
+          const env = fn.Properties.Environment as { Variables?: Record<string, unknown> };
+          return env?.Variables?.OBSERVER_COMPACT_QUEUE_URL !== undefined;
+        })
+        .map(([id, fn]) => [
+          id,
+          (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+            .OBSERVER_COMPACT_QUEUE_URL,
+        ]);
+
+      expect(holders).toEqual([
+        ['CompactLambdaFunction', { Ref: 'CompactQueue' }],
+        ['CompactWorkerLambdaFunction', { Ref: 'CompactQueue' }],
+      ]);
+    });
+
+    it('lets the compaction role use that queue alone, and the lake documents beside ops/', () => {
+      const statements = (
+        props('CompactRole').Policies as {
+          PolicyDocument: { Statement: { Sid: string; Action: string[]; Resource: unknown }[] };
+        }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
+      const sqs = statements.filter((st) => st.Action.some((a) => a.startsWith('sqs:')));
+      const objects = statements.find((st) => st.Sid === 'ReadAndWriteOps');
+
+      expect(sqs).toHaveLength(1);
+      expect([...(sqs[0]?.Action ?? [])].sort()).toEqual([
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ]);
+      expect(render(sqs[0]?.Resource)).toBe('{GetAtt:CompactQueue.Arn}');
+      expect(((objects?.Resource ?? []) as unknown[]).map(render)).toEqual([
+        `${S3_ARN}{Ref:OpsBucket}/tenant-a/ops/*`,
+        `${S3_ARN}{Ref:OpsBucket}/tenant-a/lake/retries/*`,
+        `${S3_ARN}{Ref:OpsBucket}/tenant-a/lake/compaction/*`,
+      ]);
+    });
+
+    it('alarms when the oldest closed hour not yet compacted is too old, and on dead letters', () => {
+      const lag = props('CompactionLagAlarm');
+      const dead = props('CompactDeadLettersAlarm');
+
+      expect(lag).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: MetricName.CompactionLagSeconds,
+        Dimensions: [{ Name: 'service', Value: 'observer-dev' }],
+        Statistic: 'Maximum',
+        Threshold: 7200,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+      expect(dead).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': ['CompactDeadLetterQueue', 'QueueName'] } },
+        ],
+        Threshold: 1,
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+    });
   });
 
   it('expires ops, dropped retries and id markers after 90 days, checkpoint copies after 1, stats snapshots and escalations after 30, under the prefix', () => {
@@ -355,6 +464,12 @@ describe('the packaged template', () => {
         Id: 'expire-dropped-retries',
         Status: 'Enabled',
         Prefix: 'tenant-a/lake/retries/',
+        ExpirationInDays: 90,
+      },
+      {
+        Id: 'expire-compaction-plans',
+        Status: 'Enabled',
+        Prefix: 'tenant-a/lake/compaction/plans/',
         ExpirationInDays: 90,
       },
       { Id: 'expire-id-markers', Status: 'Enabled', Prefix: 'tenant-a/ids/', ExpirationInDays: 90 },
@@ -385,6 +500,11 @@ describe('the packaged template', () => {
     // The ops rule covers every key the service writes for an op; the ring checkpoint never expires
     // (only the copies documents each checkpoint names, a minute apart, do).
     expect(`tenant-a/${segmentKey(new Date(), 'x')}`.startsWith('tenant-a/ops/')).toBe(true);
+    const hour = hourPartition(new Date());
+    expect(`tenant-a/${partKey(hour, partitionStart(hour) as number)}`).toMatch(/^tenant-a\/ops\//);
+    expect(`tenant-a/${planKey(hour)}`.startsWith('tenant-a/lake/compaction/plans/')).toBe(true);
+    // The manifest is rewritten every hour: it is not one of the plans.
+    expect(rules.some((r) => `tenant-a/${MANIFEST_KEY}`.startsWith(String(r.Prefix)))).toBe(false);
     expect(rules.some((r) => `tenant-a/${CHECKPOINT_KEY}`.startsWith(String(r.Prefix)))).toBe(
       false,
     );
@@ -429,6 +549,8 @@ describe('the packaged template', () => {
         expect(location).toBe(`tenant-a/${hourPartition(at)}`);
         expect(`tenant-a/${segmentKey(at, 'abc123')}`.startsWith(location)).toBe(true);
         expect(`tenant-a/${compactedKey(hourPartition(at))}`.startsWith(location)).toBe(true);
+        const part = partKey(hourPartition(at), at.getTime());
+        expect(`tenant-a/${part}`.startsWith(location)).toBe(true);
       }
       expect(render(table().StorageDescriptor.Location)).toBe(`${BUCKET}tenant-a/ops/`);
     });
@@ -591,6 +713,7 @@ describe('the packaged template', () => {
     const zips = readdirSync('.serverless').filter((f) => f.endsWith('.zip'));
 
     expect(zips).toContain('compact.zip');
+    expect(zips).toContain('compactWorker.zip');
     for (const zip of zips)
       expect(statSync(`.serverless/${zip}`).size).toBeLessThanOrEqual(1 << 20);
   });

@@ -14,6 +14,7 @@ import { S3SegmentStore } from '../../lib/storage/s3-store';
 import { decodeSegment } from '../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { freshContainer } from '../support/container';
+import { dyingAt } from '../support/dying-store';
 import { bodyOf, getStats } from '../support/events';
 import { nthOp, nthOps, statsOf } from '../support/ops';
 import { listKeys, rawClient, uniquePrefix } from '../support/s3';
@@ -60,8 +61,9 @@ async function seed(prefix: string): Promise<void> {
 /** What the ring of a container that saw all ten ops holds: the newest eight. */
 const EXPECTED: Stats = statsOf(nthOps(10).slice(-CAP));
 
-const compact = (store: SegmentStore) =>
-  compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });
+/** Compacts the two old hours: whole (one part each), or in parts of at most `partSegments` segments. */
+const compact = (store: SegmentStore, partSegments?: number) =>
+  compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2, partSegments });
 
 /** Every op stored under the prefix, by where it was first stored, from both forms. */
 async function storedOps(prefix: string): Promise<Map<string, ObservedOp>> {
@@ -97,44 +99,6 @@ async function coldStarts(prefix: string): Promise<{ listing: Stats; checkpoint:
   return {
     listing: (await new Observer(withoutCheckpoint, options).stats()).stats,
     checkpoint: (await new Observer(store, options).stats()).stats,
-  };
-}
-
-/**
- * The real store, dying at its n-th call: that call and every later one
- * throw, as if the process stopped there. A delete it dies in removes the
- * first half of its keys first (a batch cut short).
- */
-function dyingAt(n: number, store: S3SegmentStore): SegmentStore & { calls: number } {
-  let calls = 0;
-  const step = async <T>(run: () => Promise<T>, partial?: () => Promise<void>): Promise<T> => {
-    calls++;
-    if (calls >= n) {
-      if (calls === n) await partial?.();
-      throw new Error(`died at step ${calls}`);
-    }
-    return run();
-  };
-  const view = storeView(store, {
-    list: async function* (prefix, startAfter) {
-      yield await step(async () => {
-        const pages: string[] = [];
-        for await (const page of store.list(prefix, startAfter)) pages.push(...page);
-        return pages;
-      });
-    },
-    getObject: (key) => step(() => store.getObject(key)),
-    read: (key) => step(() => store.read(key)),
-    getDocument: (key) => step(() => store.getDocument(key)),
-    putObject: (key, body, ifMatch) => step(() => store.putObject(key, body, ifMatch)),
-    deleteObjects: (keys) =>
-      step(
-        () => store.deleteObjects(keys),
-        () => store.deleteObjects(keys.slice(0, Math.ceil(keys.length / 2))),
-      ),
-  });
-  return Object.defineProperty(view, 'calls', { get: () => calls }) as SegmentStore & {
-    calls: number;
   };
 }
 
@@ -177,42 +141,60 @@ describe('compaction on a real S3', () => {
     expect(c.requests.GetObjectCommand).toBe(1 + 2 * 2 + 2);
   });
 
-  it('a clean run of this history takes 25 store calls', async () => {
-    const prefix = uniquePrefix('compact-steps');
-    await seed(prefix);
-    const store = dyingAt(Number.POSITIVE_INFINITY, s3Store(prefix));
-
-    await compact(store);
-
-    // Per hour: list, the hour's dropped retries looked for, 3 segment reads, the copies of
-    // the hour before (a list, a read of each segment in it: 3 for the newer hour, none for
-    // the older; its compacted object and its dropped retries looked for), write, read back,
-    // delete.
-    expect(store.calls).toBe(25);
-  });
-
-  // Each on its own prefix, so they run side by side.
-  it.concurrent.for(Array.from({ length: 25 }, (_, i) => i + 1))(
-    'dying at step %i loses nothing, counts each op once, and a re-run finishes the job',
-    async (n, { expect }) => {
-      const prefix = uniquePrefix(`compact-die${n}`);
+  it.each([
+    [undefined, 2, 53],
+    [2, 4, 71],
+  ])(
+    'a clean run (parts of at most %s segments: %i parts) takes %i store calls',
+    async (partSegments, parts, calls) => {
+      const prefix = uniquePrefix(`compact-steps${partSegments ?? ''}`);
       await seed(prefix);
-      const opsBefore = await storedOps(prefix);
+      const store = dyingAt(Number.POSITIVE_INFINITY, s3Store(prefix));
 
-      const crashed = await compact(dyingAt(n, s3Store(prefix)));
+      await compact(store, partSegments);
 
-      expect(crashed.failed.length).toBeGreaterThan(0);
-      expect(await storedOps(prefix)).toEqual(opsBefore);
-      expect(await coldStarts(prefix)).toEqual({ listing: EXPECTED, checkpoint: EXPECTED });
-
-      const rerun = await compact(s3Store(prefix));
-
-      expect(rerun.failed).toEqual([]);
       const keys = (await listKeys(s3, `${prefix}ops/`)).map((k) => k.slice(prefix.length));
-      expect(keys.filter(isCompactedKey)).toHaveLength(2);
-      expect(keys.filter((k) => isSegmentKey(k) && !isCompactedKey(k))).toHaveLength(2);
-      expect(await storedOps(prefix)).toEqual(opsBefore);
-      expect(await coldStarts(prefix)).toEqual({ listing: EXPECTED, checkpoint: EXPECTED });
+      expect(keys.filter(isCompactedKey)).toHaveLength(parts);
+      // Planning: the manifest, then per hour its plan looked for, a listing and the plan
+      // written; then the manifest written. Per part: a listing of its range, its object and
+      // its dropped copies looked for, its segments read, the part written and read back,
+      // the deletes, a listing of the hour's parts. Per seal: the plan, the hour's parts
+      // listed, the plan of the hour before (and its last window: a listing; its parts
+      // listed, read), each part and its dropped copies read, the hour listed, the manifest;
+      // the seal of the hour after the newest, found unplanned; the manifest read at the end.
+      expect(store.calls).toBe(calls);
     },
   );
+
+  // Each on its own prefix, so they run side by side.
+  for (const [partSegments, calls] of [
+    [undefined, 53],
+    [2, 71],
+  ] as const) {
+    it.concurrent.for(Array.from({ length: calls }, (_, i) => i + 1))(
+      `dying at step %i (parts of at most ${partSegments ?? 'any number of'} segments) loses nothing, counts each op once, and a re-run finishes the job`,
+      async (n, { expect }) => {
+        const prefix = uniquePrefix(`compact-die${partSegments ?? ''}-${n}`);
+        await seed(prefix);
+        const opsBefore = await storedOps(prefix);
+
+        const crashed = await compact(dyingAt(n, s3Store(prefix)), partSegments).catch(
+          () => undefined,
+        );
+
+        expect(crashed === undefined || crashed.failed.length > 0).toBe(true);
+        expect(await storedOps(prefix)).toEqual(opsBefore);
+        expect(await coldStarts(prefix)).toEqual({ listing: EXPECTED, checkpoint: EXPECTED });
+
+        const rerun = await compact(s3Store(prefix), partSegments);
+
+        expect(rerun.failed).toEqual([]);
+        const keys = (await listKeys(s3, `${prefix}ops/`)).map((k) => k.slice(prefix.length));
+        expect(keys.filter(isCompactedKey)).toHaveLength(partSegments ? 4 : 2);
+        expect(keys.filter((k) => isSegmentKey(k) && !isCompactedKey(k))).toHaveLength(2);
+        expect(await storedOps(prefix)).toEqual(opsBefore);
+        expect(await coldStarts(prefix)).toEqual({ listing: EXPECTED, checkpoint: EXPECTED });
+      },
+    );
+  }
 });

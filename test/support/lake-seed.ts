@@ -98,9 +98,12 @@ export async function seedLake(
   const damaged = `${encodeSegment([whole.op])}{"endpoint":"tools/call/sea\n`;
   await store.putObject(segmentKey(at, 'damaged000000'), Buffer.from(damaged), null);
   stored.push(whole.op);
-  await compactHours(store, { now, afterHours: 2, lookbackHours: 8 });
+  // In parts of at most 3 segments: most compacted hours are held by several objects.
+  await compactHours(store, { now, afterHours: 2, lookbackHours: 8, partSegments: 3 });
   for (const back of COMPACTED_HOURS_BACK) {
-    await compactPartition(store, hourPartition(new Date(now - back * HOUR_MS)));
+    await compactPartition(store, hourPartition(new Date(now - back * HOUR_MS)), {
+      partSegments: 3,
+    });
   }
   return stored;
 }
@@ -114,12 +117,17 @@ export interface LakeRow {
 /** Every op the store holds under ops/, read back with the store's own codecs, and where it lies. */
 export async function storedRows(
   store: SegmentStore,
-): Promise<{ rows: LakeRow[]; compacted: number }> {
+): Promise<{ rows: LakeRow[]; compacted: number; compactedHours: number }> {
   const keys = await collect(store.list(OPS_ROOT));
   const rows: LakeRow[] = [];
   for (const key of keys) {
     const dt = partitionOf(key).slice(OPS_ROOT.length, -1);
     for (const entry of (await store.read(key)) ?? []) rows.push({ dt, op: entry.op });
   }
-  return { rows, compacted: keys.filter(isCompactedKey).length };
+  const compacted = keys.filter(isCompactedKey);
+  return {
+    rows,
+    compacted: compacted.length,
+    compactedHours: new Set(compacted.map(partitionOf)).size,
+  };
 }

@@ -3,7 +3,8 @@ import type { RingEntry } from '../../domain/entry';
 import { InvalidInputError, NotFoundError } from '../../domain/errors';
 import { describeIssues, type FieldIssue, type ObservedOp } from '../../domain/op';
 import { opFromBody } from '../../ingest/requests';
-import { compactedKey, isCompactedKey, isSegmentKey, partitionOf } from '../../storage/keys';
+import { compactedObjects, holderOf } from '../../storage/compacted-parts';
+import { isCompactedKey, isSegmentKey, partitionOf } from '../../storage/keys';
 import type { SegmentStore } from '../../storage/store';
 import type { ReviewTarget } from './review';
 
@@ -52,8 +53,8 @@ function namesStoredOp(body: unknown): boolean {
 
 /**
  * The op stored at `key` and `line`: from the ring when it holds it, else
- * from its segment, else (once compaction removed the segment) from its
- * hour's compacted object. A 404 when none holds it.
+ * from its segment, else (once compaction removed the segment) from the
+ * compacted object of its hour that holds it. A 404 when none holds it.
  */
 export async function findStoredOp(
   store: SegmentStore,
@@ -63,9 +64,12 @@ export async function findStoredOp(
   const at = (e: RingEntry) => e.key === ref.key && e.line === ref.line;
   let found = entries.find(at);
   if (!found) {
-    const own = await store.read(ref.key);
-    const holder = own ?? (await store.read(compactedKey(partitionOf(ref.key))));
-    found = holder?.find(at);
+    let held = await store.read(ref.key);
+    if (held === undefined) {
+      const holder = holderOf(await compactedObjects(store, partitionOf(ref.key)), ref.key);
+      held = holder === undefined ? undefined : await store.read(holder);
+    }
+    found = held?.find(at);
   }
   if (!found) throw new NotFoundError(`no op is stored at ${ref.key} line ${ref.line}`);
   return { op: found.op, key: found.key, line: found.line };

@@ -5,7 +5,7 @@ import { handler as review } from '../../../handlers/review';
 import { resetRuntime } from '../../../lib/app/runtime';
 import { findStoredOp } from '../../../lib/failures/review/review-request';
 import { gzipCompacted } from '../../../lib/storage/compacted-codec';
-import { compactedKey, partitionOf, segmentKey } from '../../../lib/storage/keys';
+import { compactedKey, partitionOf, partKey, segmentKey } from '../../../lib/storage/keys';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { bodyOf, httpEvent, postOp } from '../../support/events';
 import { MemorySegmentStore } from '../../support/memory-store';
@@ -165,6 +165,23 @@ describe('findStoredOp', () => {
     const found = await findStoredOp(store, [], { key, line: 0 });
 
     expect(found).toEqual({ op: ops[0], key, line: 0 });
+  });
+
+  it('reads it from the part of its hour that holds its key once the segment is gone', async () => {
+    const hour = partitionOf(key);
+    const before = segmentKey(new Date(at.getTime() - 60_000), 'abc');
+    store.putRaw(
+      partKey(hour, Date.UTC(2026, 10, 24, 21)),
+      gzipCompacted([{ key: before, line: 0, op: op('other') }]),
+    );
+    store.putRaw(
+      partKey(hour, at.getTime()),
+      gzipCompacted(ops.map((o, line) => ({ key, line, op: o }))),
+    );
+
+    const found = await findStoredOp(store, [], { key, line: 1 });
+
+    expect(found).toEqual({ op: ops[1], key, line: 1 });
   });
 
   it('takes the op from the ring without reading the store', async () => {

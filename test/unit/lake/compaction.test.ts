@@ -5,9 +5,11 @@ import { countedEntries, mergeEntries, sameEntries } from '../../../lib/lake/ent
 import { gunzipCompacted, gzipCompacted } from '../../../lib/storage/compacted-codec';
 import {
   compactedKey,
+  droppedKeyOf,
   HOUR_MS,
   hourPartition,
-  retriesKey,
+  partitionStart,
+  partKey,
   segmentKey,
 } from '../../../lib/storage/keys';
 import { replayObject } from '../../../lib/storage/replay';
@@ -19,6 +21,16 @@ import { op } from '../../support/ops';
 const NOW = Date.UTC(2026, 10, 24, 14, 30);
 const H11 = Date.UTC(2026, 10, 24, 11);
 const P11 = 'ops/2026/11/24/11/';
+/** The one part of 11:00 when it is compacted whole: its range starts at the hour's start. */
+const PART = partKey(P11, H11);
+
+/** The objects a store holds under ops/. */
+const opsObjects = (store: MemorySegmentStore) =>
+  new Map([...store.objects].filter(([k]) => k.startsWith('ops/')));
+
+/** The keys a store holds under ops/, in key order. */
+const opsKeys = (store: MemorySegmentStore) =>
+  [...store.objects.keys()].filter((k) => k.startsWith('ops/')).sort();
 
 /** A store with segments in the 11:00 hour: one per name, one op each (two for `pair`). */
 function hourOf(...names: string[]): { store: MemorySegmentStore; keys: string[] } {
@@ -34,7 +46,7 @@ function hourOf(...names: string[]): { store: MemorySegmentStore; keys: string[]
 
 /** The entries the compacted object of 11:00 holds. */
 function compactedEntries(store: MemorySegmentStore): RingEntry[] {
-  const body = store.objects.get(compactedKey(P11));
+  const body = store.objects.get(PART);
   if (!(body instanceof Uint8Array)) throw new Error('no compacted object');
   const decoded = gunzipCompacted(body);
   if ('error' in decoded) throw new Error(decoded.error);
@@ -63,7 +75,7 @@ describe('compacting one hour', () => {
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'compacted', segments: 3, ops: 4, written: true });
-    expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
+    expect(opsKeys(store)).toEqual([PART]);
     expect(compactedEntries(store).map((e) => [e.key, e.line, e.op.endpoint])).toEqual([
       [keys[0], 0, 'a'],
       [keys[1], 0, 'pair-0'],
@@ -80,7 +92,7 @@ describe('compacting one hour', () => {
 
     const result = await compactPartition(store, P11);
 
-    expect(result).toEqual({ partition: P11, status: 'clean', leftAlone: [] });
+    expect(result).toMatchObject({ partition: P11, status: 'clean', segments: 0 });
     expect(store.objects).toEqual(before);
     expect(store.calls).toMatchObject({ putObject: 0, deleteObjects: 0 });
   });
@@ -96,7 +108,7 @@ describe('compacting one hour', () => {
 
     expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 2, written: false });
     expect(store.calls.putObject).toBe(0);
-    expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
+    expect(opsKeys(store)).toEqual([PART]);
     expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
   });
 
@@ -122,7 +134,7 @@ describe('compacting one hour', () => {
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'compacted', segments: 2, leftAlone: [broken] });
-    expect([...store.objects.keys()].sort()).toEqual([broken, compactedKey(P11)].sort());
+    expect(opsKeys(store)).toEqual([broken, PART].sort());
     expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
   });
 
@@ -134,20 +146,20 @@ describe('compacting one hour', () => {
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'compacted', segments: 2, ops: 1, leftAlone: [] });
-    expect([...store.objects.keys()]).toEqual([compactedKey(P11)]);
+    expect(opsKeys(store)).toEqual([PART]);
     expect(compactedEntries(store).map((e) => e.key)).toEqual(keys);
   });
 
   it('touches nothing when the compacted object is damaged', async () => {
     const { store } = hourOf('a', 'b');
     store.putRaw(compactedKey(P11), Buffer.from('not gzip'));
-    const before = new Map(store.objects);
+    const before = opsObjects(store);
     captureLogs('error');
 
     const result = await compactPartition(store, P11);
 
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/damaged/) });
-    expect(store.objects).toEqual(before);
+    expect(opsObjects(store)).toEqual(before);
   });
 
   it('deletes nothing when another run rewrote the compacted object meanwhile', async () => {
@@ -166,7 +178,7 @@ describe('compacting one hour', () => {
 
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/changed/) });
     expect(store.calls.deleteObjects).toBe(1); // only the first run's
-    expect(store.objects.size).toBe(2);
+    expect(opsKeys(store)).toHaveLength(2);
   });
 
   it('keeps ops that carry their own _observer field exactly', async () => {
@@ -202,15 +214,15 @@ describe('a run over many hours', () => {
       failed: [],
       stopped_early: false,
     });
-    const keys = [...store.objects.keys()].sort();
-    expect(keys).toHaveLength(4);
-    expect(keys.filter((k) => k.endsWith('-compacted.jsonl.gz'))).toEqual([
-      compactedKey(hourPartition(new Date(NOW - 5 * HOUR_MS))),
-      compactedKey(P11),
+    const old = hourPartition(new Date(NOW - 5 * HOUR_MS));
+    expect(opsKeys(store)).toHaveLength(4);
+    expect(opsKeys(store).filter((k) => k.includes('-part-'))).toEqual([
+      partKey(old, partitionStart(old) as number),
+      PART,
     ]);
   });
 
-  it('stops before the next hour when time runs out', async () => {
+  it('stops before the next unit when time runs out', async () => {
     const { store } = hourOf('a');
     let checks = 0;
 
@@ -221,7 +233,14 @@ describe('a run over many hours', () => {
       outOfTime: () => ++checks > 1,
     });
 
-    expect(summary).toMatchObject({ partitions: 1, compacted: 1, stopped_early: true });
+    // The hour's part ran; its seal did not.
+    expect(summary).toMatchObject({
+      partitions: 24,
+      compacted: 0,
+      segments_deleted: 1,
+      stopped_early: true,
+    });
+    expect(opsKeys(store)).toEqual([PART]);
   });
 
   it('reports a failed hour and goes on with the others', async () => {
@@ -234,7 +253,9 @@ describe('a run over many hours', () => {
     const summary = await compactHours(store, { now: NOW, afterHours: 2, lookbackHours: 2 });
 
     expect(summary.compacted).toBe(1);
-    expect(summary.failed).toEqual([{ partition: P11, error: expect.stringMatching(/damaged/) }]);
+    // Its part, and its seal (dispatched by the hour before, which reads it as a part).
+    expect(summary.failed.map((f) => f.partition)).toEqual([P11, P11]);
+    for (const f of summary.failed) expect(f.error).toMatch(/damaged/);
   });
 });
 
@@ -322,14 +343,16 @@ describe('copies of a retried op', () => {
     await compactPartition(store, hourPartition(new Date(H11 + HOUR_MS)), window);
 
     expect(compactedEntries(store).map((e) => e.key)).toEqual([copies[0]]);
-    expect(JSON.parse(String(store.objects.get(retriesKey(P11))))).toEqual({
+    expect(JSON.parse(String(store.objects.get(droppedKeyOf(PART))))).toEqual({
       version: 1,
       dropped: [['op-1', copies[1], 0]],
     });
-    const nextHour = replayObject(
-      compactedKey(hourPartition(new Date(H11 + HOUR_MS))),
-      store.objects.get(compactedKey(hourPartition(new Date(H11 + HOUR_MS)))) ?? '',
-    );
-    expect(nextHour).toEqual([]);
+    const nextHour = hourPartition(new Date(H11 + HOUR_MS));
+    const nextPart = partKey(nextHour, H11 + HOUR_MS);
+    expect(replayObject(nextPart, store.objects.get(nextPart) ?? '')).toEqual([]);
+    expect(JSON.parse(String(store.objects.get(droppedKeyOf(nextPart))))).toEqual({
+      version: 1,
+      dropped: [['op-1', next, 0]],
+    });
   });
 });

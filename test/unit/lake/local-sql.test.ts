@@ -58,6 +58,25 @@ describe('LocalLake', () => {
     ]);
   });
 
+  it('reads every part of an hour compacted in parts, and the segments beside them', async () => {
+    const row = (endpoint: string) =>
+      line({ endpoint, success: true, timestamp: TS, _observer: { segment: 's', line: 0 } });
+    const hour = 'ops/2026/11/23/05/20261123T055959999Z';
+    const lake = await lakeOf({
+      [`${hour}-part-20261123T050000000Z.jsonl.gz`]: gzipSync(row('p0a') + row('p0b')),
+      [`${hour}-part-20261123T052000000Z.jsonl.gz`]: gzipSync(row('p1')),
+      [`${hour}-part-20261123T054000000Z.jsonl.gz`]: gzipSync(''),
+      'ops/2026/11/23/05/20261123T055000000Z-late000000.jsonl': line({
+        endpoint: 'late',
+        timestamp: TS,
+      }),
+    });
+
+    expect(await all(lake, 'SELECT endpoint, dt FROM ops ORDER BY endpoint')).toEqual(
+      ['late', 'p0a', 'p0b', 'p1'].map((endpoint) => ({ endpoint, dt: '2026/11/23/05' })),
+    );
+  });
+
   it('reads columns as the SerDe does: lowercase keys only, JSON text for nested values, NULL for a wrong type', async () => {
     const lake = await lakeOf({
       'ops/2026/11/24/21/x.jsonl': `${line({

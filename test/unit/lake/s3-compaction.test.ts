@@ -113,14 +113,26 @@ describe('reading a compacted object', () => {
 });
 
 describe('compaction settings', () => {
-  it('default to 2 hours after an hour closes, looking 48 hours back', () => {
+  it('default to an hour as soon as it closed, looking 48 hours back, with no queue', () => {
     const config = loadConfig({ OBSERVER_BUCKET: 'bucket' });
 
-    expect(config).toMatchObject({ compactAfterHours: 2, compactLookbackHours: 48 });
+    expect(config).toMatchObject({ compactAfterHours: 0, compactLookbackHours: 48 });
+    expect(config.compactQueueUrl).toBeUndefined();
+  });
+
+  it('take the queue the units go to', () => {
+    const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/observer-prod-CompactQueue';
+
+    expect(
+      loadConfig({ OBSERVER_BUCKET: 'bucket', OBSERVER_COMPACT_QUEUE_URL: url }),
+    ).toMatchObject({
+      compactQueueUrl: url,
+    });
   });
 
   it.each([
-    ['OBSERVER_COMPACT_AFTER_HOURS', '0'],
+    ['OBSERVER_COMPACT_AFTER_HOURS', '-1'],
+    ['OBSERVER_COMPACT_QUEUE_URL', 'CompactQueue'],
     ['OBSERVER_COMPACT_LOOKBACK_HOURS', 'x'],
   ])('refuse %s=%j, naming it', (name, value) => {
     expect(() => loadConfig({ OBSERVER_BUCKET: 'bucket', [name]: value })).toThrow(name);
@@ -135,7 +147,7 @@ describe('compaction settings', () => {
   });
 
   it('refuse a bad override, naming it', () => {
-    expect(() => compactRequest({ afterHours: 0 })).toThrow(/afterHours/);
+    expect(() => compactRequest({ afterHours: -1 })).toThrow(/afterHours/);
     expect(() => compactRequest({ lookbackHours: '12' })).toThrow(/lookbackHours/);
   });
 });

@@ -244,19 +244,24 @@ describe('the compact function', () => {
     await handler({}, lambdaContext('req-1', 'observer-test-compact', 900_000));
 
     expect(emf().map((m) => m.values)).toEqual([
-      expect.objectContaining({ SegmentsCompacted: 2, CompactionFailures: 0 }),
+      expect.objectContaining({
+        SegmentsCompacted: 2,
+        CompactionFailures: 0,
+        CompactionLagSeconds: expect.any(Number),
+      }),
     ]);
     expect(logs.logLines('compaction finished')).toEqual([
       expect.objectContaining({ function_name: 'observer-test-compact', compacted: 1 }),
     ]);
   });
 
-  it('starts no hour with less than a minute left, and says so', async () => {
+  it('plans, but starts no unit with less than a minute left, and says so', async () => {
     const handler = await compactContainer();
 
     const summary = await handler({}, lambdaContext('req-1', 'observer-test-compact', 59_000));
 
-    expect(summary).toMatchObject({ partitions: 0, stopped_early: true });
+    expect(summary).toMatchObject({ compacted: 0, segments_deleted: 0, stopped_early: true });
+    expect(summary).toMatchObject({ plan: { planned: 1, parts_dispatched: 1 } });
     expect(
       logs.logLines('compaction stopped before the time limit; the next run goes on'),
     ).toHaveLength(1);

@@ -5,7 +5,7 @@ import { Observer } from '../../../lib/ring/observer';
 import { Ring, type Stats } from '../../../lib/ring/ring';
 import { writeSnapshot } from '../../../lib/stats/writer';
 import { StoreUnavailableError } from '../../../lib/storage/errors';
-import { compactedKey, hourPartition, isCompactedKey, segmentKey } from '../../../lib/storage/keys';
+import { hourPartition, isCompactedKey, partKey, segmentKey } from '../../../lib/storage/keys';
 import { replayObject } from '../../../lib/storage/replay';
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { type SegmentStore, storeView } from '../../../lib/storage/store';
@@ -62,11 +62,18 @@ function observer(store: SegmentStore, now: () => number): Observer {
   return new Observer(store, { cap: CAP, skewMs: SKEW, coldStartHours: 168, now });
 }
 
-/** Compaction of the 09:00 hour, stopped after writing its object, or run to the end. */
-async function compact(store: MemorySegmentStore, through: 'written' | 'deleted'): Promise<void> {
+/**
+ * Compaction of the 09:00 hour, stopped after writing its objects, or run
+ * to the end; whole, or in parts of at most 5 segments (3 parts).
+ */
+async function compact(
+  store: MemorySegmentStore,
+  through: 'written' | 'deleted',
+  partSegments?: number,
+): Promise<void> {
   const view =
     through === 'written' ? storeView(store, { deleteObjects: async () => undefined }) : store;
-  const result = await compactPartition(view, hourPartition(new Date(T0)));
+  const result = await compactPartition(view, hourPartition(new Date(T0)), { partSegments });
   expect(result.status).toBe('compacted');
 }
 
@@ -100,7 +107,7 @@ const READERS = {
  */
 async function race(
   reader: { warm: boolean; checkpoint: boolean },
-  inject?: { at: number; through: 'written' | 'deleted' },
+  inject?: { at: number; through: 'written' | 'deleted'; partSegments?: number },
 ): Promise<{ stats: Stats; calls: number; store: MemorySegmentStore }> {
   const store = new MemorySegmentStore();
   let now = T0;
@@ -109,7 +116,7 @@ async function race(
   const view = hooked(store, async () => {
     if (!armed) return;
     calls++;
-    if (calls === inject?.at) await compact(store, inject.through);
+    if (calls === inject?.at) await compact(store, inject.through, inject.partSegments);
   });
   if (reader.checkpoint) await writeSnapshot(observer(store, () => T0));
   const container = observer(view, () => now);
@@ -126,14 +133,18 @@ async function race(
 
 describe('compaction racing a reader', () => {
   for (const [name, reader] of Object.entries(READERS)) {
-    it(`${name} counts what is stored, whichever compaction step lands at whichever await point`, async () => {
+    it(`${name} counts what is stored, whichever compaction step (whole or in parts) lands at whichever await point`, async () => {
       const { calls: points } = await race(reader);
       expect(points).toBeGreaterThan(2);
-      for (const through of ['written', 'deleted'] as const) {
-        for (let at = 1; at <= points; at++) {
-          const { stats, store } = await race(reader, { at, through });
+      for (const partSegments of [undefined, 5]) {
+        for (const through of ['written', 'deleted'] as const) {
+          for (let at = 1; at <= points; at++) {
+            const { stats, store } = await race(reader, { at, through, partSegments });
+            const parts = [...store.objects.keys()].filter(isCompactedKey);
 
-          expect({ through, at, stats }).toEqual({ through, at, stats: recount(store) });
+            expect(parts).toHaveLength(partSegments ? 3 : 1);
+            expect({ through, at, stats }).toEqual({ through, at, stats: recount(store) });
+          }
         }
       }
     });
@@ -202,7 +213,7 @@ describe('two writers of the same op id', () => {
       await compactPartition(store, hourPartition(new Date(T0)));
       const stored = [...store.objects.keys()].filter((k) => k.startsWith('ops/'));
       if (copies > 0) {
-        expect(stored).toEqual([compactedKey(hourPartition(new Date(T0)))]);
+        expect(stored).toEqual([partKey(hourPartition(new Date(T0)), T0)]);
         expect(stored.every(isCompactedKey)).toBe(true);
         const lines = replayObject(
           stored[0] as string,

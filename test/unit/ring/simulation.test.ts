@@ -4,10 +4,14 @@ import { runSchedule } from '../../../dev/sim/simulation';
 // A fixed budget of the seeded simulation (dev/sim/simulation.ts): many
 // containers over one bucket, writers with and without retried op ids
 // (slow ones landing late inside the skew window), refreshes, cold starts
-// from the checkpoint and by listing, snapshots, compactions (two at once,
-// crashes mid-delete, racing a refresh), and two issue folders (one in the
-// snapshot, both at once at times). After each step that should converge,
-// every container's ring and every issue's count equal a recount of the bucket.
+// from the checkpoint and by listing, snapshots, compactions (whole hours:
+// two at once, crashes mid-delete, racing a refresh; hours in parts through
+// a queue of units: workers killed at a store call, two workers on one
+// unit), and two issue folders (one in the snapshot, both at once at
+// times). After each step that should converge, every container's ring and
+// every issue's count equal a recount of the bucket, and the lake a recount
+// of every copy written: none lost or invented, and every hour that is done
+// holds the copies that count, each once.
 // `npm run sim -- --seeds 100000` runs the long version.
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 120);

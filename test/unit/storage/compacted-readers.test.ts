@@ -7,6 +7,7 @@ import { compactedKey, HOUR_MS, hourPartition, segmentKey } from '../../../lib/s
 import { encodeSegment } from '../../../lib/storage/segment-codec';
 import { MemorySegmentStore } from '../../support/memory-store';
 import { nthOp } from '../../support/ops';
+import { compactInParts } from '../../support/parts';
 
 // Every reader (cold start from a checkpoint, cold start by listing, warm
 // refresh) over hours in both forms: per-op segments and compacted objects,
@@ -62,7 +63,8 @@ describe('a cold start by listing', () => {
     await observer(store, 1000).stats();
 
     expect(segments).toBe(50);
-    expect(store.calls.read).toBe(store.objects.size);
+    const objects = [...store.objects.keys()].filter((k) => k.startsWith('ops/'));
+    expect(store.calls.read).toBe(objects.length);
     expect(store.calls.read).toBe(5 + 5); // 15:00–19:00 compacted, 5 segments after 20:00
   });
 
@@ -187,5 +189,104 @@ describe('a compacted hour read by a ring', () => {
       [key, 1, 'e1'],
       [key, 3, 'e3'],
     ]);
+  });
+});
+
+describe('hours compacted in parts', () => {
+  const HOURS_BACK = [6, 5, 4, 3, 2, 1];
+  /** The history with each hour before 21:00 compacted into parts starting at :00, :20 and :40. */
+  function inParts(n: number) {
+    const store = history(n);
+    const parts = HOURS_BACK.map((back) =>
+      compactInParts(store, hourPartition(new Date(T0 - back * HOUR_MS)), [0, 20, 40]),
+    );
+    return { store, parts };
+  }
+
+  /** The keys a store is read at, in order. */
+  function readsOf(store: MemorySegmentStore): string[] {
+    const keys: string[] = [];
+    const read = store.read.bind(store);
+    store.read = (key) => {
+      keys.push(key);
+      return read(key);
+    };
+    return keys;
+  }
+
+  it('a cold start by listing rebuilds the same ring and reads no part older than it needs', async () => {
+    const expected = await ringOf(observer(history(60), 5));
+    const { store, parts } = inParts(60);
+    const reads = readsOf(store);
+    const o = new Observer(store, {
+      cap: 5,
+      skewMs: 30_000,
+      coldStartHours: 168,
+      readConcurrency: 1,
+      now: () => T0,
+    });
+
+    const ring = await ringOf(o);
+
+    expect(ring).toEqual(expected);
+    const [h19, h20] = parts.slice(-2) as [string[], string[]];
+    // 20:40–21:00 (empty), 20:20–20:40 and 20:00–20:20 hold 6 ops; 19:40–20:00 brings the ring
+    // and its reserve to 10, and the retry window (10 minutes) before 19:40 reaches into
+    // 19:20–19:40, and no further: 19:00–19:20 and every older hour are not read.
+    expect(reads).toEqual([h20[2], h20[1], h20[0], h19[2], h19[1]]);
+  });
+
+  it.each([12, 40, 100])(
+    'a cold start by listing (cap %i) counts what a ring of the uncompacted history counts',
+    async (cap) => {
+      const expected = (await observer(history(60), cap).stats()).stats;
+      const { store } = inParts(60);
+
+      expect((await observer(store, cap).stats()).stats).toEqual(expected);
+    },
+  );
+
+  it('a cold start from a checkpoint older than the parts counts the same', async () => {
+    const store = history(60);
+    const early = new MemorySegmentStore();
+    for (const [k, v] of store.objects)
+      if (k < segmentKey(new Date(T0 - 4 * HOUR_MS), '')) early.putRaw(k, v);
+    await writeSnapshot(observer(early, 30, () => T0 - 4 * HOUR_MS));
+    for (const [key, body] of early.objects) if (key.startsWith('ring/')) store.putRaw(key, body);
+    const expected = (await observer(history(60), 30).stats()).stats;
+    for (const back of HOURS_BACK) {
+      compactInParts(store, hourPartition(new Date(T0 - back * HOUR_MS)), [0, 20, 40]);
+    }
+
+    expect((await observer(store, 30).stats()).stats).toEqual(expected);
+  });
+
+  it('a refresh reads segments deleted after its listing from the one part holding them', async () => {
+    const store = history(60);
+    const hour = hourPartition(new Date(T0 - HOUR_MS));
+    // Loaded at 20:13, before the segments of 20:18 and 20:24 landed.
+    const newer = [...store.objects.entries()].filter(
+      ([k]) => k >= segmentKey(new Date(T0 - 75 * 60_000), ''),
+    );
+    for (const [k] of newer) store.objects.delete(k);
+    let now = T0 - 77 * 60_000;
+    const o = observer(store, 100, () => now);
+    await o.load();
+    for (const [k, v] of newer) store.putRaw(k, v);
+    // The next refresh lists them; the hour is compacted before it reads them.
+    const list = store.list.bind(store);
+    let parts: string[] = [];
+    store.list = async function* (prefix, startAfter) {
+      yield* list(prefix, startAfter);
+      if (parts.length === 0) parts = compactInParts(store, hour, [0, 15, 40]);
+    };
+    const reads = readsOf(store);
+    now = T0;
+
+    const { stats } = await o.stats();
+
+    expect(newer).toHaveLength(2);
+    expect(stats).toEqual((await observer(history(60), 100).stats()).stats);
+    expect(reads).toEqual([newer[0]?.[0], newer[1]?.[0], parts[1]]);
   });
 });

@@ -13,6 +13,8 @@ describe('the in-memory store', () => {
 
     const key = await store.append([op()], new Date());
     await collect(store.list('ops/'));
+    const size = Buffer.byteLength(String(store.objects.get(key)));
+    expect(await collect(store.listSized('ops/'))).toEqual([{ key, size }]);
     await collect(store.listObjects('stats/'));
     await store.read(key);
     await store.getDocument('ring/checkpoint.json');
@@ -26,6 +28,7 @@ describe('the in-memory store', () => {
     expect(store.calls).toEqual({
       append: 1,
       list: 1,
+      listSized: 1,
       listObjects: 1,
       read: 1,
       getDocument: 1,
