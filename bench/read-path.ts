@@ -139,15 +139,9 @@ export async function idleHour(): Promise<Record<string, number>> {
   };
 }
 
-/** (b) One simulated hour with `readers` warm readers at 100 ops/s, in requests of `batch` ops. */
-export async function readersHour(readers: number, batch: number): Promise<Record<string, number>> {
-  const bucket = new MemorySegmentStore(uniqueSuffixes('hour000000'));
-  const counts = noRequests();
-  const store = countingStore(bucket, counts);
-  const clock = new Clock(H0);
-  const writer = new Observer(store, { ...BASE, now: clock.read });
-  // The snapshot function folds the new segments into the issues too, as deployed.
-  const folder = new IssueFolder(store, {
+/** The issue fold the snapshot function runs beside the checkpoint, as deployed. */
+function issueFolder(store: SegmentStore, clock: Clock): IssueFolder {
+  return new IssueFolder(store, {
     skewMs: BASE.skewMs,
     thresholds: {
       minCount: ESCALATION_LIMITS.minCount.default,
@@ -156,6 +150,16 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
     },
     now: clock.read,
   });
+}
+
+/** (b) One simulated hour with `readers` warm readers at 100 ops/s, in requests of `batch` ops. */
+export async function readersHour(readers: number, batch: number): Promise<Record<string, number>> {
+  const bucket = new MemorySegmentStore(uniqueSuffixes('hour000000'));
+  const counts = noRequests();
+  const store = countingStore(bucket, counts);
+  const clock = new Clock(H0);
+  const writer = new Observer(store, { ...BASE, now: clock.read });
+  const folder = issueFolder(store, clock);
   const ingest = new Observer(store, { ...BASE, now: clock.read });
   const readersOf = Array.from(
     { length: readers },
