@@ -59,14 +59,12 @@ export async function stateFromCheckpoint(
   options: RingStateOptions,
   skewMs: number,
 ): Promise<RingState | undefined> {
-  let text: string | undefined;
-  try {
-    text = await store.getDocument(CHECKPOINT_KEY);
-  } catch (err: unknown) {
-    log.warn('checkpoint unreadable; rebuilding by listing', describeError(err));
-    return undefined;
-  }
-  if (text === undefined) return undefined;
+  const text = await documentOrWarn(
+    store,
+    CHECKPOINT_KEY,
+    'checkpoint unreadable; rebuilding by listing',
+  );
+  if (text === undefined || text === UNREADABLE) return undefined;
   const checkpoint = usableCheckpoint(text, options);
   if ('error' in checkpoint) {
     log.warn('checkpoint refused; rebuilding by listing', { reason: checkpoint.error });
@@ -74,6 +72,22 @@ export async function stateFromCheckpoint(
   }
   const state = RingState.fromCheckpoint(checkpoint, options, skewMs);
   return (await withCopies(store, state)) ? state : undefined;
+}
+
+const UNREADABLE = Symbol('unreadable');
+
+/** A document's text, undefined when there is none, or UNREADABLE (with `warning` logged) when the read failed. */
+async function documentOrWarn(
+  store: SegmentStore,
+  key: string,
+  warning: string,
+): Promise<string | undefined | typeof UNREADABLE> {
+  try {
+    return await store.getDocument(key);
+  } catch (err: unknown) {
+    log.warn(warning, describeError(err));
+    return UNREADABLE;
+  }
 }
 
 /**
@@ -84,13 +98,8 @@ export async function stateFromCheckpoint(
 export async function withCopies(store: SegmentStore, state: RingState): Promise<boolean> {
   const key = state.copiesKey();
   if (key === undefined) return false;
-  let text: string | undefined;
-  try {
-    text = await store.getDocument(key);
-  } catch (err: unknown) {
-    log.warn('copies of the checkpoint unreadable', describeError(err));
-    return false;
-  }
+  const text = await documentOrWarn(store, key, 'copies of the checkpoint unreadable');
+  if (text === UNREADABLE) return false;
   const decoded = text === undefined ? { error: 'there is none' } : decodeCopies(text);
   if ('error' in decoded) {
     log.warn('copies of the checkpoint refused', { key, reason: decoded.error });

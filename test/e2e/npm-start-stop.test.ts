@@ -43,6 +43,21 @@ function signal(stack: StartedStack, to: 'npm' | 'group', name: NodeJS.Signals):
 }
 
 /** After a failed check: what is left of this stack is ended here, not left running. */
+/** `npm start` run through npm, once its servers, esbuild and the S3 server are up and hold their ports. */
+async function startedThroughNpm() {
+  const stack = await startStack(env(), [], { npm: true });
+  const running = everything(stack);
+  const ports = portsOf(stack);
+  try {
+    expect(running().length).toBeGreaterThan(2);
+    expect(await portsInUse(ports)).toEqual(ports);
+  } catch (err) {
+    await cleanUp(stack, running);
+    throw err;
+  }
+  return { stack, running, ports };
+}
+
 async function cleanUp(stack: StartedStack, running: () => number[]): Promise<void> {
   for (const pid of running()) {
     try {
@@ -56,13 +71,8 @@ async function cleanUp(stack: StartedStack, running: () => number[]): Promise<vo
 
 describe('npm start, stopped through npm', () => {
   it('stops everything on SIGTERM to npm, what a process manager sends, before npm exits', async () => {
-    const stack = await startStack(env(), [], { npm: true });
-    const running = everything(stack);
-    const ports = portsOf(stack);
+    const { stack, running, ports } = await startedThroughNpm();
     try {
-      expect(running().length).toBeGreaterThan(2);
-      expect(await portsInUse(ports)).toEqual(ports);
-
       signal(stack, 'npm', 'SIGTERM');
       const code = await stack.exited;
 
@@ -79,13 +89,8 @@ describe('npm start, stopped through npm', () => {
     ['SIGKILL to npm: a process manager that gave up waiting', 'npm', 'SIGKILL'],
     ['SIGHUP to its process group: the terminal it ran in was closed', 'group', 'SIGHUP'],
   ] as const)('stops everything on %s', async (_label, to, name) => {
-    const stack = await startStack(env(), [], { npm: true });
-    const running = everything(stack);
-    const ports = portsOf(stack);
+    const { stack, running, ports } = await startedThroughNpm();
     try {
-      expect(running().length).toBeGreaterThan(2);
-      expect(await portsInUse(ports)).toEqual(ports);
-
       signal(stack, to, name);
 
       await expectGone(running, ports);
