@@ -54,6 +54,13 @@ export interface OfflineOptions {
    * stdout and stderr, or collected for `output()`.
    */
   output: 'inherit' | 'collect';
+  /**
+   * Whether the scheduled functions (snapshot, compact) run on their clock,
+   * as deployed (the default, and `npm start` unless OBSERVER_LOCAL_SCHEDULES=off),
+   * or only when invoked: for a test that invokes them itself, so that
+   * nothing runs between its steps.
+   */
+  schedules?: boolean;
 }
 
 /**
@@ -205,6 +212,7 @@ async function launchEmulator(
     ...process.env,
     ...options.env,
     ...(buildDir ? { OBSERVER_BUILD_DIR: buildDir } : {}),
+    ...(options.schedules === false ? { OBSERVER_LOCAL_SCHEDULES: 'off' } : {}),
   } as Record<string, string>;
   const emulator = spawnEmulator(args, env, options.output === 'inherit' ? 'inherit' : output);
   try {

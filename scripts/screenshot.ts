@@ -123,6 +123,7 @@ try {
   await seedHistory(store, demoHistory(Date.now()));
   api = await startOfflineStack({
     output: 'collect',
+    schedules: false,
     env: bucketEnv(
       { endpoint: s3.endpoint, bucket: BUCKET, prefix: PREFIX },
       { POWERTOOLS_LOG_LEVEL: 'WARN' },

@@ -75,6 +75,22 @@ export const PATCHES = [
       '    ? "binary"\n' +
       '    : "utf8"\n',
   },
+  {
+    name: 'schedules only when asked',
+    why:
+      'serverless-offline runs the scheduled functions on their clock (snapshot every minute, ' +
+      'compact every hour), as deployed. A test that invokes them itself needs nothing to run ' +
+      'between its steps: with OBSERVER_LOCAL_SCHEDULES=off they run only when invoked.',
+    file: 'serverless-offline/src/events/schedule/Schedule.js',
+    find: '  create(events) {\n    events.forEach(',
+    replace:
+      '  create(events) {\n' +
+      '    if (process.env.OBSERVER_LOCAL_SCHEDULES === "off") {\n' +
+      '      log.warning("scheduled functions run only when invoked (OBSERVER_LOCAL_SCHEDULES=off)")\n' +
+      '      return\n' +
+      '    }\n' +
+      '    events.forEach(',
+  },
 ];
 
 /** The patches for the module at `url`. */

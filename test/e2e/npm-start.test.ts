@@ -131,6 +131,13 @@ describe('npm start under a burst, then SIGTERM', () => {
     expect(new Set(printed)).toEqual(new Set(real));
   });
 
+  it('runs the scheduled functions on their clock, as deployed', async () => {
+    await outputShows('observer ready on');
+
+    // The stacks of the other e2e tests run them only when invoked (OBSERVER_LOCAL_SCHEDULES=off).
+    expect(stack.output()).not.toContain('scheduled functions run only when invoked');
+  });
+
   it('lists every route serverless.yml declares when it is ready, and no other', async () => {
     await outputShows('observer ready on');
     const ready = stack.output().slice(stack.output().indexOf('observer ready on')).split('\n');

@@ -30,6 +30,8 @@ beforeAll(async () => {
     OBSERVER_API_KEYS: `${apiKeyEntry('ingest', INGEST)},${apiKeyEntry('read', READ)}`,
     OBSERVER_MAX_STALENESS_MS: '0',
     OBSERVER_BUILD_DIR: buildDir,
+    // The snapshot runs when the playbook test invokes it, not also on the clock.
+    OBSERVER_LOCAL_SCHEDULES: 'off',
   });
 });
 

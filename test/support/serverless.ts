@@ -15,13 +15,15 @@ export type Offline = OfflineStack;
 /**
  * Starts the stack (stage local) with the given environment; resolves when it
  * serves. `ownBuild` for a stack in a file other than serverless.test.ts,
- * whose stacks and invokes share .esbuild/ and so run one at a time.
+ * whose stacks and invokes share .esbuild/ and so run one at a time. The
+ * scheduled functions run only when a test invokes them: a snapshot or a
+ * compaction on the clock would change what a test reads between its steps.
  */
 export function startOffline(
   env: Record<string, string>,
   options: { ownBuild?: boolean } = {},
 ): Promise<Offline> {
-  return startOfflineStack({ env, output: 'collect', ...options });
+  return startOfflineStack({ env, output: 'collect', schedules: false, ...options });
 }
 
 /** `serverless invoke local` of one function with an event; the function's result, parsed. */
