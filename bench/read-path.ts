@@ -19,6 +19,7 @@ import { ESCALATION_LIMITS } from '../lib/platform/limits';
 import { Observer, type ObserverOptions } from '../lib/ring/observer';
 import { keepCheckpointFresh, takeSnapshot } from '../lib/stats/writer';
 import { HOUR_MS, hourPartition, uniqueSuffixes } from '../lib/storage/keys';
+import { reusingSegmentReads } from '../lib/storage/segment-reuse';
 import { type SegmentStore, storeView } from '../lib/storage/store';
 import { round } from './figures';
 
@@ -158,8 +159,10 @@ export async function readersHour(readers: number, batch: number): Promise<Recor
   const counts = noRequests();
   const store = countingStore(bucket, counts);
   const clock = new Clock(H0);
-  const writer = new Observer(store, { ...BASE, now: clock.read });
-  const folder = issueFolder(store, clock);
+  // The snapshot function's ring and fold share the segments the ring read, as deployed.
+  const snapshotStore = reusingSegmentReads(store);
+  const writer = new Observer(snapshotStore, { ...BASE, now: clock.read });
+  const folder = issueFolder(snapshotStore, clock);
   const ingest = new Observer(store, { ...BASE, now: clock.read });
   const readersOf = Array.from(
     { length: readers },

@@ -29,6 +29,7 @@ import {
   uniqueSuffixes,
 } from '../../lib/storage/keys';
 import { encodeSegment } from '../../lib/storage/segment-codec';
+import { reusingSegmentReads } from '../../lib/storage/segment-reuse';
 import { type SegmentStore, storeView } from '../../lib/storage/store';
 import { seededRandom } from '../random';
 import { QueueCompactor, TracedBucket } from './compactor';
@@ -102,6 +103,7 @@ export class Schedule {
   private readonly nextUnique = uniqueSuffixes('sim0000000');
   private readonly options: Omit<ObserverOptions, 'now'>;
   private readonly folders: IssueFolder[] = [];
+  private readonly snapshotStore: SegmentStore;
   private readonly foldObjects: number;
   private opCount = 0;
 
@@ -137,10 +139,13 @@ export class Schedule {
     });
     this.queue = new QueueCompactor(this.bucket, this.settings, this.random, (l) => this.note(l));
     this.foldObjects = pick([2, 5, 1000]);
+    // The snapshot function's store: its ring's reads of segments kept for its fold (folder 0).
+    const reusedOps = pick([1, 4, 1000]);
+    this.snapshotStore = reusingSegmentReads(this.bucket, reusedOps);
     this.note(
-      `options ${JSON.stringify({ ...this.options, parts: this.settings.partSegments, foldObjects: this.foldObjects })}`,
+      `options ${JSON.stringify({ ...this.options, parts: this.settings.partSegments, foldObjects: this.foldObjects, reusedOps })}`,
     );
-    this.folders.push(this.folder(), this.folder());
+    this.folders.push(this.folder(0), this.folder(1));
     for (const [name, stale, listingOnly] of [
       ['a', 0, false],
       ['b', 0, true],
@@ -159,7 +164,9 @@ export class Schedule {
           getIfChanged: async (key, etag) =>
             key === CHECKPOINT_KEY ? undefined : this.bucket.getIfChanged(key, etag),
         })
-      : this.bucket;
+      : name === 'writer'
+        ? this.snapshotStore
+        : this.bucket;
     const observer = new Observer(store, {
       ...this.options,
       maxStalenessMs,
@@ -168,9 +175,13 @@ export class Schedule {
     return { name, observer, listingOnly };
   }
 
-  /** An issue folder over the bucket, on the schedule's clock; every closed hour may be compacting. */
-  private folder(): IssueFolder {
-    return new IssueFolder(this.bucket, {
+  /**
+   * Issue folder `i` over the bucket, on the schedule's clock; every closed
+   * hour may be compacting. Folder 0 folds in the snapshot, reading through
+   * the writer's store.
+   */
+  private folder(i: number): IssueFolder {
+    return new IssueFolder(i === 0 ? this.snapshotStore : this.bucket, {
       skewMs: this.options.skewMs,
       retryWindowMs: this.options.retryWindowMs as number,
       thresholds: { minCount: 5, windowMinutes: 15, growth: 3 },
@@ -190,7 +201,7 @@ export class Schedule {
     }
     const i = Math.floor(this.random() * this.folders.length);
     if (roll < 0.35) {
-      this.folders[i] = this.folder();
+      this.folders[i] = this.folder(i);
       this.note(`folder ${i} starts afresh`);
     }
     this.note(`fold by folder ${i}`);

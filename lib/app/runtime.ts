@@ -16,6 +16,7 @@ import { Observer } from '../ring/observer';
 import { meteredStore } from '../storage/metered-store';
 import { createS3Client } from '../storage/s3-client';
 import { S3SegmentStore } from '../storage/s3-store';
+import { reusingSegmentReads } from '../storage/segment-reuse';
 import type { SegmentStore } from '../storage/store';
 
 /** The configuration, parsed once per container: a bad value fails the cold start here. */
@@ -72,16 +73,21 @@ export function compactDispatcher(): Dispatcher | undefined {
  * The container's observer over the store, counting the objects it reads.
  * A reader answers from a ring listed up to OBSERVER_MAX_STALENESS_MS ago
  * (its own, or the newest checkpoint's); the snapshot function, which
- * writes the checkpoint every reader shares, lists every time (`writer`).
+ * writes the checkpoint every reader shares, lists every time (`writer`),
+ * and keeps the segments it read for its issue fold (`getFolder`), which
+ * reads the same ones next.
  */
 export function getObserver(role: 'reader' | 'writer' = 'reader'): Observer {
-  observer ??= new Observer(meteredStore(getStore()), {
-    cap: config.ringCap,
-    skewMs: config.skewMs,
-    coldStartHours: config.coldStartHours,
-    retryWindowMs: config.retryWindowMs,
-    maxStalenessMs: role === 'writer' ? 0 : config.maxStalenessMs,
-  });
+  if (observer === undefined) {
+    const metered = meteredStore(getStore());
+    observer = new Observer(role === 'writer' ? reusingSegmentReads(metered) : metered, {
+      cap: config.ringCap,
+      skewMs: config.skewMs,
+      coldStartHours: config.coldStartHours,
+      retryWindowMs: config.retryWindowMs,
+      maxStalenessMs: role === 'writer' ? 0 : config.maxStalenessMs,
+    });
+  }
   return observer;
 }
 
