@@ -26,6 +26,7 @@ import {
   type BenchResults,
   COMPACTION_FIGURES,
   printFigures,
+  READ_PATH_FIGURES,
   round,
   TAIL_SEGMENTS,
 } from './figures';
@@ -358,10 +359,10 @@ function bundleBytes(): Record<string, number> {
 }
 
 /**
- * `BENCH_ONLY=compaction npm run bench`: the compaction section alone; it
- * updates that key of bench/results.json and keeps the others.
+ * `BENCH_ONLY=compaction npm run bench` (or `read_path`): that section
+ * alone; it updates its key of bench/results.json and keeps the others.
  */
-async function compactionOnly(): Promise<void> {
+async function sectionOnly(section: 'compaction' | 'read_path'): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'observer-bench-'));
   const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
   const client = localS3Client(s3.endpoint);
@@ -372,9 +373,11 @@ async function compactionOnly(): Promise<void> {
     const results = (
       existsSync(path) ? JSON.parse(readFileSync(path, 'utf-8')) : {}
     ) as BenchResults;
-    results.compaction = await compactionBench(client, BUCKET, say);
+    if (section === 'compaction') results.compaction = await compactionBench(client, BUCKET, say);
+    else results.read_path = await readPathBench(say);
     writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
-    if (!printFigures(results, COMPACTION_FIGURES)) process.exitCode = 1;
+    const figures = section === 'compaction' ? COMPACTION_FIGURES : READ_PATH_FIGURES;
+    if (!printFigures(results, figures)) process.exitCode = 1;
   } finally {
     client.destroy();
     await s3.close();
@@ -434,5 +437,5 @@ async function main(): Promise<void> {
 
 const only = process.env.BENCH_ONLY;
 if (only === undefined || only === '') await main();
-else if (only === 'compaction') await compactionOnly();
-else throw new Error(`BENCH_ONLY: no section ${only} (compaction is the one)`);
+else if (only === 'compaction' || only === 'read_path') await sectionOnly(only);
+else throw new Error(`BENCH_ONLY: no section ${only} (compaction and read_path are the ones)`);
