@@ -21,13 +21,10 @@ import { keepCheckpointFresh, takeSnapshot } from '../lib/stats/writer';
 import { HOUR_MS, hourPartition, uniqueSuffixes } from '../lib/storage/keys';
 import { reusingSegmentReads } from '../lib/storage/segment-reuse';
 import { type SegmentStore, storeView } from '../lib/storage/store';
-import { round } from './figures';
+import { READER_STALENESS_MS, round } from './figures';
 
 const H0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const BASE: Omit<ObserverOptions, 'now'> = { cap: 2000, skewMs: 15_000, coldStartHours: 168 };
-const STALENESS_MS = 5000;
-/** A staleness bound a deployment may choose instead (OBSERVER_MAX_STALENESS_MS): a minute. */
-export const RELAXED_STALENESS_MS = 60_000;
 const CHECKPOINT_INTERVAL_MS = 2000;
 const POLL_MS = 5000;
 /** What one S3 request takes in the timed calls of (a). */
@@ -53,7 +50,11 @@ function switchable(box: { store: SegmentStore }): SegmentStore {
 
 /** A reader as a stats container runs it: answers up to 5 s old. */
 function readerOver(store: SegmentStore, clock: Clock): Observer {
-  return new Observer(store, { ...BASE, maxStalenessMs: STALENESS_MS, now: clock.read });
+  return new Observer(store, {
+    ...BASE,
+    maxStalenessMs: READER_STALENESS_MS.default,
+    now: clock.read,
+  });
 }
 
 function op(i: number, at: number): ObservedOp {
@@ -159,7 +160,7 @@ function issueFolder(store: SegmentStore, clock: Clock): IssueFolder {
 export async function readersHour(
   readers: number,
   batch: number,
-  stalenessMs = STALENESS_MS,
+  stalenessMs: number = READER_STALENESS_MS.default,
 ): Promise<Record<string, number>> {
   const bucket = new MemorySegmentStore(uniqueSuffixes('hour000000'));
   const counts = noRequests();
@@ -246,8 +247,10 @@ export async function readPathBench(log: (line: string) => void): Promise<Record
   }
   // Batches with readers that answer up to a minute old: what their polls cost then.
   for (const readers of [1, 16]) {
-    log(`read path (b): ${readers} readers up to 60 s old, batches of 100, one simulated hour ...`);
-    hours.push(await readersHour(readers, 100, RELAXED_STALENESS_MS));
+    log(
+      `read path (b): ${readers} readers up to ${READER_STALENESS_MS.relaxed / 1000} s old, batches of 100, one simulated hour ...`,
+    );
+    hours.push(await readersHour(readers, 100, READER_STALENESS_MS.relaxed));
   }
   return { idle_hour: idle, readers_hour: hours };
 }

@@ -358,31 +358,37 @@ function bundleBytes(): Record<string, number> {
   };
 }
 
-/**
- * `BENCH_ONLY=compaction npm run bench` (or `read_path`): that section
- * alone; it updates its key of bench/results.json and keeps the others.
- */
-async function sectionOnly(section: 'compaction' | 'read_path'): Promise<void> {
+/** The compaction section over a local S3 server of its own, stopped and removed after. */
+async function compactionOverLocalS3(
+  say: (line: string) => void,
+): Promise<BenchResults['compaction']> {
   const directory = mkdtempSync(join(tmpdir(), 'observer-bench-'));
   const s3 = await spawnLocalS3({ directory, bucket: BUCKET });
   const client = localS3Client(s3.endpoint);
   try {
-    quiet();
-    const say = (line: string) => process.stdout.write(`${line}\n`);
-    const path = resolve('bench/results.json');
-    const results = (
-      existsSync(path) ? JSON.parse(readFileSync(path, 'utf-8')) : {}
-    ) as BenchResults;
-    if (section === 'compaction') results.compaction = await compactionBench(client, BUCKET, say);
-    else results.read_path = await readPathBench(say);
-    writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
-    const figures = section === 'compaction' ? COMPACTION_FIGURES : READ_PATH_FIGURES;
-    if (!printFigures(results, figures)) process.exitCode = 1;
+    return await compactionBench(client, BUCKET, say);
   } finally {
     client.destroy();
     await s3.close();
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/**
+ * `BENCH_ONLY=compaction npm run bench` (or `read_path`, which needs no S3
+ * server: its bucket is in memory): that section alone; it updates its key
+ * of bench/results.json and keeps the others.
+ */
+async function sectionOnly(section: 'compaction' | 'read_path'): Promise<void> {
+  quiet();
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const path = resolve('bench/results.json');
+  const results = (existsSync(path) ? JSON.parse(readFileSync(path, 'utf-8')) : {}) as BenchResults;
+  if (section === 'compaction') results.compaction = await compactionOverLocalS3(say);
+  else results.read_path = await readPathBench(say);
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  const figures = section === 'compaction' ? COMPACTION_FIGURES : READ_PATH_FIGURES;
+  if (!printFigures(results, figures)) process.exitCode = 1;
 }
 
 async function main(): Promise<void> {
